@@ -1,0 +1,131 @@
+/**
+ * Turns what the AWS SDK throws into words a user can act on. Every message
+ * names the cause and the fix; the raw SDK text follows for the curious.
+ */
+
+export interface ErrorContext {
+  readonly operation: string
+  readonly jobId: string
+  readonly region?: string
+  readonly attempts?: number
+  readonly timeoutSeconds?: number
+}
+
+interface SdkErrorShape {
+  readonly name?: string
+  readonly code?: string
+  readonly message?: string
+  readonly $metadata?: { readonly httpStatusCode?: number }
+  readonly $response?: unknown
+  readonly cause?: unknown
+}
+
+function shape(error: unknown): SdkErrorShape {
+  return typeof error === 'object' && error !== null ? (error as SdkErrorShape) : { message: String(error) }
+}
+
+/** The error's AWS or Node name: `InvalidJobStateException`, `ECONNRESET`, … */
+export function errorCode(error: unknown): string {
+  const { name, code } = shape(error)
+  return (code && /^E[A-Z]+$/.test(code) ? code : name) ?? 'Error'
+}
+
+/** Errors that say the request never left this machine, so it cannot have been processed. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+
+/**
+ * True when an attempt ended without any answer, after the request may have
+ * reached CodePipeline: a dropped connection or a timeout. Such a request
+ * may well have been processed.
+ */
+export function isAnswerLost(error: unknown): boolean {
+  const { $metadata, $response, code, name } = shape(error)
+  if ($metadata?.httpStatusCode !== undefined || $response !== undefined) return false
+  if (code !== undefined && NOT_SENT_CODES.has(code)) return false
+  return (
+    (code !== undefined && /^E[A-Z]+$/.test(code)) ||
+    name === 'TimeoutError' ||
+    name === 'RequestTimeout' ||
+    /socket hang up|ECONNRESET|EPIPE/i.test(shape(error).message ?? '')
+  )
+}
+
+const ACCESS_DENIED = /^(AccessDenied(Exception)?|UnauthorizedOperation|UnauthorizedException|NotAuthorized)$/
+const EXPIRED = /^(ExpiredToken(Exception)?|RequestExpired|TokenRefreshRequired)$/
+const BAD_KEYS = /^(UnrecognizedClientException|InvalidClientTokenId|InvalidSignatureException|IncompleteSignature|SignatureDoesNotMatch)$/
+
+/** A final error: retrying cannot change the answer. */
+export function isFinal(error: unknown): boolean {
+  const code = errorCode(error)
+  return (
+    [
+      'InvalidJobStateException',
+      'JobNotFoundException',
+      'ValidationException',
+      'OutputVariablesSizeExceededException'
+    ].includes(code) ||
+    ACCESS_DENIED.test(code) ||
+    EXPIRED.test(code) ||
+    BAD_KEYS.test(code)
+  )
+}
+
+export function explainAwsError(error: unknown, context: ErrorContext): string {
+  const code = errorCode(error)
+  const raw = shape(error).message ?? String(error)
+  const region = context.region ?? 'the Region the SDK resolved'
+  const detail = (text: string): string => `${text} (${code}: ${raw})`
+
+  if (code === 'InvalidJobStateException') {
+    return detail(
+      `CodePipeline did not accept the result: job ${context.jobId} is not waiting for one. Either it already has a result (a re-run of a workflow that already reported, or two steps reporting the same job), it was never acknowledged, or it timed out. A new result needs a new job: retry the stage in CodePipeline`
+    )
+  }
+  if (code === 'JobNotFoundException') {
+    return detail(
+      `CodePipeline in Region ${region} has no job ${context.jobId}. Check that 'aws-region' (or AWS_REGION) is the pipeline's Region and that the credentials belong to the pipeline's AWS account; a job that expired is gone too`
+    )
+  }
+  if (code === 'OutputVariablesSizeExceededException') {
+    return detail(
+      "CodePipeline refused the output variables as too large for one action. Pass fewer or shorter variables in 'output-variables'"
+    )
+  }
+  if (code === 'ValidationException') {
+    return detail(
+      'CodePipeline refused the request as invalid. The action checks every limit it knows before sending, so please report this with the step log (debug on)'
+    )
+  }
+  if (ACCESS_DENIED.test(code)) {
+    return detail(
+      `The AWS credentials may not call codepipeline:${context.operation}. Allow codepipeline:${context.operation} in the policy of the role this workflow assumes`
+    )
+  }
+  if (EXPIRED.test(code)) {
+    return detail(
+      'The AWS credentials have expired. Role sessions last 1 hour by default: run aws-actions/configure-aws-credentials right before this step, or raise its role-duration-seconds'
+    )
+  }
+  if (BAD_KEYS.test(code)) {
+    return detail(
+      'AWS did not recognise the credentials. Check that the access key, secret key and session token come from the same, still valid, set'
+    )
+  }
+  if (code === 'CredentialsProviderError' || /Could not load credentials/i.test(raw)) {
+    return detail(
+      'No AWS credentials were found. Add aws-actions/configure-aws-credentials before this step (OpenID Connect is recommended), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY'
+    )
+  }
+  if (/Region is missing/i.test(raw)) {
+    return detail("No AWS Region is set. Set 'aws-region' to the pipeline's Region, or set AWS_REGION")
+  }
+  if (code === 'AbortError' || code === 'TimeoutError') {
+    return detail(
+      `CodePipeline did not answer within ${context.timeoutSeconds ?? '?'} s ('timeout-seconds'). Check the network path to CodePipeline in ${region}, and raise 'timeout-seconds' if it is only slow`
+    )
+  }
+  const attempts = context.attempts && context.attempts > 1 ? ` after ${context.attempts} attempts` : ''
+  return detail(
+    `Calling CodePipeline ${context.operation} failed${attempts}. If CodePipeline is throttling or unavailable, raise 'max-attempts' or 'timeout-seconds'; otherwise check the network path to CodePipeline in ${region}`
+  )
+}

@@ -1,0 +1,116 @@
+import * as core from '@actions/core'
+import type { PutJobFailureResultInput, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline'
+import { errorCode, explainAwsError } from './aws-errors.js'
+import { CodePipelineCallError, type CodePipeline, type SendResult } from './codepipeline.js'
+import { githubCommitLookup } from './commit-lookup.js'
+import type { GitHubContext } from './github-context.js'
+import type { AwsSettings, ReportSettings } from './inputs.js'
+import { failureRequest, successRequest, type Reported } from './job-result.js'
+import { requestProblems, type FailureType } from './limits.js'
+import { resolveCurrentRevision } from './revision.js'
+import { writeStepSummary } from './step-summary.js'
+
+/** Sends one result and tells the workflow what was sent. */
+export class Reporter {
+  constructor(
+    private readonly pipeline: CodePipeline,
+    private readonly aws: AwsSettings,
+    private readonly context: GitHubContext,
+    private readonly jobId: string
+  ) {}
+
+  async succeed(settings: ReportSettings): Promise<void> {
+    const lookup = githubCommitLookup(this.context, settings.githubToken)
+    const revision = await resolveCurrentRevision(settings.revision, this.context, lookup)
+    const request = successRequest(settings, revision, this.context)
+    const problems = requestProblems(request)
+    if (problems.length > 0) {
+      const message = `The result for job ${this.jobId} breaks CodePipeline's limits: ${problems.join('; ')}. Check the inputs and the workflow's environment.`
+      core.error(message)
+      await this.fail('ConfigurationError', message, true)
+      return
+    }
+    const reported: Reported = request.continuationToken ? 'continuation' : 'success'
+    try {
+      await this.send(request, () => this.pipeline.putJobSuccessResult(request))
+    } catch (error) {
+      if (!(error instanceof CodePipelineCallError)) throw error
+      const explanation = this.explain(error)
+      core.setFailed(explanation)
+      // A request CodePipeline found wrong in content can still be answered with a failure, so the pipeline stops.
+      if (['ValidationException', 'OutputVariablesSizeExceededException'].includes(errorCode(error.cause))) {
+        await this.fail('JobFailed', explanation, true)
+      }
+      return
+    }
+    core.setOutput('reported', reported)
+    if (revision) {
+      core.setOutput('revision', revision.revision)
+      core.setOutput('change-identifier', revision.changeIdentifier)
+    }
+    core.info(
+      reported === 'success'
+        ? `Reported success for CodePipeline job ${this.jobId}${revision ? ` at revision ${revision.revision}` : ''}.`
+        : `Reported progress for CodePipeline job ${this.jobId}; CodePipeline will hand out a new job carrying the continuation token.`
+    )
+    await writeStepSummary(reported, request)
+  }
+
+  /**
+   * Reports a failure. `stepFails` is true when the failure is this step's own
+   * (bad configuration), false when the step faithfully reports the workflow's.
+   */
+  async fail(type: FailureType, message: string, stepFails: boolean, externalExecutionId?: string): Promise<void> {
+    const request = failureRequest(this.jobId, type, message, this.context, externalExecutionId ?? this.context.runId)
+    try {
+      await this.send(request, () => this.pipeline.putJobFailureResult(request))
+    } catch (error) {
+      if (!(error instanceof CodePipelineCallError)) throw error
+      const explanation = this.explain(error)
+      core.setFailed(
+        stepFails ? `Could not tell CodePipeline about the problem above: ${explanation}` : explanation
+      )
+      return
+    }
+    if (stepFails) core.setFailed(`Reported ${type} to CodePipeline for job ${this.jobId}: ${message}`)
+    else core.info(`Reported ${type} for CodePipeline job ${this.jobId}: ${message}`)
+    core.setOutput('reported', 'failure')
+    await writeStepSummary('failure', request)
+  }
+
+  /** Sends, and accepts a refusal that only shows an earlier attempt got through. */
+  private async send(
+    request: PutJobSuccessResultInput | PutJobFailureResultInput,
+    call: () => Promise<SendResult>
+  ): Promise<void> {
+    core.debug(`Request: ${JSON.stringify(request)}`)
+    try {
+      const result = await call()
+      if (result.attempts > 1) core.info(`CodePipeline answered after ${result.attempts} attempts.`)
+    } catch (error) {
+      if (
+        error instanceof CodePipelineCallError &&
+        error.earlierAnswerLost &&
+        errorCode(error.cause) === 'InvalidJobStateException'
+      ) {
+        // The retry found the job already answered: the attempt whose answer was lost almost surely landed.
+        core.warning(
+          `An earlier attempt's answer was lost on the way back, and the retry found job ${this.jobId} already answered. That attempt almost surely reached CodePipeline, so this step passes. Check the pipeline if in doubt.`
+        )
+        return
+      }
+      throw error
+    }
+  }
+
+  private explain(error: CodePipelineCallError): string {
+    core.debug(`${error.operation} failed: ${String(error.cause)}`)
+    return explainAwsError(error.cause, {
+      operation: error.operation,
+      jobId: this.jobId,
+      region: this.aws.region,
+      attempts: error.attempts,
+      timeoutSeconds: this.aws.timeoutSeconds
+    })
+  }
+}
