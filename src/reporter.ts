@@ -72,7 +72,11 @@ export class Reporter {
       )
       return
     }
-    if (stepFails) core.setFailed(`Reported ${type} to CodePipeline for job ${this.jobId}: ${message}`)
+    if (stepFails) {
+      core.setFailed(
+        `Reported ${type} to CodePipeline for job ${this.jobId}, so the pipeline stops instead of waiting. Fix the problem above, then retry the stage.`
+      )
+    }
     else core.info(`Reported ${type} for CodePipeline job ${this.jobId}: ${message}`)
     core.setOutput('reported', 'failure')
     await writeStepSummary('failure', request)
