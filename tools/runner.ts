@@ -22,7 +22,7 @@ export interface StepRun {
 export interface StepOptions {
   /** Inputs by their action.yml names, such as `job-id`. */
   readonly inputs: Record<string, string>
-  /** The event that triggered the workflow, and its payload. */
+  /** The event that triggered the workflow, and its payload; a push by default. */
   readonly eventName?: string
   readonly event?: Record<string, unknown>
   /** Extra or overriding environment; a value of undefined removes the variable. */
@@ -44,11 +44,24 @@ export function runnerEnvironment(): Record<string, string> {
     GITHUB_RUN_ATTEMPT: '1',
     GITHUB_WORKFLOW: 'Build',
     GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_API_URL: 'https://api.github.com',
+    // Nothing listens here: a test that needs the API starts the fake one, and no test reaches GitHub.
+    GITHUB_API_URL: 'http://127.0.0.1:9',
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
     AWS_EC2_METADATA_DISABLED: 'true'
+  }
+}
+
+/** The payload of that push, which carries the commit's time and message. */
+export function pushEvent(): Record<string, unknown> {
+  return {
+    ref: 'refs/heads/main',
+    head_commit: {
+      id: runnerEnvironment().GITHUB_SHA,
+      message: 'Ship the new checkout page\n\nLonger description.',
+      timestamp: '2026-11-25T10:11:12+01:00'
+    }
   }
 }
 
@@ -72,7 +85,7 @@ export async function runStep(options: StepOptions): Promise<StepRun> {
     const files = { output: join(dir, 'output'), summary: join(dir, 'summary'), event: join(dir, 'event.json') }
     writeFileSync(files.output, '')
     writeFileSync(files.summary, '')
-    writeFileSync(files.event, JSON.stringify(options.event ?? {}))
+    writeFileSync(files.event, JSON.stringify(options.event ?? pushEvent()))
     const env: Record<string, string | undefined> = {
       PATH: process.env.PATH,
       HOME: dir,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { CodePipelineEmulator } from '../../tools/emulator/server.js'
 import { FakeGitHubApi } from '../../tools/fake-github.js'
-import { ACTION_DEFAULTS, runnerEnvironment, runStep, type StepOptions } from '../../tools/runner.js'
+import { ACTION_DEFAULTS, pushEvent as defaultPushEvent, runnerEnvironment, runStep, type StepOptions } from '../../tools/runner.js'
 
 // The bundled action, run on Node 24 as the runner runs it, against the emulator.
 const SHA = runnerEnvironment().GITHUB_SHA
@@ -25,10 +25,7 @@ beforeEach(() => {
   github.failWith = undefined
 })
 
-const pushEvent = {
-  ref: 'refs/heads/main',
-  head_commit: { id: SHA, message: 'Ship the new checkout page\n\nLonger description.', timestamp: '2026-11-25T10:11:12+01:00' }
-}
+const pushEvent = defaultPushEvent()
 
 async function report(inputs: Record<string, string>, options: Partial<StepOptions> = {}) {
   const run = await runStep({ endpoint: emulator.url, event: pushEvent, ...options, inputs })
