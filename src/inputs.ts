@@ -178,7 +178,7 @@ export function readReportSettings(jobId: string): ReportSettings {
   const externalExecutionId = check(() =>
     readLimited('external-execution-id', LENGTH.externalExecutionId, 'Leave it empty to use the run ID, which links the pipeline to this run.')
   )
-  const revision = check(readRevisionOverrides) ?? {}
+  const revision = readRevisionOverrides(check)
   const failureType = check(readFailureType) ?? 'JobFailed'
   const failureMessage = optionalInput('failure-message')
 
@@ -224,25 +224,12 @@ function readFailureType(): FailureType {
   return match
 }
 
-function readRevisionOverrides(): RevisionOverrides {
-  const revision = readLimited('revision', LENGTH.revision, 'Pass a commit SHA or another revision ID.')
-  const changeIdentifier = readLimited(
-    'change-identifier',
-    LENGTH.changeIdentifier,
-    'Use a branch name, tag or other short label.'
+function readRevisionOverrides(check: <T>(read: () => T) => T | undefined): RevisionOverrides {
+  const revision = check(() => readLimited('revision', LENGTH.revision, 'Pass a commit SHA or another revision ID.'))
+  const changeIdentifier = check(() =>
+    readLimited('change-identifier', LENGTH.changeIdentifier, 'Use a branch name, tag or other short label.')
   )
-  const createdText = optionalInput('revision-created')
-  let created: Date | undefined
-  if (createdText !== undefined) {
-    created = new Date(createdText)
-    if (!/^\d{4}-\d{2}-\d{2}/.test(createdText) || Number.isNaN(created.getTime())) {
-      throw new InputError(
-        'revision-created',
-        `${quote(createdText)} is not an ISO 8601 date and time`,
-        'Use a form such as 2026-11-26T09:30:00Z, for example the output of git log -1 --format=%cI.'
-      )
-    }
-  }
+  const created = check(readRevisionCreated)
   const summary = optionalInput('revision-summary')
   return {
     ...(revision !== undefined && { revision }),
@@ -250,6 +237,20 @@ function readRevisionOverrides(): RevisionOverrides {
     ...(created && { created }),
     ...(summary !== undefined && { summary: truncate(summary, LENGTH.revisionSummary.max) })
   }
+}
+
+function readRevisionCreated(): Date | undefined {
+  const text = optionalInput('revision-created')
+  if (text === undefined) return undefined
+  const created = new Date(text)
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(created.getTime())) {
+    throw new InputError(
+      'revision-created',
+      `${quote(text)} is not an ISO 8601 date and time`,
+      'Use a form such as 2026-11-26T09:30:00Z, for example the output of git log -1 --format=%cI.'
+    )
+  }
+  return created
 }
 
 /** An optional input that must fit the API's length limit; it is not free text, so it is rejected rather than cut. */

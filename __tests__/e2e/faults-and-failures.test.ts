@@ -221,7 +221,7 @@ describe('secrets', () => {
   const token = 'ghs_SECRETtokenVALUE1234567890abcdef'
   const sessionToken = 'FwoGZXIvYXdzEXAMPLEsessionTOKENvalue0123456789'
 
-  it.each([
+  it.each<[string, Record<string, string>, string | undefined]>([
     ['a success', {}, undefined],
     ['a lookup that fails', { GITHUB_EVENT_NAME: 'workflow_dispatch', GITHUB_API_URL: 'http://127.0.0.1:9' }, undefined],
     ['a failed call', {}, 'AccessDeniedException'],

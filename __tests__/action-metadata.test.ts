@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { INPUT_NAMES } from '../src/inputs.js'
+import { ACTION_NAME, ACTION_VERSION } from '../src/version.js'
+import { ACTION_DEFAULTS } from '../tools/runner.js'
+
+interface ActionMetadata {
+  runs: { using: string; main: string }
+  inputs: Record<string, { description: string; required?: boolean; default?: string }>
+  outputs: Record<string, { description: string }>
+}
+
+const action = parse(readFileSync(new URL('../action.yml', import.meta.url), 'utf8')) as ActionMetadata
+const sources = ['main.ts', 'reporter.ts']
+  .map((file) => readFileSync(new URL(`../src/${file}`, import.meta.url), 'utf8'))
+  .join('\n')
+
+describe('action.yml', () => {
+  it('runs the bundle on Node 24', () => {
+    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
+  })
+
+  it('declares exactly the inputs the code reads', () => {
+    expect(Object.keys(action.inputs).sort()).toEqual([...INPUT_NAMES].sort())
+  })
+
+  it('describes every input and output', () => {
+    for (const [name, input] of Object.entries({ ...action.inputs, ...action.outputs })) {
+      expect(input.description, name).toMatch(/\S/)
+    }
+  })
+
+  it('requires only job-id', () => {
+    const required = Object.entries(action.inputs).filter(([, input]) => input.required).map(([name]) => name)
+    expect(required).toEqual(['job-id'])
+  })
+
+  it('has the defaults that the end-to-end runner applies', () => {
+    const declared = Object.fromEntries(
+      Object.entries(action.inputs).filter(([, input]) => input.default !== undefined).map(([name, input]) => [name, input.default])
+    )
+    expect(Object.keys(declared).sort()).toEqual(Object.keys(ACTION_DEFAULTS).sort())
+    for (const [name, value] of Object.entries(declared)) {
+      if (name !== 'github-token') expect(ACTION_DEFAULTS[name], name).toBe(value)
+    }
+    expect(declared['github-token']).toBe('${{ github.token }}')
+  })
+
+  it('declares every output the code sets', () => {
+    const set = [...sources.matchAll(/setOutput\('([a-z-]+)'/g)].map((match) => match[1])
+    expect(new Set(set)).toEqual(new Set(Object.keys(action.outputs)))
+  })
+})
+
+describe('version', () => {
+  it('matches package.json', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string }
+    expect(ACTION_VERSION).toBe(pkg.version)
+    expect(ACTION_NAME).toBe(pkg.name)
+  })
+})
