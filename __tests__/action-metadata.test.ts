@@ -32,13 +32,17 @@ describe('action.yml', () => {
   })
 
   it('requires only job-id', () => {
-    const required = Object.entries(action.inputs).filter(([, input]) => input.required).map(([name]) => name)
+    const required = Object.entries(action.inputs)
+      .filter(([, input]) => input.required)
+      .map(([name]) => name)
     expect(required).toEqual(['job-id'])
   })
 
   it('has the defaults that the end-to-end runner applies', () => {
     const declared = Object.fromEntries(
-      Object.entries(action.inputs).filter(([, input]) => input.default !== undefined).map(([name, input]) => [name, input.default])
+      Object.entries(action.inputs)
+        .filter(([, input]) => input.default !== undefined)
+        .map(([name, input]) => [name, input.default])
     )
     expect(Object.keys(declared).sort()).toEqual(Object.keys(ACTION_DEFAULTS).sort())
     for (const [name, value] of Object.entries(declared)) {
@@ -55,7 +59,10 @@ describe('action.yml', () => {
 
 describe('version', () => {
   it('matches package.json', () => {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string }
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      name: string
+      version: string
+    }
     expect(ACTION_VERSION).toBe(pkg.version)
     expect(ACTION_NAME).toBe(pkg.name)
   })

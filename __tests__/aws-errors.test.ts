@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { errorCode, explainAwsError, isAnswerLost } from '../src/aws-errors.js'
 
-const context = { operation: 'PutJobSuccessResult', jobId: 'job-1', region: 'eu-west-1', attempts: 4, timeoutSeconds: 30 }
+const context = {
+  operation: 'PutJobSuccessResult',
+  jobId: 'job-1',
+  region: 'eu-west-1',
+  attempts: 4,
+  timeoutSeconds: 30
+}
 
 function named(name: string, extra: Record<string, unknown> = {}): Error {
   return Object.assign(new Error(`${name} message`), { name, ...extra })
@@ -30,7 +36,10 @@ describe('errorCode', () => {
 
 describe('explainAwsError', () => {
   it.each([
-    ['InvalidJobStateException', /not waiting for one.*retry the stage in CodePipeline \(InvalidJobStateException: InvalidJobStateException message\)/],
+    [
+      'InvalidJobStateException',
+      /not waiting for one.*retry the stage in CodePipeline \(InvalidJobStateException: InvalidJobStateException message\)/
+    ],
     ['JobNotFoundException', /CodePipeline in Region eu-west-1 has no job job-1/],
     ['OutputVariablesSizeExceededException', /too large/],
     ['ValidationException', /please report this/],

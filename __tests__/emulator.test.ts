@@ -11,7 +11,9 @@ import { CodePipelineEmulator, EMULATOR_CREDENTIALS } from '../tools/emulator/se
 // The emulator must be as strict as CodePipeline, or the end-to-end tests prove little.
 let emulator: CodePipelineEmulator
 
-function client(credentials: { accessKeyId: string; secretAccessKey: string } = EMULATOR_CREDENTIALS): CodePipelineClient {
+function client(
+  credentials: { accessKeyId: string; secretAccessKey: string } = EMULATOR_CREDENTIALS
+): CodePipelineClient {
   return new CodePipelineClient({ region: 'us-east-1', endpoint: emulator.url, credentials, maxAttempts: 1 })
 }
 
@@ -36,14 +38,19 @@ describe('the wire protocol', () => {
   it('refuses a wrong secret key, an unknown key and an unsigned request', async () => {
     const job = emulator.createJob()
     await expect(
-      client({ accessKeyId: EMULATOR_CREDENTIALS.accessKeyId, secretAccessKey: 'wrong' }).send(new PutJobSuccessResultCommand({ jobId: job.id }))
+      client({ accessKeyId: EMULATOR_CREDENTIALS.accessKeyId, secretAccessKey: 'wrong' }).send(
+        new PutJobSuccessResultCommand({ jobId: job.id })
+      )
     ).rejects.toMatchObject({ name: 'InvalidSignatureException' })
     await expect(
       client({ accessKeyId: 'AKIAOTHER', secretAccessKey: 'x' }).send(new PutJobSuccessResultCommand({ jobId: job.id }))
     ).rejects.toMatchObject({ name: 'UnrecognizedClientException' })
     const unsigned = await fetch(emulator.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'CodePipeline_20150709.PutJobSuccessResult' },
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'CodePipeline_20150709.PutJobSuccessResult'
+      },
       body: JSON.stringify({ jobId: job.id })
     })
     expect(unsigned.status).toBe(403)
@@ -78,9 +85,13 @@ describe('the API rules', () => {
 
   it('refuses a second result and an unknown job', async () => {
     const job = emulator.createJob()
-    await client().send(new PutJobFailureResultCommand({ jobId: job.id, failureDetails: { type: 'JobFailed', message: 'no' } }))
+    await client().send(
+      new PutJobFailureResultCommand({ jobId: job.id, failureDetails: { type: 'JobFailed', message: 'no' } })
+    )
     expect(job.state).toBe('Failed')
-    await expect(client().send(new PutJobSuccessResultCommand({ jobId: job.id }))).rejects.toBeInstanceOf(InvalidJobStateException)
+    await expect(client().send(new PutJobSuccessResultCommand({ jobId: job.id }))).rejects.toBeInstanceOf(
+      InvalidJobStateException
+    )
     await expect(
       client().send(new PutJobSuccessResultCommand({ jobId: '0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11' }))
     ).rejects.toBeInstanceOf(JobNotFoundException)
@@ -89,7 +100,9 @@ describe('the API rules', () => {
   it('refuses a failure type outside the enum', async () => {
     const job = emulator.createJob()
     await expect(
-      client().send(new PutJobFailureResultCommand({ jobId: job.id, failureDetails: { type: 'Oops' as never, message: 'm' } }))
+      client().send(
+        new PutJobFailureResultCommand({ jobId: job.id, failureDetails: { type: 'Oops' as never, message: 'm' } })
+      )
     ).rejects.toMatchObject({ name: 'ValidationException' })
   })
 })
@@ -99,7 +112,12 @@ describe('faults', () => {
     emulator.inject({ kind: 'throttle' }, { operation: 'PutJobSuccessResult' })
     emulator.inject({ kind: 'server-error', status: 503 }, { operation: 'PutJobSuccessResult' })
     const job = emulator.createJob()
-    const retrying = new CodePipelineClient({ region: 'us-east-1', endpoint: emulator.url, credentials: EMULATOR_CREDENTIALS, maxAttempts: 3 })
+    const retrying = new CodePipelineClient({
+      region: 'us-east-1',
+      endpoint: emulator.url,
+      credentials: EMULATOR_CREDENTIALS,
+      maxAttempts: 3
+    })
     await retrying.send(new PutJobSuccessResultCommand({ jobId: job.id }))
     expect(emulator.requests.map((request) => request.status)).toEqual([400, 503, 200])
   })
@@ -123,9 +141,16 @@ describe('faults', () => {
 
 describe('the control API', () => {
   it('creates jobs, injects faults and lists requests over HTTP', async () => {
-    const created = (await (await fetch(`${emulator.url}/_emulator/jobs`, { method: 'POST', body: '{}' })).json()) as { id: string }
-    await fetch(`${emulator.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ fault: { kind: 'throttle' }, times: 1 }) })
-    await expect(client().send(new PutJobSuccessResultCommand({ jobId: created.id }))).rejects.toMatchObject({ name: 'ThrottlingException' })
+    const created = (await (await fetch(`${emulator.url}/_emulator/jobs`, { method: 'POST', body: '{}' })).json()) as {
+      id: string
+    }
+    await fetch(`${emulator.url}/_emulator/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ fault: { kind: 'throttle' }, times: 1 })
+    })
+    await expect(client().send(new PutJobSuccessResultCommand({ jobId: created.id }))).rejects.toMatchObject({
+      name: 'ThrottlingException'
+    })
     await client().send(new PutJobSuccessResultCommand({ jobId: created.id }))
     const job = (await (await fetch(`${emulator.url}/_emulator/jobs/${created.id}`)).json()) as { state: string }
     expect(job.state).toBe('Succeeded')

@@ -8,7 +8,8 @@ vi.mock('@actions/core', () => ({
 }))
 
 const core = await import('@actions/core')
-const { readAwsSettings, readJobId, readReportSettings, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS } = await import('../src/inputs.js')
+const { readAwsSettings, readJobId, readReportSettings, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS } =
+  await import('../src/inputs.js')
 const { InvalidInputs } = await import('../src/errors.js')
 
 const JOB = '0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11'
@@ -54,13 +55,21 @@ describe('readAwsSettings', () => {
 
   it('prefers the input, and reads the retry bounds', () => {
     given({ 'aws-region': 'ap-south-1', 'max-attempts': '3', 'timeout-seconds': '30' })
-    expect(readAwsSettings({ AWS_REGION: 'eu-west-1' }).settings).toEqual({ region: 'ap-south-1', maxAttempts: 3, timeoutSeconds: 30 })
+    expect(readAwsSettings({ AWS_REGION: 'eu-west-1' }).settings).toEqual({
+      region: 'ap-south-1',
+      maxAttempts: 3,
+      timeoutSeconds: 30
+    })
   })
 
   it('falls back to the defaults for bad values, and says what was wrong', () => {
     given({ 'aws-region': 'Not A Region', 'max-attempts': '99', 'timeout-seconds': '-1' })
     const { settings, problems } = readAwsSettings({ AWS_REGION: 'eu-west-1' })
-    expect(settings).toEqual({ region: 'eu-west-1', maxAttempts: DEFAULT_MAX_ATTEMPTS, timeoutSeconds: DEFAULT_TIMEOUT_SECONDS })
+    expect(settings).toEqual({
+      region: 'eu-west-1',
+      maxAttempts: DEFAULT_MAX_ATTEMPTS,
+      timeoutSeconds: DEFAULT_TIMEOUT_SECONDS
+    })
     expect(problems.map((problem) => problem.input)).toEqual(['aws-region', 'max-attempts', 'timeout-seconds'])
   })
 })
@@ -123,8 +132,18 @@ describe('readReportSettings', () => {
   })
 
   it('collects every problem at once', () => {
-    given({ 'percent-complete': '1e2', 'revision-created': 'tomorrow', 'change-identifier': 'c'.repeat(101), status: 'done' })
-    expect(problemsOf(() => readReportSettings(JOB))).toEqual(['status', 'percent-complete', 'change-identifier', 'revision-created'])
+    given({
+      'percent-complete': '1e2',
+      'revision-created': 'tomorrow',
+      'change-identifier': 'c'.repeat(101),
+      status: 'done'
+    })
+    expect(problemsOf(() => readReportSettings(JOB))).toEqual([
+      'status',
+      'percent-complete',
+      'change-identifier',
+      'revision-created'
+    ])
   })
 
   it('wants an ISO 8601 date for revision-created', () => {

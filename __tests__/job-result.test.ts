@@ -18,7 +18,9 @@ const settings: ReportSettings = { jobId: JOB, status: 'success', revision: {}, 
 
 describe('successRequest', () => {
   it('sends 100 percent, the run ID and the variables with a final result', () => {
-    expect(successRequest({ ...settings, outputVariables: { A: '1' } }, { revision: 'r', changeIdentifier: 'c' }, context)).toEqual({
+    expect(
+      successRequest({ ...settings, outputVariables: { A: '1' } }, { revision: 'r', changeIdentifier: 'c' }, context)
+    ).toEqual({
       jobId: JOB,
       currentRevision: { revision: 'r', changeIdentifier: 'c' },
       executionDetails: {
@@ -31,7 +33,11 @@ describe('successRequest', () => {
   })
 
   it('sends no percent and no variables with progress', () => {
-    const request = successRequest({ ...settings, continuationToken: 't', outputVariables: { A: '1' } }, undefined, context)
+    const request = successRequest(
+      { ...settings, continuationToken: 't', outputVariables: { A: '1' } },
+      undefined,
+      context
+    )
     expect(request).toEqual({
       jobId: JOB,
       continuationToken: 't',

@@ -30,7 +30,11 @@ describe('requestProblems', () => {
     expect(
       requestProblems({
         jobId: JOB,
-        currentRevision: { revision: 'r'.repeat(1500), changeIdentifier: 'c'.repeat(100), revisionSummary: 's'.repeat(2048) },
+        currentRevision: {
+          revision: 'r'.repeat(1500),
+          changeIdentifier: 'c'.repeat(100),
+          revisionSummary: 's'.repeat(2048)
+        },
         executionDetails: { summary: 's'.repeat(2048), externalExecutionId: 'e'.repeat(1500), percentComplete: 100 },
         outputVariables: { A: 'x'.repeat(OUTPUT_VARIABLES_MAX_BYTES - 1) }
       })
@@ -63,7 +67,9 @@ describe('requestProblems', () => {
     expect(requestProblems({ jobId: JOB, currentRevision: { revision: 'r' } })).toEqual([
       'currentRevision.changeIdentifier is required'
     ])
-    expect(requestProblems({ jobId: JOB, failureDetails: { type: 'JobFailed' } })).toEqual(['failureDetails.message is required'])
+    expect(requestProblems({ jobId: JOB, failureDetails: { type: 'JobFailed' } })).toEqual([
+      'failureDetails.message is required'
+    ])
   })
 
   it('keeps the model limits', () => {

@@ -26,7 +26,11 @@ describe('parseOutputVariables', () => {
   })
 
   it('reads NAME=value lines, CRLF included, splitting at the first =', () => {
-    expect(parseOutputVariables('A=1\r\nB=x=y\r\n\r\n@c-d_e=\r\n')?.variables).toEqual({ A: '1', B: 'x=y', '@c-d_e': '' })
+    expect(parseOutputVariables('A=1\r\nB=x=y\r\n\r\n@c-d_e=\r\n')?.variables).toEqual({
+      A: '1',
+      B: 'x=y',
+      '@c-d_e': ''
+    })
   })
 
   it.each([

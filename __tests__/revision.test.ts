@@ -22,7 +22,9 @@ describe('resolveCurrentRevision', () => {
     const lookup = vi.fn()
     const revision = await resolveCurrentRevision(
       {},
-      context({ payload: { head_commit: { id: SHA, message: 'First line\nsecond', timestamp: '2026-11-01T00:00:00Z' } } }),
+      context({
+        payload: { head_commit: { id: SHA, message: 'First line\nsecond', timestamp: '2026-11-01T00:00:00Z' } }
+      }),
       lookup
     )
     expect(revision).toEqual({
@@ -35,14 +37,19 @@ describe('resolveCurrentRevision', () => {
   })
 
   it('looks the commit up when the payload has another or no head commit', async () => {
-    const lookup = vi.fn().mockResolvedValue({ committedAt: new Date('2026-10-01T00:00:00Z'), message: '  Looked up  ' })
+    const lookup = vi
+      .fn()
+      .mockResolvedValue({ committedAt: new Date('2026-10-01T00:00:00Z'), message: '  Looked up  ' })
     const revision = await resolveCurrentRevision({}, context({ payload: { head_commit: { id: 'other' } } }), lookup)
     expect(lookup).toHaveBeenCalledWith(SHA)
     expect(revision).toMatchObject({ created: new Date('2026-10-01T00:00:00Z'), revisionSummary: 'Looked up' })
   })
 
   it('leaves the optional fields out when the lookup finds nothing', async () => {
-    expect(await resolveCurrentRevision({}, context(), async () => undefined)).toEqual({ revision: SHA, changeIdentifier: 'main' })
+    expect(await resolveCurrentRevision({}, context(), async () => undefined)).toEqual({
+      revision: SHA,
+      changeIdentifier: 'main'
+    })
   })
 
   it('does not look up when both optional fields are given', async () => {

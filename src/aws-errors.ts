@@ -52,7 +52,8 @@ export function isAnswerLost(error: unknown): boolean {
 
 const ACCESS_DENIED = /^(AccessDenied(Exception)?|UnauthorizedOperation|UnauthorizedException|NotAuthorized)$/
 const EXPIRED = /^(ExpiredToken(Exception)?|RequestExpired|TokenRefreshRequired)$/
-const BAD_KEYS = /^(UnrecognizedClientException|InvalidClientTokenId|InvalidSignatureException|IncompleteSignature|SignatureDoesNotMatch)$/
+const BAD_KEYS =
+  /^(UnrecognizedClientException|InvalidClientTokenId|InvalidSignatureException|IncompleteSignature|SignatureDoesNotMatch)$/
 
 /** A final error: retrying cannot change the answer. */
 export function isFinal(error: unknown): boolean {

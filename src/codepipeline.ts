@@ -87,7 +87,9 @@ export class CodePipeline {
     call: () => Promise<{ $metadata: { attempts?: number } }>
   ): Promise<SendResult> {
     this.attemptErrors.length = 0
-    core.debug(`Calling CodePipeline ${operation} (up to ${this.settings.maxAttempts} attempts, ${this.settings.timeoutSeconds} s)`)
+    core.debug(
+      `Calling CodePipeline ${operation} (up to ${this.settings.maxAttempts} attempts, ${this.settings.timeoutSeconds} s)`
+    )
     try {
       const output = await call()
       return { attempts: output.$metadata.attempts ?? 1 }

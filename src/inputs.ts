@@ -118,7 +118,13 @@ export function readAwsSettings(env: NodeJS.ProcessEnv = process.env): {
     DEFAULT_MAX_ATTEMPTS
   )
   const timeoutSeconds = collect(
-    () => readInteger('timeout-seconds', { min: 1, max: 3600 }, DEFAULT_TIMEOUT_SECONDS, 'It bounds all attempts together.'),
+    () =>
+      readInteger(
+        'timeout-seconds',
+        { min: 1, max: 3600 },
+        DEFAULT_TIMEOUT_SECONDS,
+        'It bounds all attempts together.'
+      ),
     DEFAULT_TIMEOUT_SECONDS
   )
   return { settings: { region, maxAttempts, timeoutSeconds }, problems }
@@ -161,7 +167,13 @@ export function readReportSettings(jobId: string): ReportSettings {
   if (githubToken) core.setSecret(githubToken)
 
   const status = check(readStatus) ?? 'success'
-  const continuationToken = check(() => readLimited('continuation-token', LENGTH.continuationToken, 'CodePipeline hands the token back to the next job, so keep it to an ID, not data.'))
+  const continuationToken = check(() =>
+    readLimited(
+      'continuation-token',
+      LENGTH.continuationToken,
+      'CodePipeline hands the token back to the next job, so keep it to an ID, not data.'
+    )
+  )
   const variables = check(() => parseOutputVariables(core.getInput('output-variables')))
   if (variables) warnings.push(...variables.warnings)
   if (status === 'success' && variables && continuationToken !== undefined) {
@@ -173,10 +185,16 @@ export function readReportSettings(jobId: string): ReportSettings {
       )
     )
   }
-  const percentComplete = check(() => readInteger('percent-complete', PERCENT_COMPLETE, undefined, 'Leave it empty to send 100 with a final report.'))
+  const percentComplete = check(() =>
+    readInteger('percent-complete', PERCENT_COMPLETE, undefined, 'Leave it empty to send 100 with a final report.')
+  )
   const summary = optionalInput('summary')
   const externalExecutionId = check(() =>
-    readLimited('external-execution-id', LENGTH.externalExecutionId, 'Leave it empty to use the run ID, which links the pipeline to this run.')
+    readLimited(
+      'external-execution-id',
+      LENGTH.externalExecutionId,
+      'Leave it empty to use the run ID, which links the pipeline to this run.'
+    )
   )
   const revision = readRevisionOverrides(check)
   const failureType = check(readFailureType) ?? 'JobFailed'

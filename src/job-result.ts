@@ -1,8 +1,4 @@
-import type {
-  CurrentRevision,
-  PutJobFailureResultInput,
-  PutJobSuccessResultInput
-} from '@aws-sdk/client-codepipeline'
+import type { CurrentRevision, PutJobFailureResultInput, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline'
 import { describeRun, runUrl, type GitHubContext } from './github-context.js'
 import type { ReportSettings } from './inputs.js'
 import { LENGTH, truncate, type FailureType } from './limits.js'

@@ -107,7 +107,8 @@ export function requestProblems(request: {
       problems.push(`${field} must be ${limit.min}–${limit.max} characters, but is ${lengthOf(value)}`)
     }
   }
-  if (request.jobId === undefined || !JOB_ID_PATTERN.test(request.jobId)) problems.push('jobId must be a lowercase UUID')
+  if (request.jobId === undefined || !JOB_ID_PATTERN.test(request.jobId))
+    problems.push('jobId must be a lowercase UUID')
   const revision = request.currentRevision
   if (revision) {
     if (revision.revision === undefined) problems.push('currentRevision.revision is required')
@@ -133,10 +134,12 @@ export function requestProblems(request: {
   if (variables) {
     if (request.continuationToken !== undefined) problems.push('outputVariables cannot go with a continuationToken')
     for (const name of Object.keys(variables)) {
-      if (!OUTPUT_VARIABLE_NAME_PATTERN.test(name)) problems.push(`output variable name ${JSON.stringify(name)} must match [A-Za-z0-9@\\-_]+`)
+      if (!OUTPUT_VARIABLE_NAME_PATTERN.test(name))
+        problems.push(`output variable name ${JSON.stringify(name)} must match [A-Za-z0-9@\\-_]+`)
     }
     const bytes = outputVariablesBytes(variables)
-    if (bytes > OUTPUT_VARIABLES_MAX_BYTES) problems.push(`outputVariables total ${bytes} bytes, over ${OUTPUT_VARIABLES_MAX_BYTES}`)
+    if (bytes > OUTPUT_VARIABLES_MAX_BYTES)
+      problems.push(`outputVariables total ${bytes} bytes, over ${OUTPUT_VARIABLES_MAX_BYTES}`)
   }
   const failure = request.failureDetails
   if (failure) {

@@ -53,9 +53,7 @@ function fromJson(text: string): OutputVariables {
     )
   }
   // fromEntries keeps a name such as __proto__ as a plain own property.
-  return Object.fromEntries(
-    Object.entries(parsed).map(([name, value]) => [name, scalarToString(name, value)])
-  )
+  return Object.fromEntries(Object.entries(parsed).map(([name, value]) => [name, scalarToString(name, value)]))
 }
 
 function scalarToString(name: string, value: unknown): string {
@@ -84,11 +82,7 @@ function fromLines(text: string): OutputVariables {
     }
     const name = line.slice(0, separator).trim()
     if (name === '') {
-      throw new InputError(
-        INPUT,
-        `line ${index + 1} has no name before '='`,
-        'Write one NAME=value per line.'
-      )
+      throw new InputError(INPUT, `line ${index + 1} has no name before '='`, 'Write one NAME=value per line.')
     }
     if (variables.has(name)) {
       throw new InputError(

@@ -67,17 +67,14 @@ export class Reporter {
     } catch (error) {
       if (!(error instanceof CodePipelineCallError)) throw error
       const explanation = this.explain(error)
-      core.setFailed(
-        stepFails ? `Could not tell CodePipeline about the problem above: ${explanation}` : explanation
-      )
+      core.setFailed(stepFails ? `Could not tell CodePipeline about the problem above: ${explanation}` : explanation)
       return
     }
     if (stepFails) {
       core.setFailed(
         `Reported ${type} to CodePipeline for job ${this.jobId}, so the pipeline stops instead of waiting. Fix the problem above, then retry the stage.`
       )
-    }
-    else core.info(`Reported ${type} for CodePipeline job ${this.jobId}: ${message}`)
+    } else core.info(`Reported ${type} for CodePipeline job ${this.jobId}: ${message}`)
     core.setOutput('reported', 'failure')
     await writeStepSummary('failure', request)
   }

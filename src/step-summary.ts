@@ -38,7 +38,8 @@ export async function writeStepSummary(
       ['Summary', escape(success.executionDetails?.summary)],
       ['Percent complete', success.executionDetails?.percentComplete?.toString()]
     )
-    if (success.continuationToken) rows.push(['Continuation token', `sent (${success.continuationToken.length} characters)`])
+    if (success.continuationToken)
+      rows.push(['Continuation token', `sent (${success.continuationToken.length} characters)`])
     if (success.outputVariables) {
       const names = Object.keys(success.outputVariables)
       rows.push([

@@ -35,7 +35,8 @@ async function action(): Promise<number> {
     inputs: { 'job-id': emulator.createJob().id, 'output-variables': '{"IMAGE_TAG":"1.2.3"}' },
     event: { head_commit: { id: sha, message: 'Build it', timestamp: '2026-11-25T10:00:00Z' } }
   })
-  if (run.code !== 0 || run.outputs.reported !== 'success') throw new Error(`the action did not report:\n${run.stdout}${run.stderr}`)
+  if (run.code !== 0 || run.outputs.reported !== 'success')
+    throw new Error(`the action did not report:\n${run.stdout}${run.stderr}`)
   return run.durationMs
 }
 
@@ -61,7 +62,9 @@ const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`
 
 const bareMs = median(times.bare)
 const actionMs = median(times.action)
-console.log(`Node ${(await import('node:child_process')).execFileSync(node, ['--version']).toString().trim()}, ${ROUNDS} rounds, medians`)
+console.log(
+  `Node ${(await import('node:child_process')).execFileSync(node, ['--version']).toString().trim()}, ${ROUNDS} rounds, medians`
+)
 console.log(`bare node, one HTTP POST:      ${bareMs.toFixed(1)} ms`)
 console.log(`dist/index.js, report success: ${actionMs.toFixed(1)} ms`)
 console.log(`ratio: ${(actionMs / bareMs).toFixed(2)}x (target at most 1.5x)`)

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export interface FakeCommit {
@@ -22,19 +22,20 @@ export class FakeGitHubApi {
   ) {}
 
   static async start(token: string): Promise<FakeGitHubApi> {
-    let api: FakeGitHubApi | undefined
-    const server = createServer((request, response) => {
-      api!.requests.push({ path: request.url ?? '', authorization: request.headers.authorization })
+    const server = createServer()
+    const api = new FakeGitHubApi(server, token)
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      api.requests.push({ path: request.url ?? '', authorization: request.headers.authorization })
       const send = (status: number, body: unknown): void => {
         response.writeHead(status, { 'content-type': 'application/json' })
         response.end(JSON.stringify(body))
       }
-      if (api!.failWith) return send(api!.failWith, { message: 'Server Error' })
+      if (api.failWith) return send(api.failWith, { message: 'Server Error' })
       if (request.headers.authorization !== `token ${token}` && request.headers.authorization !== `Bearer ${token}`) {
         return send(401, { message: 'Bad credentials' })
       }
       const match = /^\/repos\/([^/]+)\/([^/]+)\/git\/commits\/([0-9a-f]+)$/.exec(request.url ?? '')
-      const commit = match && api!.commits.get(match[3])
+      const commit = match && api.commits.get(match[3])
       if (!match || !commit) return send(404, { message: 'Not Found' })
       send(200, {
         sha: match[3],
@@ -44,7 +45,6 @@ export class FakeGitHubApi {
       })
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    api = new FakeGitHubApi(server, token)
     return api
   }
 

@@ -42,7 +42,11 @@ describe('a valid job-id with another bad input', () => {
     ['output-variables', '{"A": ', /it starts like JSON but does not parse/],
     ['output-variables', 'A=1\nA=2', /the name "A" appears more than once/],
     ['output-variables', 'A=1\nno separator', /line 2 has no '='/],
-    ['output-variables', `BIG=${'x'.repeat(122_878)}`, /names and values add up to 122881 bytes, over CodePipeline's limit of 122880 bytes/],
+    [
+      'output-variables',
+      `BIG=${'x'.repeat(122_878)}`,
+      /names and values add up to 122881 bytes, over CodePipeline's limit of 122880 bytes/
+    ],
     ['percent-complete', '101', /"101" is not a whole number from 0 to 100/],
     ['percent-complete', '5.5', /"5.5" is not a whole number/],
     ['continuation-token', 't'.repeat(2049), /it is 2049 characters long, over CodePipeline's limit of 2048/],
@@ -76,7 +80,9 @@ describe('a valid job-id with another bad input', () => {
     const job = emulator.createJob()
     const { run, calls } = await report({ 'job-id': job.id, 'output-variables': 'A=1', 'continuation-token': 'tok' })
     expect(run.code).toBe(1)
-    expect(run.stdout).toMatch(/::error::Invalid input 'output-variables': CodePipeline takes output variables only with the final result/)
+    expect(run.stdout).toMatch(
+      /::error::Invalid input 'output-variables': CodePipeline takes output variables only with the final result/
+    )
     expect(calls.map((call) => call.operation)).toEqual(['PutJobFailureResult'])
   })
 

@@ -52,7 +52,10 @@ describe('reporting the workflow outcome', () => {
     const job = emulator.createJob()
     const { run, calls } = await report({ 'job-id': job.id, status: 'cancelled', 'failure-type': 'systemunavailable' })
     expect(run.code).toBe(0)
-    expect(calls[0].body.failureDetails).toMatchObject({ type: 'SystemUnavailable', message: expect.stringMatching(/was cancelled/) })
+    expect(calls[0].body.failureDetails).toMatchObject({
+      type: 'SystemUnavailable',
+      message: expect.stringMatching(/was cancelled/)
+    })
 
     const second = emulator.createJob()
     const long = await report({ 'job-id': second.id, status: 'failure', 'failure-message': 'm'.repeat(6000) })
@@ -132,7 +135,9 @@ describe('faults on the way to CodePipeline', () => {
     const { run, calls } = await report({ 'job-id': job.id, 'max-attempts': '2' })
     expect(run.code).toBe(1)
     expect(calls).toHaveLength(2)
-    expect(errors(run.stdout)).toMatch(/Calling CodePipeline PutJobSuccessResult failed after 2 attempts\. .*raise 'max-attempts'/)
+    expect(errors(run.stdout)).toMatch(
+      /Calling CodePipeline PutJobSuccessResult failed after 2 attempts\. .*raise 'max-attempts'/
+    )
   })
 })
 
@@ -142,19 +147,29 @@ describe('errors that say what to do', () => {
     const { run, calls } = await report({ 'job-id': job.id })
     expect(run.code).toBe(1)
     expect(calls).toHaveLength(1)
-    expect(errors(run.stdout)).toMatch(/job \S+ is not waiting for one.*re-run of a workflow that already reported.*retry the stage in CodePipeline \(InvalidJobStateException:/)
+    expect(errors(run.stdout)).toMatch(
+      /job \S+ is not waiting for one.*re-run of a workflow that already reported.*retry the stage in CodePipeline \(InvalidJobStateException:/
+    )
   })
 
   it('explains an unknown job and names the Region', async () => {
-    const { run, calls } = await report({ 'job-id': '0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11' }, { env: { AWS_REGION: 'eu-west-1' } })
+    const { run, calls } = await report(
+      { 'job-id': '0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11' },
+      { env: { AWS_REGION: 'eu-west-1' } }
+    )
     expect(run.code).toBe(1)
     expect(calls).toHaveLength(1)
-    expect(errors(run.stdout)).toMatch(/CodePipeline in Region eu-west-1 has no job 0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11\. Check that 'aws-region'/)
+    expect(errors(run.stdout)).toMatch(
+      /CodePipeline in Region eu-west-1 has no job 0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11\. Check that 'aws-region'/
+    )
   })
 
   it('explains output variables over the service quota, and still stops the pipeline', async () => {
     const job = emulator.createJob()
-    emulator.inject({ kind: 'error', type: 'OutputVariablesSizeExceededException', message: 'too big' }, { operation: 'PutJobSuccessResult' })
+    emulator.inject(
+      { kind: 'error', type: 'OutputVariablesSizeExceededException', message: 'too big' },
+      { operation: 'PutJobSuccessResult' }
+    )
     const { run, calls } = await report({ 'job-id': job.id, 'output-variables': 'A=1' })
     expect(run.code).toBe(1)
     expect(errors(run.stdout)).toMatch(/refused the output variables as too large/)
@@ -168,15 +183,23 @@ describe('errors that say what to do', () => {
     const { run, calls } = await report({ 'job-id': job.id })
     expect(run.code).toBe(1)
     expect(calls).toHaveLength(1)
-    expect(errors(run.stdout)).toMatch(/may not call codepipeline:PutJobSuccessResult\. Allow codepipeline:PutJobSuccessResult/)
+    expect(errors(run.stdout)).toMatch(
+      /may not call codepipeline:PutJobSuccessResult\. Allow codepipeline:PutJobSuccessResult/
+    )
   })
 
   it('says to configure credentials right before the step when they expired', async () => {
     const job = emulator.createJob()
-    emulator.inject({ kind: 'error', type: 'ExpiredTokenException', message: 'The security token included in the request is expired' })
+    emulator.inject({
+      kind: 'error',
+      type: 'ExpiredTokenException',
+      message: 'The security token included in the request is expired'
+    })
     const { run } = await report({ 'job-id': job.id, status: 'failure' })
     expect(run.code).toBe(1)
-    expect(errors(run.stdout)).toMatch(/credentials have expired\. Role sessions last 1 hour by default: run aws-actions\/configure-aws-credentials right before this step/)
+    expect(errors(run.stdout)).toMatch(
+      /credentials have expired\. Role sessions last 1 hour by default: run aws-actions\/configure-aws-credentials right before this step/
+    )
   })
 
   it('says how to configure credentials when there are none', async () => {
@@ -187,7 +210,9 @@ describe('errors that say what to do', () => {
     )
     expect(run.code).toBe(1)
     expect(calls).toHaveLength(0)
-    expect(errors(run.stdout)).toMatch(/No AWS credentials were found\. Add aws-actions\/configure-aws-credentials before this step/)
+    expect(errors(run.stdout)).toMatch(
+      /No AWS credentials were found\. Add aws-actions\/configure-aws-credentials before this step/
+    )
   })
 
   it('says how to set the Region when there is none', async () => {
@@ -200,7 +225,10 @@ describe('errors that say what to do', () => {
 
   it('takes the Region from AWS_DEFAULT_REGION or the aws-region input', async () => {
     const job = emulator.createJob()
-    const viaDefault = await report({ 'job-id': job.id }, { env: { AWS_REGION: undefined, AWS_DEFAULT_REGION: 'eu-central-1' } })
+    const viaDefault = await report(
+      { 'job-id': job.id },
+      { env: { AWS_REGION: undefined, AWS_DEFAULT_REGION: 'eu-central-1' } }
+    )
     expect(viaDefault.run.code).toBe(0)
     expect(viaDefault.calls[0].headers.authorization).toContain('/eu-central-1/codepipeline/')
 
@@ -223,7 +251,11 @@ describe('secrets', () => {
 
   it.each<[string, Record<string, string>, string | undefined]>([
     ['a success', {}, undefined],
-    ['a lookup that fails', { GITHUB_EVENT_NAME: 'workflow_dispatch', GITHUB_API_URL: 'http://127.0.0.1:9' }, undefined],
+    [
+      'a lookup that fails',
+      { GITHUB_EVENT_NAME: 'workflow_dispatch', GITHUB_API_URL: 'http://127.0.0.1:9' },
+      undefined
+    ],
     ['a failed call', {}, 'AccessDeniedException'],
     ['a configuration error', {}, 'bad-input']
   ])('never prints the token or keys, with debug on, in %s', async (_, env, trouble) => {
@@ -245,7 +277,12 @@ describe('secrets', () => {
         .split('\n')
         .filter((line) => !line.startsWith('::add-mask::'))
         .join('\n')
-    for (const secret of [token, EMULATOR_CREDENTIALS.secretAccessKey, sessionToken, EMULATOR_CREDENTIALS.accessKeyId]) {
+    for (const secret of [
+      token,
+      EMULATOR_CREDENTIALS.secretAccessKey,
+      sessionToken,
+      EMULATOR_CREDENTIALS.accessKeyId
+    ]) {
       expect(run.stdout).toContain(`::add-mask::${secret}`)
       expect(masked(run.everything)).not.toContain(secret)
     }
@@ -257,7 +294,9 @@ describe('secrets', () => {
     const lines = run.stdout.split('\n')
     const firstOther = lines.findIndex((line) => line !== '' && !line.startsWith('::add-mask::'))
     expect(lines.slice(0, firstOther).sort()).toEqual(
-      [token, EMULATOR_CREDENTIALS.accessKeyId, EMULATOR_CREDENTIALS.secretAccessKey].map((secret) => `::add-mask::${secret}`).sort()
+      [token, EMULATOR_CREDENTIALS.accessKeyId, EMULATOR_CREDENTIALS.secretAccessKey]
+        .map((secret) => `::add-mask::${secret}`)
+        .sort()
     )
     expect(ACTION_DEFAULTS['github-token']).not.toBe(token)
   })

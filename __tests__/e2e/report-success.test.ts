@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { CodePipelineEmulator } from '../../tools/emulator/server.js'
 import { FakeGitHubApi } from '../../tools/fake-github.js'
-import { ACTION_DEFAULTS, pushEvent as defaultPushEvent, runnerEnvironment, runStep, type StepOptions } from '../../tools/runner.js'
+import {
+  ACTION_DEFAULTS,
+  pushEvent as defaultPushEvent,
+  runnerEnvironment,
+  runStep,
+  type StepOptions
+} from '../../tools/runner.js'
 
 // The bundled action, run on Node 24 as the runner runs it, against the emulator.
 const SHA = runnerEnvironment().GITHUB_SHA
@@ -58,7 +64,8 @@ describe('a push event', () => {
         revisionSummary: 'Ship the new checkout page'
       },
       executionDetails: {
-        summary: "Succeeded in workflow 'Build', run #42, attempt 1: https://github.com/acme/app/actions/runs/9876543210",
+        summary:
+          "Succeeded in workflow 'Build', run #42, attempt 1: https://github.com/acme/app/actions/runs/9876543210",
         externalExecutionId: '9876543210',
         percentComplete: 100
       },
@@ -66,7 +73,12 @@ describe('a push event', () => {
     })
     expect(job.state).toBe('Succeeded')
     expect(github.requests).toHaveLength(0)
-    expect(run.outputs).toMatchObject({ reported: 'success', 'job-id': job.id, revision: SHA, 'change-identifier': 'main' })
+    expect(run.outputs).toMatchObject({
+      reported: 'success',
+      'job-id': job.id,
+      revision: SHA,
+      'change-identifier': 'main'
+    })
     expect(run.summary).toContain('CodePipeline job succeeded')
     expect(run.summary).toContain('<code>IMAGE_TAG</code>')
     expect(run.summary).not.toContain('1.4.2')
@@ -76,7 +88,9 @@ describe('a push event', () => {
     const job = emulator.createJob()
     const { calls } = await report({ 'job-id': job.id })
     const headers = onlyCall(calls).headers
-    expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAEMULATOR00000001\/\d{8}\/us-east-1\/codepipeline\/aws4_request/)
+    expect(headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIAEMULATOR00000001\/\d{8}\/us-east-1\/codepipeline\/aws4_request/
+    )
     expect(`${headers['user-agent']} ${headers['x-amz-user-agent']}`).toContain('codepipeline-job-action/0.1.0')
   })
 
@@ -115,9 +129,16 @@ describe('a push event', () => {
 
   it('cuts a long summary and revision summary to the API limits', async () => {
     const job = emulator.createJob()
-    const { run, calls } = await report({ 'job-id': job.id, summary: 's'.repeat(3000), 'revision-summary': 'r'.repeat(3000) })
+    const { run, calls } = await report({
+      'job-id': job.id,
+      summary: 's'.repeat(3000),
+      'revision-summary': 'r'.repeat(3000)
+    })
     expect(run.code).toBe(0)
-    const body = onlyCall(calls).body as { executionDetails: { summary: string }; currentRevision: { revisionSummary: string } }
+    const body = onlyCall(calls).body as {
+      executionDetails: { summary: string }
+      currentRevision: { revisionSummary: string }
+    }
     expect(body.executionDetails.summary).toHaveLength(2048)
     expect(body.executionDetails.summary.endsWith('…')).toBe(true)
     expect(body.currentRevision.revisionSummary).toHaveLength(2048)
@@ -147,11 +168,18 @@ describe('commit details looked up through the GitHub API', () => {
       {
         eventName: 'workflow_dispatch',
         event: { ref: 'refs/heads/release', inputs: { 'job-id': job.id } },
-        env: { GITHUB_SHA: dispatchSha, GITHUB_REF: 'refs/heads/release', GITHUB_REF_NAME: 'release', GITHUB_API_URL: github.url }
+        env: {
+          GITHUB_SHA: dispatchSha,
+          GITHUB_REF: 'refs/heads/release',
+          GITHUB_REF_NAME: 'release',
+          GITHUB_API_URL: github.url
+        }
       }
     )
     expect(run.code).toBe(0)
-    expect(github.requests).toEqual([{ path: `/repos/acme/app/git/commits/${dispatchSha}`, authorization: `token ${TOKEN}` }])
+    expect(github.requests).toEqual([
+      { path: `/repos/acme/app/git/commits/${dispatchSha}`, authorization: `token ${TOKEN}` }
+    ])
     expect(onlyCall(calls).body.currentRevision).toEqual({
       revision: dispatchSha,
       changeIdentifier: 'release',
@@ -169,7 +197,12 @@ describe('commit details looked up through the GitHub API', () => {
       {
         eventName: 'pull_request',
         event: { number: 17, pull_request: { number: 17, head: { sha: 'c'.repeat(40) } } },
-        env: { GITHUB_SHA: mergeSha, GITHUB_REF: 'refs/pull/17/merge', GITHUB_REF_NAME: '17/merge', GITHUB_API_URL: github.url }
+        env: {
+          GITHUB_SHA: mergeSha,
+          GITHUB_REF: 'refs/pull/17/merge',
+          GITHUB_REF_NAME: '17/merge',
+          GITHUB_API_URL: github.url
+        }
       }
     )
     expect(run.code).toBe(0)
@@ -196,7 +229,10 @@ describe('commit details looked up through the GitHub API', () => {
 describe('output variables as lines', () => {
   it('keeps everything after the first = and skips blank lines', async () => {
     const job = emulator.createJob()
-    const { run, calls } = await report({ 'job-id': job.id, 'output-variables': 'URL=https://x.example/?a=b\n\nEMPTY=\n  NAME = padded' })
+    const { run, calls } = await report({
+      'job-id': job.id,
+      'output-variables': 'URL=https://x.example/?a=b\n\nEMPTY=\n  NAME = padded'
+    })
     expect(run.code).toBe(0)
     expect(onlyCall(calls).body.outputVariables).toEqual({ URL: 'https://x.example/?a=b', EMPTY: '', NAME: ' padded' })
   })
@@ -219,7 +255,11 @@ describe('output variables as lines', () => {
 describe('progress with a continuation token', () => {
   it('reports progress without percent or variables defaults', async () => {
     const job = emulator.createJob()
-    const { run, calls } = await report({ 'job-id': job.id, 'continuation-token': 'poll-again-1', 'percent-complete': '40' })
+    const { run, calls } = await report({
+      'job-id': job.id,
+      'continuation-token': 'poll-again-1',
+      'percent-complete': '40'
+    })
     expect(run.code).toBe(0)
     const body = onlyCall(calls).body as Record<string, { summary?: string }>
     expect(body).toMatchObject({ continuationToken: 'poll-again-1', executionDetails: { percentComplete: 40 } })

@@ -48,7 +48,14 @@ const FailureDetails: Shape = {
     type: member(
       {
         kind: 'enum',
-        values: ['JobFailed', 'ConfigurationError', 'PermissionError', 'RevisionOutOfSync', 'RevisionUnavailable', 'SystemUnavailable']
+        values: [
+          'JobFailed',
+          'ConfigurationError',
+          'PermissionError',
+          'RevisionOutOfSync',
+          'RevisionUnavailable',
+          'SystemUnavailable'
+        ]
       },
       true
     ),
@@ -60,7 +67,10 @@ const FailureDetails: Shape = {
 const ActionTypeId: Shape = {
   kind: 'structure',
   members: {
-    category: member({ kind: 'enum', values: ['Source', 'Build', 'Deploy', 'Test', 'Invoke', 'Approval', 'Compute'] }, true),
+    category: member(
+      { kind: 'enum', values: ['Source', 'Build', 'Deploy', 'Test', 'Invoke', 'Approval', 'Compute'] },
+      true
+    ),
     owner: member({ kind: 'enum', values: ['AWS', 'ThirdParty', 'Custom'] }, true),
     provider: member(str(1, 35, /^[0-9A-Za-z_-]+$/), true),
     version: member(str(1, 9, /^[0-9A-Za-z_-]+$/), true)
@@ -107,15 +117,20 @@ export function validate(value: unknown, shape: Shape, path: string): string[] {
     case 'string': {
       if (typeof value !== 'string') return [`${path} must be a string`]
       const problems: string[] = []
-      if (shape.min !== undefined && value.length < shape.min) problems.push(`${path} must have length greater than or equal to ${shape.min}`)
-      if (shape.max !== undefined && value.length > shape.max) problems.push(`${path} must have length less than or equal to ${shape.max}`)
-      if (shape.pattern && !shape.pattern.test(value)) problems.push(`${path} must satisfy regular expression pattern: ${shape.pattern.source}`)
+      if (shape.min !== undefined && value.length < shape.min)
+        problems.push(`${path} must have length greater than or equal to ${shape.min}`)
+      if (shape.max !== undefined && value.length > shape.max)
+        problems.push(`${path} must have length less than or equal to ${shape.max}`)
+      if (shape.pattern && !shape.pattern.test(value))
+        problems.push(`${path} must satisfy regular expression pattern: ${shape.pattern.source}`)
       return problems
     }
     case 'integer':
       if (!Number.isInteger(value)) return [`${path} must be an integer`]
-      if (shape.min !== undefined && (value as number) < shape.min) return [`${path} must be greater than or equal to ${shape.min}`]
-      if (shape.max !== undefined && (value as number) > shape.max) return [`${path} must be less than or equal to ${shape.max}`]
+      if (shape.min !== undefined && (value as number) < shape.min)
+        return [`${path} must be greater than or equal to ${shape.min}`]
+      if (shape.max !== undefined && (value as number) > shape.max)
+        return [`${path} must be less than or equal to ${shape.max}`]
       return []
     case 'enum':
       return typeof value === 'string' && shape.values.includes(value)
@@ -126,7 +141,8 @@ export function validate(value: unknown, shape: Shape, path: string): string[] {
     case 'map': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${path} must be a map`]
       const entries = Object.entries(value)
-      const problems = shape.max !== undefined && entries.length > shape.max ? [`${path} must have at most ${shape.max} entries`] : []
+      const problems =
+        shape.max !== undefined && entries.length > shape.max ? [`${path} must have at most ${shape.max} entries`] : []
       for (const [key, entry] of entries) {
         problems.push(...validate(key, shape.key, `${path} key`), ...validate(entry, shape.value, `${path}.${key}`))
       }

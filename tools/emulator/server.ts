@@ -56,7 +56,10 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
         0
       )
       if (bytes > MAX_OUTPUT_VARIABLES_BYTES) {
-        throw new ServiceError('OutputVariablesSizeExceededException', 'Exceeded the total size limit for all variables in the pipeline.')
+        throw new ServiceError(
+          'OutputVariablesSizeExceededException',
+          'Exceeded the total size limit for all variables in the pipeline.'
+        )
       }
     }
     emulator.finish(body, 'PutJobSuccessResult', 'Succeeded')
@@ -81,7 +84,9 @@ export class CodePipelineEmulator {
 
   private constructor(options: EmulatorOptions) {
     this.secrets = new Map(
-      Object.entries(options.credentials ?? { [EMULATOR_CREDENTIALS.accessKeyId]: EMULATOR_CREDENTIALS.secretAccessKey })
+      Object.entries(
+        options.credentials ?? { [EMULATOR_CREDENTIALS.accessKeyId]: EMULATOR_CREDENTIALS.secretAccessKey }
+      )
     )
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
@@ -122,7 +127,10 @@ export class CodePipelineEmulator {
     const job = this.jobs.get(body.jobId as string)
     if (!job) throw new ServiceError('JobNotFoundException', `Job ${String(body.jobId)} not found`)
     if (JobStore.isFinal(job.state)) {
-      throw new ServiceError('InvalidJobStateException', `Job ${job.id} is in state ${job.state} and cannot accept a result`)
+      throw new ServiceError(
+        'InvalidJobStateException',
+        `Job ${job.id} is in state ${job.state} and cannot accept a result`
+      )
     }
     job.state = state
     job.result = { operation, body }
@@ -133,7 +141,8 @@ export class CodePipelineEmulator {
     if (request.url?.startsWith(CONTROL_PREFIX)) return this.control(request, body, response)
 
     const target = request.headers['x-amz-target']
-    const operation = typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : ''
+    const operation =
+      typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : ''
     let parsed: Record<string, unknown> = {}
     try {
       parsed = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>
@@ -154,8 +163,10 @@ export class CodePipelineEmulator {
       this.answer(response, error.status, { __type: error.type, message: error.message })
     }
     if (fault?.kind === 'throttle') return fail(new ServiceError('ThrottlingException', 'Rate exceeded'))
-    if (fault?.kind === 'server-error') return fail(new ServiceError('InternalFailure', 'Internal service error', fault.status ?? 500))
-    if (fault?.kind === 'error') return fail(new ServiceError(fault.type, fault.message ?? fault.type, fault.status ?? 400))
+    if (fault?.kind === 'server-error')
+      return fail(new ServiceError('InternalFailure', 'Internal service error', fault.status ?? 500))
+    if (fault?.kind === 'error')
+      return fail(new ServiceError(fault.type, fault.message ?? fault.type, fault.status ?? 400))
 
     try {
       const result = this.process(request, operation, body, parsed)
@@ -169,11 +180,20 @@ export class CodePipelineEmulator {
     }
   }
 
-  private process(request: IncomingMessage, operation: string, raw: Buffer, body: Record<string, unknown>): Record<string, unknown> {
-    if (request.method !== 'POST' || request.url !== '/') throw new ServiceError('UnknownOperationException', 'Use POST /', 404)
+  private process(
+    request: IncomingMessage,
+    operation: string,
+    raw: Buffer,
+    body: Record<string, unknown>
+  ): Record<string, unknown> {
+    if (request.method !== 'POST' || request.url !== '/')
+      throw new ServiceError('UnknownOperationException', 'Use POST /', 404)
     const contentType = request.headers['content-type']
     if (contentType !== 'application/x-amz-json-1.1') {
-      throw new ServiceError('SerializationException', `Content-Type must be application/x-amz-json-1.1, not ${String(contentType)}`)
+      throw new ServiceError(
+        'SerializationException',
+        `Content-Type must be application/x-amz-json-1.1, not ${String(contentType)}`
+      )
     }
     const signature = verifySigV4(request.method, '/', request.headers, raw, this.secrets)
     if ('type' in signature) throw new ServiceError(signature.type, signature.message, 403)
@@ -236,4 +256,3 @@ function drop(request: IncomingMessage, recorded: RecordedRequest): void {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
-

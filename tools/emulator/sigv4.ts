@@ -3,7 +3,11 @@ import type { IncomingHttpHeaders } from 'node:http'
 
 /** Why a request's signature was refused, as CodePipeline would name it. */
 export interface SignatureProblem {
-  readonly type: 'MissingAuthenticationTokenException' | 'IncompleteSignatureException' | 'UnrecognizedClientException' | 'InvalidSignatureException'
+  readonly type:
+    | 'MissingAuthenticationTokenException'
+    | 'IncompleteSignatureException'
+    | 'UnrecognizedClientException'
+    | 'InvalidSignatureException'
   readonly message: string
 }
 
@@ -33,10 +37,16 @@ export function verifySigV4(
   const [, accessKeyId, date, region, service, signedHeaderList, signature] = match
   const amzDate = header(headers, 'x-amz-date')
   if (!amzDate?.startsWith(date)) {
-    return { type: 'IncompleteSignatureException', message: 'X-Amz-Date is missing or does not match the credential scope' }
+    return {
+      type: 'IncompleteSignatureException',
+      message: 'X-Amz-Date is missing or does not match the credential scope'
+    }
   }
   if (service !== 'codepipeline') {
-    return { type: 'InvalidSignatureException', message: `Credential should be scoped to correct service: 'codepipeline', not '${service}'` }
+    return {
+      type: 'InvalidSignatureException',
+      message: `Credential should be scoped to correct service: 'codepipeline', not '${service}'`
+    }
   }
   const signedHeaders = signedHeaderList.split(';')
   for (const required of ['host', 'x-amz-target']) {

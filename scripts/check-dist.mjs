@@ -1,0 +1,10 @@
+// Fails when the committed dist/ is not what the source builds to: GitHub runs dist/, not src/.
+import { execFileSync } from 'node:child_process'
+
+execFileSync('npm', ['run', '--silent', 'bundle'], { stdio: ['ignore', 'ignore', 'inherit'] })
+const changed = execFileSync('git', ['status', '--porcelain', '--', 'dist'], { encoding: 'utf8' })
+if (changed.trim() !== '') {
+  console.error(`dist/ does not match the source. Run \`npm run bundle\` and commit dist/:\n${changed}`)
+  process.exit(1)
+}
+console.log('dist/ matches the source.')

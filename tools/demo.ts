@@ -1,0 +1,61 @@
+/**
+ * `npm start`: the bundled action, run the way a runner runs it, against the
+ * local CodePipeline emulator. No AWS account needed. It shows one job
+ * reported with its commit and output variables, and one bad input stopping
+ * the pipeline instead of leaving it waiting.
+ */
+import { CodePipelineEmulator } from './emulator/server.js'
+import { runStep, type StepRun } from './runner.js'
+
+const emulator = await CodePipelineEmulator.start()
+const line = '─'.repeat(72)
+
+function show(title: string, run: StepRun): void {
+  process.stdout.write(`\n${line}\n${title}\n${line}\n`)
+  process.stdout.write(`exit code ${String(run.code)} after ${run.durationMs.toFixed(0)} ms\n\nStep log:\n`)
+  const log = run.stdout
+    .split('\n')
+    .filter((entry) => entry !== '' && !entry.startsWith('::add-mask::') && !entry.startsWith('::debug::'))
+  process.stdout.write(log.map((entry) => `  ${entry}`).join('\n') + '\n')
+  process.stdout.write(`\nStep outputs:\n${JSON.stringify(run.outputs, null, 2).replace(/^/gm, '  ')}\n`)
+  process.stdout.write(`\nStep summary (HTML):\n  ${run.summary.trim().replace(/<tr>/g, '\n    <tr>') || '(none)'}\n`)
+}
+
+function showReceived(): void {
+  for (const request of emulator.requests.splice(0)) {
+    process.stdout.write(`\nCodePipeline received ${request.operation} (HTTP ${String(request.status)}):\n`)
+    process.stdout.write(`${JSON.stringify(request.body, null, 2).replace(/^/gm, '  ')}\n`)
+  }
+}
+
+try {
+  const job = emulator.createJob()
+  show(
+    `1. A build step's outputs reported as the result of job ${job.id}`,
+    await runStep({
+      endpoint: emulator.url,
+      inputs: {
+        'job-id': job.id,
+        'output-variables': JSON.stringify(
+          { IMAGE_TAG: '1.4.2', IMAGE_URI: '111122223333.dkr.ecr.us-east-1.amazonaws.com/app:1.4.2' },
+          null,
+          2
+        )
+      }
+    })
+  )
+  showReceived()
+  process.stdout.write(`\nJob state in the emulator: ${job.state}\n`)
+
+  const second = emulator.createJob()
+  show(
+    `2. A mistake in the workflow: 'percent-complete: 150' for job ${second.id}`,
+    await runStep({ endpoint: emulator.url, inputs: { 'job-id': second.id, 'percent-complete': '150' } })
+  )
+  showReceived()
+  process.stdout.write(
+    `\nJob state in the emulator: ${second.state} (the pipeline stops at once instead of waiting 24 hours)\n`
+  )
+} finally {
+  await emulator.close()
+}
