@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { INPUT_NAMES } from '../src/inputs.js'
 import { ACTION_NAME, ACTION_VERSION } from '../src/version.js'
-import { ACTION_DEFAULTS } from '../tools/runner.js'
+import { JOB_INPUT_NAMES } from '../src/job/inputs.js'
+import { jobOutputs } from '../src/job/job-context.js'
+import { ACTION_DEFAULTS, JOB_ACTION_DEFAULTS } from '../tools/runner.js'
 
 interface ActionMetadata {
   runs: { using: string; main: string }
@@ -65,5 +67,51 @@ describe('version', () => {
     }
     expect(ACTION_VERSION).toBe(pkg.version)
     expect(ACTION_NAME).toBe(pkg.name)
+  })
+})
+
+describe('job/action.yml', () => {
+  const jobAction = parse(readFileSync(new URL('../job/action.yml', import.meta.url), 'utf8')) as ActionMetadata
+
+  it('runs its own bundle on Node 24', () => {
+    expect(jobAction.runs).toEqual({ using: 'node24', main: '../dist/job/index.js' })
+    expect(existsSync(new URL('../dist/job/index.js', import.meta.url))).toBe(true)
+  })
+
+  it('declares exactly the inputs the code reads, with the defaults the runner applies', () => {
+    expect(Object.keys(jobAction.inputs).sort()).toEqual([...JOB_INPUT_NAMES].sort())
+    const declared = Object.fromEntries(
+      Object.entries(jobAction.inputs)
+        .filter(([, input]) => input.default !== undefined)
+        .map(([name, input]) => [name, input.default])
+    )
+    expect(declared).toEqual(JOB_ACTION_DEFAULTS)
+    expect(Object.values(jobAction.inputs).filter((input) => input.required)).toEqual([])
+  })
+
+  it('declares every output the job gives', () => {
+    const outputs = jobOutputs(
+      {
+        id: 'j',
+        accountId: '1',
+        data: {
+          pipelineContext: {
+            pipelineName: 'p',
+            pipelineArn: 'a',
+            pipelineExecutionId: 'e',
+            stage: { name: 's' },
+            action: { name: 'a', actionExecutionId: 'x' }
+          },
+          actionConfiguration: { configuration: {} },
+          inputArtifacts: [{ name: 'n', revision: 'r' }],
+          continuationToken: 't'
+        }
+      },
+      new Set()
+    )
+    expect(Object.keys(outputs).sort()).toEqual(Object.keys(jobAction.outputs).sort())
+    for (const [name, output] of Object.entries({ ...jobAction.inputs, ...jobAction.outputs })) {
+      expect(output.description, name).toMatch(/\S/)
+    }
   })
 })

@@ -8,8 +8,9 @@ vi.mock('@actions/core', () => ({
 }))
 
 const core = await import('@actions/core')
-const { readAwsSettings, readJobId, readReportSettings, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS } =
-  await import('../src/inputs.js')
+const { readAwsSettings, readJobId, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS } =
+  await import('../src/common-inputs.js')
+const { readReportSettings } = await import('../src/inputs.js')
 const { InvalidInputs } = await import('../src/errors.js')
 
 const JOB = '0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11'
@@ -87,6 +88,7 @@ describe('readReportSettings', () => {
       failureType: 'JobFailed',
       failureMessage: undefined,
       githubToken: undefined,
+      nonce: undefined,
       warnings: []
     })
   })

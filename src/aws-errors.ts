@@ -55,22 +55,6 @@ const EXPIRED = /^(ExpiredToken(Exception)?|RequestExpired|TokenRefreshRequired)
 const BAD_KEYS =
   /^(UnrecognizedClientException|InvalidClientTokenId|InvalidSignatureException|IncompleteSignature|SignatureDoesNotMatch)$/
 
-/** A final error: retrying cannot change the answer. */
-export function isFinal(error: unknown): boolean {
-  const code = errorCode(error)
-  return (
-    [
-      'InvalidJobStateException',
-      'JobNotFoundException',
-      'ValidationException',
-      'OutputVariablesSizeExceededException'
-    ].includes(code) ||
-    ACCESS_DENIED.test(code) ||
-    EXPIRED.test(code) ||
-    BAD_KEYS.test(code)
-  )
-}
-
 export function explainAwsError(error: unknown, context: ErrorContext): string {
   const code = errorCode(error)
   const raw = shape(error).message ?? String(error)
@@ -90,6 +74,21 @@ export function explainAwsError(error: unknown, context: ErrorContext): string {
   if (code === 'OutputVariablesSizeExceededException') {
     return detail(
       "CodePipeline refused the output variables as too large for one action. Pass fewer or shorter variables in 'output-variables'"
+    )
+  }
+  if (code === 'InvalidNonceException') {
+    return detail(
+      `Another worker already claimed job ${context.jobId}: CodePipeline refused the nonce. Make sure only one workflow is started per job, and pass the nonce that came with the job`
+    )
+  }
+  if (code === 'ActionTypeNotFoundException') {
+    return detail(
+      `CodePipeline in Region ${region} has no such custom action type. Check 'provider', 'category' and 'version' against the action type, and the Region`
+    )
+  }
+  if (code === 'ValidationException' && context.operation === 'PollForJobs') {
+    return detail(
+      "CodePipeline refused the poll. If the action type has a queryable property, 'query' must name it (NAME=value); if it has none, leave 'query' empty"
     )
   }
   if (code === 'ValidationException') {

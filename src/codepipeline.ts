@@ -1,16 +1,26 @@
 import {
+  AcknowledgeJobCommand,
   CodePipelineClient,
+  GetJobDetailsCommand,
+  ListActionTypesCommand,
+  PollForJobsCommand,
   PutJobFailureResultCommand,
   PutJobSuccessResultCommand,
+  type ActionType,
+  type ActionTypeId,
+  type Job,
+  type JobDetails,
+  type PollForJobsInput,
   type PutJobFailureResultInput,
   type PutJobSuccessResultInput
 } from '@aws-sdk/client-codepipeline'
 import * as core from '@actions/core'
-import type { AwsSettings } from './inputs.js'
+import type { AwsSettings } from './common-inputs.js'
 import { isAnswerLost } from './aws-errors.js'
 import { ACTION_NAME, ACTION_VERSION } from './version.js'
 
-export type JobResultOperation = 'PutJobSuccessResult' | 'PutJobFailureResult'
+export type Operation =
+  'PutJobSuccessResult' | 'PutJobFailureResult' | 'AcknowledgeJob' | 'GetJobDetails' | 'PollForJobs' | 'ListActionTypes'
 
 export interface SendResult {
   /** How many attempts the SDK made, retries included. */
@@ -20,7 +30,7 @@ export interface SendResult {
 /** Raised when a call finally fails; keeps what the attempts before it saw. */
 export class CodePipelineCallError extends Error {
   constructor(
-    readonly operation: JobResultOperation,
+    readonly operation: Operation,
     override readonly cause: unknown,
     readonly attempts: number,
     /** True when an earlier attempt may have reached CodePipeline but its answer never came back. */
@@ -33,7 +43,7 @@ export class CodePipelineCallError extends Error {
 
 /**
  * The one door to CodePipeline. Retries throttling, 5xx and network errors
- * with the SDK's standard backoff, bounded by `timeout-seconds` overall.
+ * with the SDK's standard backoff, each call bounded by `timeout-seconds`.
  */
 export class CodePipeline {
   private readonly client: CodePipelineClient
@@ -66,33 +76,77 @@ export class CodePipeline {
     return this.client.config.region()
   }
 
-  putJobSuccessResult(input: PutJobSuccessResultInput): Promise<SendResult> {
-    return this.send('PutJobSuccessResult', () =>
-      this.client.send(new PutJobSuccessResultCommand(input), { abortSignal: this.deadline() })
+  async putJobSuccessResult(input: PutJobSuccessResultInput): Promise<SendResult> {
+    return (
+      await this.send('PutJobSuccessResult', (abortSignal) =>
+        this.client.send(new PutJobSuccessResultCommand(input), { abortSignal })
+      )
+    ).result
+  }
+
+  async putJobFailureResult(input: PutJobFailureResultInput): Promise<SendResult> {
+    return (
+      await this.send('PutJobFailureResult', (abortSignal) =>
+        this.client.send(new PutJobFailureResultCommand(input), { abortSignal })
+      )
+    ).result
+  }
+
+  /** Claims a job; resolves the job's status, InProgress when the claim holds. */
+  async acknowledgeJob(jobId: string, nonce: string): Promise<string | undefined> {
+    return (
+      await this.send('AcknowledgeJob', (abortSignal) =>
+        this.client.send(new AcknowledgeJobCommand({ jobId, nonce }), { abortSignal })
+      )
+    ).output.status
+  }
+
+  async getJobDetails(jobId: string): Promise<JobDetails | undefined> {
+    return (
+      await this.send('GetJobDetails', (abortSignal) =>
+        this.client.send(new GetJobDetailsCommand({ jobId }), { abortSignal })
+      )
+    ).output.jobDetails
+  }
+
+  async pollForJobs(input: PollForJobsInput): Promise<Job[]> {
+    return (
+      (
+        await this.send('PollForJobs', (abortSignal) =>
+          this.client.send(new PollForJobsCommand(input), { abortSignal })
+        )
+      ).output.jobs ?? []
     )
   }
 
-  putJobFailureResult(input: PutJobFailureResultInput): Promise<SendResult> {
-    return this.send('PutJobFailureResult', () =>
-      this.client.send(new PutJobFailureResultCommand(input), { abortSignal: this.deadline() })
-    )
+  /** The custom action type with this ID, or undefined when the account has none. */
+  async findCustomActionType(id: ActionTypeId): Promise<ActionType | undefined> {
+    let nextToken: string | undefined
+    do {
+      const { output } = await this.send('ListActionTypes', (abortSignal) =>
+        this.client.send(new ListActionTypesCommand({ actionOwnerFilter: 'Custom', nextToken }), { abortSignal })
+      )
+      const found = output.actionTypes?.find(
+        (type) =>
+          type.id?.category === id.category && type.id?.provider === id.provider && type.id?.version === id.version
+      )
+      if (found) return found
+      nextToken = output.nextToken
+    } while (nextToken)
+    return undefined
   }
 
-  private deadline(): AbortSignal {
-    return AbortSignal.timeout(this.settings.timeoutSeconds * 1000)
-  }
-
-  private async send(
-    operation: JobResultOperation,
-    call: () => Promise<{ $metadata: { attempts?: number } }>
-  ): Promise<SendResult> {
+  private async send<Output extends { $metadata: { attempts?: number } }>(
+    operation: Operation,
+    call: (abortSignal: AbortSignal) => Promise<Output>
+  ): Promise<{ output: Output; result: SendResult }> {
     this.attemptErrors.length = 0
     core.debug(
       `Calling CodePipeline ${operation} (up to ${this.settings.maxAttempts} attempts, ${this.settings.timeoutSeconds} s)`
     )
     try {
-      const output = await call()
-      return { attempts: output.$metadata.attempts ?? 1 }
+      const output = await call(AbortSignal.timeout(this.settings.timeoutSeconds * 1000))
+      return { output, result: { attempts: output.$metadata.attempts ?? 1 } }
     } catch (error) {
       const earlier = this.attemptErrors.filter((seen) => seen !== error)
       for (const seen of earlier) core.debug(`${operation}: an earlier attempt failed: ${String(seen)}`)

@@ -36,6 +36,26 @@ export const LENGTH = {
   nonce: { min: 1, max: 50 }
 } as const satisfies Record<string, LengthLimit>
 
+/** ActionTypeId of a custom action type, as PollForJobs takes it. */
+export const ACTION_TYPE = {
+  provider: { min: 1, max: 35 },
+  version: { min: 1, max: 9 },
+  /** provider and version */
+  pattern: /^[0-9A-Za-z_-]+$/
+} as const
+
+export const ACTION_CATEGORIES = ['Source', 'Build', 'Deploy', 'Test', 'Invoke', 'Approval', 'Compute'] as const
+export type ActionCategory = (typeof ACTION_CATEGORIES)[number]
+
+/** PollForJobs queryParam: one entry, a configuration key and a queryable value. */
+export const QUERY_PARAM = {
+  key: { min: 1, max: 50 },
+  value: { min: 1, max: 50 },
+  valuePattern: /^[a-zA-Z0-9_-]+$/,
+  /** What a pipeline lets a queryable property hold; a longer query can never match. */
+  pipelineValueMax: 20
+} as const
+
 /** ExecutionDetails.percentComplete */
 export const PERCENT_COMPLETE = { min: 0, max: 100 } as const
 

@@ -2,7 +2,8 @@ import * as core from '@actions/core'
 import { CodePipeline } from './codepipeline.js'
 import { errorMessage, InputError, InvalidInputs } from './errors.js'
 import { readGitHubContext } from './github-context.js'
-import { readAwsSettings, readJobId, readReportSettings, type ReportSettings } from './inputs.js'
+import { readAwsSettings, readJobId } from './common-inputs.js'
+import { readReportSettings, type ReportSettings } from './inputs.js'
 import { defaultFailureMessage } from './job-result.js'
 import { Reporter } from './reporter.js'
 import { maskEnvironmentSecrets } from './secrets.js'
@@ -41,6 +42,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       return
     }
     for (const warning of settings.warnings) core.warning(warning)
+    if (settings.nonce !== undefined && !(await reporter.acknowledge(settings.nonce))) return
     if (settings.status === 'success') {
       await reporter.succeed(settings)
     } else {

@@ -4,7 +4,8 @@ import { errorCode, explainAwsError } from './aws-errors.js'
 import { CodePipelineCallError, type CodePipeline, type SendResult } from './codepipeline.js'
 import { githubCommitLookup } from './commit-lookup.js'
 import type { GitHubContext } from './github-context.js'
-import type { AwsSettings, ReportSettings } from './inputs.js'
+import type { AwsSettings } from './common-inputs.js'
+import type { ReportSettings } from './inputs.js'
 import { failureRequest, successRequest, type Reported } from './job-result.js'
 import { requestProblems, type FailureType } from './limits.js'
 import { resolveCurrentRevision } from './revision.js'
@@ -54,6 +55,29 @@ export class Reporter {
         : `Reported progress for CodePipeline job ${this.jobId}; CodePipeline will hand out a new job carrying the continuation token.`
     )
     await writeStepSummary(reported, request)
+  }
+
+  /**
+   * Claims the job before reporting, for a workflow handed a job ID and nonce.
+   * False when another worker holds the job: its result is not this step's to give.
+   */
+  async acknowledge(nonce: string): Promise<boolean> {
+    try {
+      const status = await this.pipeline.acknowledgeJob(this.jobId, nonce)
+      core.info(`Acknowledged CodePipeline job ${this.jobId} (${status ?? 'no status'}).`)
+      return true
+    } catch (error) {
+      if (!(error instanceof CodePipelineCallError)) throw error
+      if (errorCode(error.cause) === 'InvalidNonceException') {
+        core.setFailed(
+          `Another worker already claimed CodePipeline job ${this.jobId}: CodePipeline refused the nonce. This step reports nothing, so as not to overrule that worker. Check that only one workflow is started per job.`
+        )
+        return false
+      }
+      // The job may still take a result; reporting beats leaving the pipeline waiting.
+      core.warning(`Could not acknowledge the job; reporting anyway. ${this.explain(error)}`)
+      return true
+    }
   }
 
   /**

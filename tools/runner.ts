@@ -6,7 +6,12 @@ import { fileURLToPath } from 'node:url'
 import { EMULATOR_CREDENTIALS } from './emulator/server.js'
 import { node24Path } from './node24.js'
 
-export const BUNDLE = fileURLToPath(new URL('../dist/index.js', import.meta.url))
+/** The actions in this repository and the bundles GitHub runs for them. */
+export const BUNDLES = {
+  report: fileURLToPath(new URL('../dist/index.js', import.meta.url)),
+  job: fileURLToPath(new URL('../dist/job/index.js', import.meta.url))
+} as const
+export type ActionName = keyof typeof BUNDLES
 
 export interface StepRun {
   readonly code: number | null
@@ -20,6 +25,8 @@ export interface StepRun {
 }
 
 export interface StepOptions {
+  /** Which action to run: the reporting action (the default) or the job action. */
+  readonly action?: ActionName
   /** Inputs by their action.yml names, such as `job-id`. */
   readonly inputs: Record<string, string>
   /** The event that triggered the workflow, and its payload; a push by default. */
@@ -74,6 +81,16 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'timeout-seconds': '120'
 }
 
+/** The same for job/action.yml. */
+export const JOB_ACTION_DEFAULTS: Readonly<Record<string, string>> = {
+  category: 'Build',
+  version: '1',
+  'wait-seconds': '300',
+  'fail-if-none': 'true',
+  'max-attempts': '10',
+  'timeout-seconds': '120'
+}
+
 /**
  * Runs dist/index.js the way the runner does: on Node 24, inputs as INPUT_*
  * variables with hyphens kept, an event payload file, and GITHUB_OUTPUT and
@@ -97,12 +114,16 @@ export async function runStep(options: StepOptions): Promise<StepRun> {
       GITHUB_STEP_SUMMARY: files.summary,
       AWS_ENDPOINT_URL_CODEPIPELINE: options.endpoint
     }
-    for (const [name, value] of Object.entries({ ...ACTION_DEFAULTS, ...options.inputs })) {
+    const defaults = options.action === 'job' ? JOB_ACTION_DEFAULTS : ACTION_DEFAULTS
+    for (const [name, value] of Object.entries({ ...defaults, ...options.inputs })) {
       env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
     }
     for (const [name, value] of Object.entries(options.env ?? {})) env[name] = value
     const started = performance.now()
-    const child = spawn(node24Path(), [BUNDLE], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(node24Path(), [BUNDLES[options.action ?? 'report']], {
+      env: env as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))

@@ -108,6 +108,14 @@ export const OPERATIONS: Readonly<Record<string, Shape>> = {
       maxBatchSize: member({ kind: 'integer', min: 1 }),
       queryParam: member({ kind: 'map', key: str(1, 50), value: str(1, 50, /^[a-zA-Z0-9_-]+$/), max: 1 })
     }
+  },
+  ListActionTypes: {
+    kind: 'structure',
+    members: {
+      actionOwnerFilter: member({ kind: 'enum', values: ['AWS', 'ThirdParty', 'Custom'] }),
+      nextToken: member(str(1, 2048)),
+      regionFilter: member(str(4, 30))
+    }
   }
 }
 

@@ -1,7 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { FaultPlan, type Fault } from './faults.js'
-import { JobStore, type EmulatedJob, type NewJob } from './jobs.js'
+import {
+  artifactCredentials,
+  GITHUB_ACTIONS_TYPE,
+  JobStore,
+  type ActionType,
+  type ActionTypeId,
+  type EmulatedJob,
+  type NewJob
+} from './jobs.js'
 import { OPERATIONS, validate } from './model.js'
 import { verifySigV4 } from './sigv4.js'
 
@@ -27,6 +35,8 @@ export interface RecordedRequest {
 
 export interface EmulatorOptions {
   readonly port?: number
+  /** How long a polled job waits for AcknowledgeJob before it is handed out again. */
+  readonly dispatchTimeoutMs?: number
   /** Access key ID to secret key; requests signed with another key are refused. */
   readonly credentials?: Readonly<Record<string, string>>
 }
@@ -43,8 +53,93 @@ class ServiceError extends Error {
 
 type Handler = (body: Record<string, unknown>, emulator: CodePipelineEmulator) => Record<string, unknown>
 
-/** One function per operation; PollForJobs, AcknowledgeJob and GetJobDetails join this table. */
+const sameType = (a: ActionTypeId, b: ActionTypeId): boolean =>
+  a.category === b.category && a.owner === b.owner && a.provider === b.provider && a.version === b.version
+
+const jobNotFound = (id: unknown): ServiceError =>
+  new ServiceError('JobNotFoundException', `Job ${String(id)} not found`)
+
+/** Job data as the service hands it out: with fresh temporary credentials every time. */
+function handOut(job: EmulatedJob): Record<string, unknown> {
+  return { ...job.data, artifactCredentials: artifactCredentials() }
+}
+
+/** One function per operation. */
 const HANDLERS: Readonly<Record<string, Handler>> = {
+  PollForJobs: (body, emulator) => {
+    const wanted = body.actionTypeId as ActionTypeId
+    if (wanted.owner !== 'Custom') {
+      throw new ServiceError('ValidationException', 'PollForJobs is only valid for action types with owner Custom')
+    }
+    const type = emulator.actionTypes.find((candidate) => sameType(candidate.id, wanted))
+    if (!type) {
+      throw new ServiceError(
+        'ActionTypeNotFoundException',
+        `Action type ${wanted.category}/${wanted.owner}/${wanted.provider}/${wanted.version} does not exist`
+      )
+    }
+    const queryable = type.actionConfigurationProperties.find((property) => property.queryable)?.name
+    const query = Object.entries((body.queryParam as Record<string, string> | undefined) ?? {})
+    if (queryable === undefined && query.length > 0) {
+      throw new ServiceError(
+        'ValidationException',
+        'queryParam must be empty: the action type has no queryable property'
+      )
+    }
+    if (queryable !== undefined && (query.length !== 1 || query[0][0] !== queryable)) {
+      throw new ServiceError(
+        'ValidationException',
+        `queryParam must hold the action type's queryable property ${queryable}`
+      )
+    }
+    const now = Date.now()
+    emulator.jobs.requeueExpired(now)
+    const matching = emulator.jobs
+      .all()
+      .filter(
+        (job) =>
+          job.state === 'Queued' &&
+          sameType(job.data.actionTypeId, wanted) &&
+          query.every(([key, value]) => job.data.actionConfiguration.configuration[key] === value)
+      )
+      .slice(0, (body.maxBatchSize as number | undefined) ?? 1)
+    return {
+      jobs: matching.map((job) => {
+        emulator.jobs.dispatch(job, now + emulator.dispatchTimeoutMs)
+        const handed = { id: job.id, data: handOut(job), nonce: job.nonce, accountId: job.accountId }
+        if (emulator.takenByOthers.delete(job.id)) {
+          // Another worker acknowledges first, so the nonce handed out here no longer holds.
+          emulator.jobs.dispatch(job, now + emulator.dispatchTimeoutMs)
+          job.state = 'InProgress'
+        }
+        return handed
+      })
+    }
+  },
+  AcknowledgeJob: (body, emulator) => {
+    const job = emulator.jobs.get(body.jobId as string)
+    if (!job) throw jobNotFound(body.jobId)
+    if (job.nonce !== body.nonce) throw new ServiceError('InvalidNonceException', 'The nonce was already used')
+    if (job.state === 'Dispatched' || job.state === 'Queued') {
+      job.state = 'InProgress'
+      job.dispatchedUntil = undefined
+    }
+    return { status: job.state }
+  },
+  GetJobDetails: (body, emulator) => {
+    const job = emulator.jobs.get(body.jobId as string)
+    if (!job) throw jobNotFound(body.jobId)
+    return { jobDetails: { id: job.id, data: handOut(job), accountId: job.accountId } }
+  },
+  ListActionTypes: (body, emulator) => {
+    const types = emulator.actionTypes.filter(
+      (type) => body.actionOwnerFilter === undefined || type.id.owner === body.actionOwnerFilter
+    )
+    // Pages of two, so that callers must follow nextToken as they must with the service.
+    const start = body.nextToken === undefined ? 0 : Number(body.nextToken)
+    const page = types.slice(start, start + 2)
+    return { actionTypes: page, ...(start + 2 < types.length && { nextToken: String(start + 2) }) }
+  },
   PutJobSuccessResult: (body, emulator) => {
     const variables = body.outputVariables as Record<string, string> | undefined
     if (variables && body.continuationToken !== undefined) {
@@ -79,10 +174,20 @@ export class CodePipelineEmulator {
   readonly jobs = new JobStore()
   readonly faults = new FaultPlan()
   readonly requests: RecordedRequest[] = []
+  /** Custom action types in the account; PollForJobs serves only these. */
+  readonly actionTypes: ActionType[] = [
+    { ...GITHUB_ACTIONS_TYPE, id: { ...GITHUB_ACTIONS_TYPE.id, provider: 'Jenkins' } },
+    { ...GITHUB_ACTIONS_TYPE, id: { ...GITHUB_ACTIONS_TYPE.id, provider: 'TeamCity' } },
+    GITHUB_ACTIONS_TYPE
+  ]
+  /** Jobs that another worker will acknowledge first, once they are polled. */
+  readonly takenByOthers = new Set<string>()
+  readonly dispatchTimeoutMs: number
   private readonly secrets: Map<string, string>
   private readonly server: Server
 
   private constructor(options: EmulatorOptions) {
+    this.dispatchTimeoutMs = options.dispatchTimeoutMs ?? 60_000
     this.secrets = new Map(
       Object.entries(
         options.credentials ?? { [EMULATOR_CREDENTIALS.accessKeyId]: EMULATOR_CREDENTIALS.secretAccessKey }
@@ -109,6 +214,11 @@ export class CodePipelineEmulator {
     return this.jobs.create(job)
   }
 
+  /** Adds a custom action type, such as one without a queryable property. */
+  defineActionType(type: ActionType): void {
+    this.actionTypes.push(type)
+  }
+
   inject(fault: Fault, options?: { operation?: string; times?: number }): void {
     this.faults.add(fault, options)
   }
@@ -125,7 +235,7 @@ export class CodePipelineEmulator {
   /** Ends a job with a result, refusing jobs that are unknown or already ended. */
   finish(body: Record<string, unknown>, operation: string, state: 'Succeeded' | 'Failed'): void {
     const job = this.jobs.get(body.jobId as string)
-    if (!job) throw new ServiceError('JobNotFoundException', `Job ${String(body.jobId)} not found`)
+    if (!job) throw jobNotFound(body.jobId)
     if (JobStore.isFinal(job.state)) {
       throw new ServiceError(
         'InvalidJobStateException',

@@ -1,0 +1,130 @@
+import * as core from '@actions/core'
+import { InputError, InvalidInputs, quote } from './errors.js'
+import { JOB_ID_PATTERN, isWithin, type LengthLimit } from './limits.js'
+
+/**
+ * Input reading shared by the actions in this repository: each reads all its
+ * inputs once through these, into a typed and checked settings object.
+ */
+
+export function input(name: string): string {
+  return core.getInput(name).trim()
+}
+
+export function optionalInput(name: string): string | undefined {
+  const value = input(name)
+  return value === '' ? undefined : value
+}
+
+/** Gathers every input problem of one read, so that a user fixes them all in one go. */
+export class Problems {
+  readonly found: InputError[] = []
+
+  /** Runs one read; a rule it breaks is noted and gives undefined. */
+  check<T>(read: () => T): T | undefined {
+    try {
+      return read()
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error
+      this.found.push(error)
+      return undefined
+    }
+  }
+
+  add(problem: InputError): void {
+    this.found.push(problem)
+  }
+
+  throwIfAny(): void {
+    if (this.found.length > 0) throw new InvalidInputs(this.found)
+  }
+}
+
+/** How the action reaches CodePipeline. Always readable, so that a configuration error can still be reported. */
+export interface AwsSettings {
+  readonly region?: string
+  readonly maxAttempts: number
+  readonly timeoutSeconds: number
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 10
+export const DEFAULT_TIMEOUT_SECONDS = 120
+
+/** Checked first and on its own: without a valid job ID there is nothing to report to. */
+export function readJobId(): string {
+  const jobId = input('job-id')
+  if (jobId === '') {
+    throw new InputError(
+      'job-id',
+      'it is required',
+      'Pass the ID of the CodePipeline job this workflow works on, for example job-id: ${{ inputs.job-id }}.'
+    )
+  }
+  if (!JOB_ID_PATTERN.test(jobId)) {
+    const hint = JOB_ID_PATTERN.test(jobId.toLowerCase()) ? ' (it has upper-case letters)' : ''
+    throw new InputError(
+      'job-id',
+      `${quote(jobId)} is not a CodePipeline job ID, which is a lowercase UUID such as 0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11${hint}`,
+      'Pass the job ID exactly as CodePipeline gave it.'
+    )
+  }
+  return jobId
+}
+
+/** Reads the AWS inputs, falling back to defaults for bad values so that the problem can still be reported. */
+export function readAwsSettings(env: NodeJS.ProcessEnv = process.env): {
+  settings: AwsSettings
+  problems: InputError[]
+} {
+  const problems = new Problems()
+  const regionInput = optionalInput('aws-region')
+  const region = problems.check(() => checkRegion(regionInput)) ?? envRegion(env)
+  const maxAttempts =
+    problems.check(() =>
+      readInteger('max-attempts', { min: 1, max: 50 }, DEFAULT_MAX_ATTEMPTS, 'Use 1 to turn retries off.')
+    ) ?? DEFAULT_MAX_ATTEMPTS
+  const timeoutSeconds =
+    problems.check(() =>
+      readInteger('timeout-seconds', { min: 1, max: 3600 }, DEFAULT_TIMEOUT_SECONDS, 'It bounds all attempts together.')
+    ) ?? DEFAULT_TIMEOUT_SECONDS
+  return { settings: { region, maxAttempts, timeoutSeconds }, problems: problems.found }
+}
+
+function envRegion(env: NodeJS.ProcessEnv): string | undefined {
+  return env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || undefined
+}
+
+function checkRegion(region: string | undefined): string | undefined {
+  if (region !== undefined && !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(region)) {
+    throw new InputError(
+      'aws-region',
+      `${quote(region)} is not an AWS Region code`,
+      "Use the pipeline's Region code, such as us-east-1, or leave it empty to use AWS_REGION."
+    )
+  }
+  return region
+}
+
+/** An optional input that must fit the API's length limit; it is not free text, so it is rejected rather than cut. */
+export function readLimited(name: string, limit: LengthLimit, fix: string): string | undefined {
+  const value = optionalInput(name)
+  if (value !== undefined && !isWithin(value, limit)) {
+    throw new InputError(name, `it is ${value.length} characters long, over CodePipeline's limit of ${limit.max}`, fix)
+  }
+  return value
+}
+
+export function readInteger<T extends number | undefined>(
+  name: string,
+  range: { min: number; max: number },
+  fallback: T,
+  fix: string
+): number | T {
+  const text = optionalInput(name)
+  if (text === undefined) return fallback
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN
+  if (!Number.isSafeInteger(value) || value < range.min || value > range.max) {
+    throw new InputError(name, `${quote(text)} is not a whole number from ${range.min} to ${range.max}`, fix)
+  }
+  return value
+}

@@ -1,0 +1,85 @@
+import * as core from '@actions/core'
+import type { Job } from '@aws-sdk/client-codepipeline'
+import { errorCode } from '../aws-errors.js'
+import { CodePipelineCallError, type CodePipeline } from '../codepipeline.js'
+import type { ClaimSettings } from './inputs.js'
+
+/** Waiting and time, injectable so that tests need not wait. */
+export interface Clock {
+  now(): number
+  sleep(ms: number): Promise<void>
+  random(): number
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: () => Math.random()
+}
+
+const FIRST_DELAY_MS = 1_000
+const MAX_DELAY_MS = 15_000
+/** Jobs to look at per poll when hunting for one revision. */
+const MATCHING_BATCH = 10
+
+/** The PollForJobs and AcknowledgeJob calls a claim needs. */
+export type JobSource = Pick<CodePipeline, 'pollForJobs' | 'acknowledgeJob'>
+
+/**
+ * Polls for a job of the action type and acknowledges the first that matches.
+ * Polls again, with backoff and jitter, until `waitSeconds` have passed.
+ * Never acknowledges a job that does not match. Resolves undefined when no
+ * job could be claimed in time.
+ */
+export async function claimJob(
+  source: JobSource,
+  settings: ClaimSettings,
+  clock: Clock = realClock
+): Promise<Job | undefined> {
+  const deadline = clock.now() + settings.waitSeconds * 1000
+  const batch = settings.matchRevision === undefined ? 1 : MATCHING_BATCH
+  for (let round = 0; ; round++) {
+    const jobs = await source.pollForJobs({
+      actionTypeId: settings.actionTypeId,
+      maxBatchSize: batch,
+      ...(settings.query && { queryParam: { [settings.query.name]: settings.query.value } })
+    })
+    core.debug(`PollForJobs returned ${jobs.length} job(s)`)
+    for (const job of jobs) {
+      if (!matches(job, settings.matchRevision)) {
+        core.info(`Skipping job ${job.id}: its input revisions are not ${settings.matchRevision}.`)
+        continue
+      }
+      if (await acknowledge(source, job)) return job
+    }
+    const remaining = deadline - clock.now()
+    if (remaining <= 0) return undefined
+    // Exponential backoff with jitter, so that many workflows do not poll in step.
+    const ceiling = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** round)
+    const delay = Math.min(remaining, ceiling / 2 + (clock.random() * ceiling) / 2)
+    core.debug(`No job to claim yet; polling again in ${Math.round(delay)} ms`)
+    await clock.sleep(delay)
+  }
+}
+
+/** True when the job works on this revision, or when any revision will do. */
+export function matches(job: Job, revision: string | undefined): boolean {
+  if (revision === undefined) return true
+  return (job.data?.inputArtifacts ?? []).some((artifact) => artifact.revision === revision)
+}
+
+async function acknowledge(source: JobSource, job: Job): Promise<boolean> {
+  if (!job.id || !job.nonce) return false
+  try {
+    const status = await source.acknowledgeJob(job.id, job.nonce)
+    if (status === 'InProgress') return true
+    core.info(`Not taking job ${job.id}: acknowledging it answered ${status ?? 'no status'}, not InProgress.`)
+    return false
+  } catch (error) {
+    if (error instanceof CodePipelineCallError && errorCode(error.cause) === 'InvalidNonceException') {
+      core.info(`Job ${job.id} was claimed by another worker first; looking further.`)
+      return false
+    }
+    throw error
+  }
+}

@@ -1,0 +1,118 @@
+import * as core from '@actions/core'
+import type { ActionTypeId } from '@aws-sdk/client-codepipeline'
+import { errorCode, explainAwsError } from '../aws-errors.js'
+import { CodePipeline, CodePipelineCallError } from '../codepipeline.js'
+import { readAwsSettings, type AwsSettings } from '../common-inputs.js'
+import { InputError, InvalidInputs } from '../errors.js'
+import { maskEnvironmentSecrets } from '../secrets.js'
+import { claimJob, realClock, type Clock } from './claim.js'
+import { readJobSettings, type ClaimSettings, type KnownJob } from './inputs.js'
+import { describeActionType, jobOutputs, maskJobSecrets, writeJobSummary, type JobRecord } from './job-context.js'
+
+/** Reads a known job, or claims the next one, and hands its context to the workflow. */
+export async function run(env: NodeJS.ProcessEnv = process.env, clock: Clock = realClock): Promise<void> {
+  maskEnvironmentSecrets(env)
+  const aws = readAwsSettings(env)
+  let read: ReturnType<typeof readJobSettings>
+  try {
+    if (aws.problems.length > 0) throw new InvalidInputs(aws.problems)
+    read = readJobSettings()
+  } catch (error) {
+    const problems = error instanceof InvalidInputs ? error.problems : error instanceof InputError ? [error] : undefined
+    if (problems === undefined) throw error
+    // Bad input makes no call: nothing has been claimed yet.
+    for (const problem of problems) core.error(problem.message)
+    core.setFailed('No job was read or claimed: fix the inputs above.')
+    return
+  }
+  for (const warning of read.warnings) core.warning(warning)
+
+  const pipeline = new CodePipeline(aws.settings)
+  try {
+    const job =
+      read.settings.kind === 'known'
+        ? await readKnownJob(pipeline, read.settings)
+        : await claim(pipeline, read.settings, clock)
+    if (job === undefined) return
+    const secretProperties = await secretPropertiesOf(pipeline, job)
+    maskJobSecrets(job, secretProperties)
+    const outputs = jobOutputs(job, secretProperties)
+    for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value)
+    const context = job.data?.pipelineContext
+    core.info(
+      `CodePipeline job ${job.id}: pipeline ${context?.pipelineName ?? '?'}, stage ${context?.stage?.name ?? '?'}, action ${context?.action?.name ?? '?'}, input revision ${outputs['input-revision'] ?? 'none'}.`
+    )
+    await writeJobSummary(outputs)
+  } catch (error) {
+    if (!(error instanceof CodePipelineCallError)) throw error
+    core.setFailed(explain(error, aws.settings, read.settings.kind === 'known' ? read.settings.jobId : undefined))
+  }
+}
+
+async function readKnownJob(pipeline: CodePipeline, settings: KnownJob): Promise<JobRecord | undefined> {
+  if (settings.nonce !== undefined) {
+    const status = await pipeline.acknowledgeJob(settings.jobId, settings.nonce)
+    core.info(`Acknowledged CodePipeline job ${settings.jobId} (${status ?? 'no status'}).`)
+  }
+  return pipeline.getJobDetails(settings.jobId)
+}
+
+async function claim(pipeline: CodePipeline, settings: ClaimSettings, clock: Clock): Promise<JobRecord | undefined> {
+  const wanted = [
+    `a ${describeActionType(settings.actionTypeId)} job`,
+    settings.query && `with ${settings.query.name}=${settings.query.value}`,
+    settings.matchRevision && `for revision ${settings.matchRevision}`
+  ]
+    .filter(Boolean)
+    .join(' ')
+  core.info(`Polling CodePipeline for ${wanted}, for up to ${settings.waitSeconds} s.`)
+  const job = await claimJob(pipeline, settings, clock)
+  if (job) {
+    core.info(`Claimed job ${job.id}.`)
+    return job
+  }
+  const message = `No job to claim: polled for ${wanted} for ${settings.waitSeconds} s. Check that the pipeline reached the custom action, and that provider, category, version and query match its action type; raise 'wait-seconds' if the pipeline is slow to get there.`
+  if (settings.failIfNone) core.setFailed(message)
+  else core.info(`${message} Carrying on with an empty result, as 'fail-if-none' is false.`)
+  return undefined
+}
+
+/**
+ * Which configuration properties are secret, from the action type's
+ * definition. Undefined, with a warning, when that cannot be read.
+ */
+async function secretPropertiesOf(pipeline: CodePipeline, job: JobRecord): Promise<ReadonlySet<string> | undefined> {
+  const configuration = job.data?.actionConfiguration?.configuration ?? {}
+  const typeId: ActionTypeId | undefined = job.data?.actionTypeId
+  if (Object.keys(configuration).length === 0) return new Set()
+  try {
+    const type = typeId && (await pipeline.findCustomActionType(typeId))
+    if (type) {
+      return new Set(
+        (type.actionConfigurationProperties ?? [])
+          .filter((property) => property.secret)
+          .map((property) => property.name!)
+      )
+    }
+    core.warning(
+      `The 'configuration' output is left out: the action type ${typeId ? describeActionType(typeId) : '?'} was not found, so its secret properties are unknown.`
+    )
+  } catch (error) {
+    if (!(error instanceof CodePipelineCallError)) throw error
+    core.warning(
+      `The 'configuration' output is left out, as it may hold secret values: reading the action type failed. Allow codepipeline:ListActionTypes to get it. (${errorCode(error.cause)})`
+    )
+  }
+  return undefined
+}
+
+function explain(error: CodePipelineCallError, aws: AwsSettings, jobId: string | undefined): string {
+  core.debug(`${error.operation} failed: ${String(error.cause)}`)
+  return explainAwsError(error.cause, {
+    operation: error.operation,
+    jobId: jobId ?? 'the job',
+    region: aws.region,
+    attempts: error.attempts,
+    timeoutSeconds: aws.timeoutSeconds
+  })
+}
