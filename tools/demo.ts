@@ -1,11 +1,12 @@
 /**
- * `npm start`: the bundled action, run the way a runner runs it, against the
- * local CodePipeline emulator. No AWS account needed. It shows one job
- * reported with its commit and output variables, and one bad input stopping
- * the pipeline instead of leaving it waiting.
+ * `npm start`: the bundled actions, run the way a runner runs them, against
+ * the local CodePipeline emulator. No AWS account needed. A workflow claims
+ * the pipeline's job for its commit, reports success with the commit and
+ * output variables, and a bad input stops a pipeline instead of leaving it
+ * waiting.
  */
 import { CodePipelineEmulator } from './emulator/server.js'
-import { runStep, type StepRun } from './runner.js'
+import { runnerEnvironment, runStep, type StepRun } from './runner.js'
 
 const emulator = await CodePipelineEmulator.start()
 const line = '─'.repeat(72)
@@ -23,15 +24,34 @@ function show(title: string, run: StepRun): void {
 
 function showReceived(): void {
   for (const request of emulator.requests.splice(0)) {
-    process.stdout.write(`\nCodePipeline received ${request.operation} (HTTP ${String(request.status)}):\n`)
-    process.stdout.write(`${JSON.stringify(request.body, null, 2).replace(/^/gm, '  ')}\n`)
+    process.stdout.write(`\nCodePipeline received ${request.operation} (HTTP ${String(request.status)})`)
+    // Reads are listed; results are shown whole.
+    if (request.operation.startsWith('Put')) {
+      process.stdout.write(`:\n${JSON.stringify(request.body, null, 2).replace(/^/gm, '  ')}\n`)
+    } else {
+      process.stdout.write(` ${JSON.stringify(request.body)}\n`)
+    }
   }
 }
 
 try {
-  const job = emulator.createJob()
+  const job = emulator.createJob({
+    state: 'Queued',
+    inputArtifacts: [{ name: 'SourceArtifact', revision: runnerEnvironment().GITHUB_SHA }]
+  })
   show(
-    `1. A build step's outputs reported as the result of job ${job.id}`,
+    '1. The job action claims the pipeline job for this commit (uses: .../job)',
+    await runStep({
+      endpoint: emulator.url,
+      action: 'job',
+      inputs: { provider: 'GitHubActions', query: 'Workflow=build', 'match-revision': runnerEnvironment().GITHUB_SHA }
+    })
+  )
+  showReceived()
+  process.stdout.write(`\nJob state in the emulator: ${job.state}\n`)
+
+  show(
+    `2. The build's outputs reported as the result of job ${job.id}`,
     await runStep({
       endpoint: emulator.url,
       inputs: {
@@ -49,7 +69,7 @@ try {
 
   const second = emulator.createJob()
   show(
-    `2. A mistake in the workflow: 'percent-complete: 150' for job ${second.id}`,
+    `3. A mistake in the workflow: 'percent-complete: 150' for job ${second.id}`,
     await runStep({ endpoint: emulator.url, inputs: { 'job-id': second.id, 'percent-complete': '150' } })
   )
   showReceived()
