@@ -34,6 +34,6 @@ describe('writeStepSummary', () => {
   })
 
   it('does nothing outside a runner', async () => {
-    await expect(writeStepSummary('success', { jobId: JOB }, {})).resolves.toBeUndefined()
+    await expect(writeStepSummary('success', { jobId: JOB }, [], {})).resolves.toBeUndefined()
   })
 })

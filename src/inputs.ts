@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { optionalInput, input, Problems, readInteger, readLimited } from './common-inputs.js'
 import { InputError, quote } from './errors.js'
 import { FAILURE_TYPES, LENGTH, PERCENT_COMPLETE, truncate, type FailureType } from './limits.js'
+import { parseOutputArtifacts, type OutputArtifactLine } from './artifacts/output-mapping.js'
 import { parseOutputVariables, type OutputVariables } from './output-variables.js'
 import type { RevisionOverrides } from './revision.js'
 
@@ -10,6 +11,7 @@ export const INPUT_NAMES = [
   'job-id',
   'status',
   'output-variables',
+  'output-artifacts',
   'continuation-token',
   'percent-complete',
   'summary',
@@ -37,6 +39,8 @@ export interface ReportSettings {
   readonly jobId: string
   readonly status: Status
   readonly outputVariables?: OutputVariables
+  /** `output-artifacts` lines, matched against the job's outputs once the job is read. */
+  readonly outputArtifacts?: readonly OutputArtifactLine[]
   readonly continuationToken?: string
   readonly percentComplete?: number
   readonly summary?: string
@@ -83,6 +87,16 @@ export function readReportSettings(jobId: string): ReportSettings {
       )
     )
   }
+  const outputArtifacts = check(() => parseOutputArtifacts(core.getInput('output-artifacts')))
+  if (status === 'success' && outputArtifacts && continuationToken !== undefined) {
+    problems.add(
+      new InputError(
+        'output-artifacts',
+        "output artifacts go with the final result, not with 'continuation-token'",
+        "Pass 'output-artifacts' in the step that reports without a continuation token."
+      )
+    )
+  }
   const percentComplete = check(() =>
     readInteger('percent-complete', PERCENT_COMPLETE, undefined, 'Leave it empty to send 100 with a final report.')
   )
@@ -106,6 +120,7 @@ export function readReportSettings(jobId: string): ReportSettings {
     jobId,
     status,
     ...(variables && { outputVariables: variables.variables }),
+    ...(outputArtifacts && { outputArtifacts }),
     continuationToken,
     percentComplete,
     summary: summary && truncate(summary, LENGTH.executionSummary.max),

@@ -9,6 +9,8 @@ import type { ReportSettings } from './inputs.js'
 import { failureRequest, successRequest, type Reported } from './job-result.js'
 import { requestProblems, type FailureType } from './limits.js'
 import { resolveCurrentRevision } from './revision.js'
+import type { UploadedArtifact } from './artifacts/upload.js'
+import { shipOutputArtifacts } from './output-artifacts.js'
 import { writeStepSummary } from './step-summary.js'
 
 /** Sends one result and tells the workflow what was sent. */
@@ -30,6 +32,16 @@ export class Reporter {
       core.error(message)
       await this.fail('ConfigurationError', message, true)
       return
+    }
+    let uploaded: readonly UploadedArtifact[] = []
+    if (settings.outputArtifacts) {
+      const shipped = await shipOutputArtifacts(settings.outputArtifacts, this.pipeline, this.aws, this.jobId)
+      if (!shipped.ok) {
+        core.error(shipped.message)
+        await this.fail(shipped.type, shipped.message, true)
+        return
+      }
+      uploaded = shipped.uploaded
     }
     const reported: Reported = request.continuationToken ? 'continuation' : 'success'
     try {
@@ -54,7 +66,7 @@ export class Reporter {
         ? `Reported success for CodePipeline job ${this.jobId}${revision ? ` at revision ${revision.revision}` : ''}.`
         : `Reported progress for CodePipeline job ${this.jobId}; CodePipeline will hand out a new job carrying the continuation token.`
     )
-    await writeStepSummary(reported, request)
+    await writeStepSummary(reported, request, uploaded)
   }
 
   /**

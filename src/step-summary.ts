@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import type { PutJobFailureResultInput, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline'
+import type { UploadedArtifact } from './artifacts/upload.js'
 import type { Reported } from './job-result.js'
 import { outputVariablesBytes } from './limits.js'
 
@@ -16,6 +17,7 @@ const HEADINGS: Record<Reported, string> = {
 export async function writeStepSummary(
   reported: Reported,
   request: PutJobSuccessResultInput | PutJobFailureResultInput,
+  artifacts: readonly UploadedArtifact[] = [],
   env: NodeJS.ProcessEnv = process.env
 ): Promise<void> {
   // core.summary throws without this file, as when run outside a runner.
@@ -49,6 +51,12 @@ export async function writeStepSummary(
           : `${names.map(code).join(', ')} (${outputVariablesBytes(success.outputVariables)} bytes)`
       ])
     }
+  }
+  for (const artifact of artifacts) {
+    rows.push([
+      `Output artifact ${escape(artifact.name)}`,
+      `${artifact.bytes} bytes, ${code(`s3://${artifact.bucketName}/${artifact.objectKey}`)}`
+    ])
   }
   const table = rows
     .filter((row): row is [string, string] => row[1] !== undefined && row[1] !== '')

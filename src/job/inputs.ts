@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import type { ActionTypeId } from '@aws-sdk/client-codepipeline'
 import { input, optionalInput, Problems, readInteger, readJobId, readLimited } from '../common-inputs.js'
 import { InputError, quote } from '../errors.js'
@@ -14,6 +15,7 @@ export const JOB_INPUT_NAMES = [
   'match-revision',
   'wait-seconds',
   'fail-if-none',
+  'input-artifacts-path',
   'aws-region',
   'max-attempts',
   'timeout-seconds'
@@ -41,6 +43,14 @@ export interface ClaimSettings {
 export type JobSettings = KnownJob | ClaimSettings
 
 /** Reads and checks the job action's inputs; throws InvalidInputs naming every problem. */
+/** Where to download the input artifacts, from `input-artifacts-path`; undefined to leave them. */
+export function readInputArtifactsPath(
+  workspace: string = process.env.GITHUB_WORKSPACE || process.cwd()
+): string | undefined {
+  const path = optionalInput('input-artifacts-path')
+  return path === undefined ? undefined : resolve(workspace, path)
+}
+
 export function readJobSettings(): { settings: JobSettings; warnings: string[] } {
   const problems = new Problems()
   const warnings: string[] = []

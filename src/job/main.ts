@@ -3,10 +3,10 @@ import type { ActionTypeId } from '@aws-sdk/client-codepipeline'
 import { errorCode, explainAwsError } from '../aws-errors.js'
 import { CodePipeline, CodePipelineCallError } from '../codepipeline.js'
 import { readAwsSettings, type AwsSettings } from '../common-inputs.js'
-import { InputError, InvalidInputs } from '../errors.js'
+import { errorMessage, InputError, InvalidInputs } from '../errors.js'
 import { maskEnvironmentSecrets } from '../secrets.js'
 import { claimJob, realClock, type Clock } from './claim.js'
-import { readJobSettings, type ClaimSettings, type KnownJob } from './inputs.js'
+import { readInputArtifactsPath, readJobSettings, type ClaimSettings, type KnownJob } from './inputs.js'
 import { describeActionType, jobOutputs, maskJobSecrets, writeJobSummary, type JobRecord } from './job-context.js'
 
 /** Reads a known job, or claims the next one, and hands its context to the workflow. */
@@ -14,9 +14,11 @@ export async function run(env: NodeJS.ProcessEnv = process.env, clock: Clock = r
   maskEnvironmentSecrets(env)
   const aws = readAwsSettings(env)
   let read: ReturnType<typeof readJobSettings>
+  let inputArtifactsPath: string | undefined
   try {
     if (aws.problems.length > 0) throw new InvalidInputs(aws.problems)
     read = readJobSettings()
+    inputArtifactsPath = readInputArtifactsPath()
   } catch (error) {
     const problems = error instanceof InvalidInputs ? error.problems : error instanceof InputError ? [error] : undefined
     if (problems === undefined) throw error
@@ -42,10 +44,51 @@ export async function run(env: NodeJS.ProcessEnv = process.env, clock: Clock = r
     core.info(
       `CodePipeline job ${job.id}: pipeline ${context?.pipelineName ?? '?'}, stage ${context?.stage?.name ?? '?'}, action ${context?.action?.name ?? '?'}, input revision ${outputs['input-revision'] ?? 'none'}.`
     )
+    if (inputArtifactsPath !== undefined) await bringInputArtifacts(pipeline, aws.settings, job, inputArtifactsPath)
     await writeJobSummary(outputs)
   } catch (error) {
-    if (!(error instanceof CodePipelineCallError)) throw error
-    core.setFailed(explain(error, aws.settings, read.settings.kind === 'known' ? read.settings.jobId : undefined))
+    core.setFailed(
+      error instanceof CodePipelineCallError
+        ? explain(error, aws.settings, read.settings.kind === 'known' ? read.settings.jobId : undefined)
+        : errorMessage(error)
+    )
+  }
+}
+
+/** Downloads the job's input artifacts, each into `<path>/<ArtifactName>/`, and says where they went. */
+async function bringInputArtifacts(
+  pipeline: CodePipeline,
+  aws: AwsSettings,
+  job: JobRecord,
+  path: string
+): Promise<void> {
+  const credentials = job.data?.artifactCredentials
+  const inputs = job.data?.inputArtifacts ?? []
+  if (inputs.length === 0) {
+    core.info('The job has no input artifacts to download.')
+    core.setOutput('input-artifact-paths', '{}')
+    return
+  }
+  if (!credentials) throw new Error('CodePipeline gave no artifact credentials with the job.')
+  const store = await import('../artifacts/store.js')
+  try {
+    const downloaded = await store.downloadInputs(inputs, path, {
+      region: await pipeline.region,
+      credentials,
+      refresh: async () => (await pipeline.getJobDetails(job.id!))?.data?.artifactCredentials,
+      maxAttempts: aws.maxAttempts
+    })
+    for (const artifact of downloaded) {
+      const what = artifact.format === 'zip' ? `${artifact.entries} entries extracted` : 'not a zip, saved as it is'
+      core.info(`Input artifact ${artifact.name}: ${artifact.bytes} bytes, ${what}, in ${artifact.path}`)
+    }
+    core.setOutput(
+      'input-artifact-paths',
+      JSON.stringify(Object.fromEntries(downloaded.map((artifact) => [artifact.name, artifact.path])))
+    )
+  } catch (error) {
+    if (!(error instanceof store.InputArtifactError)) throw error
+    core.setFailed(`${error.message}. The job stays claimed: report its failure in a later step with if: always().`)
   }
 }
 

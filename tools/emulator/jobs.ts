@@ -64,6 +64,8 @@ export interface NewJob {
   outputArtifacts?: readonly string[]
   continuationToken?: string
   encryptionKeyId?: string
+  /** The artifact store bucket, for output locations and inputs without their own. */
+  artifactBucket?: string
 }
 
 /** A custom-action job as the emulator keeps it. */
@@ -118,7 +120,7 @@ export class JobStore {
 
   create(job: NewJob = {}): EmulatedJob {
     const pipelineName = job.pipelineName ?? 'checkout-service'
-    const bucket = `codepipeline-us-east-1-${ACCOUNT_ID}`
+    const bucket = job.artifactBucket ?? `codepipeline-us-east-1-${ACCOUNT_ID}`
     const artifact = (name: string, revision?: string, bucketName = bucket, objectKey?: string) => ({
       name,
       ...(revision !== undefined && { revision }),

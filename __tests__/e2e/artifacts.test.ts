@@ -1,0 +1,337 @@
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  type HeadObjectCommandOutput
+} from '@aws-sdk/client-s3'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { openPromise } from 'yauzl'
+import { CodePipelineEmulator } from '../../tools/emulator/server.js'
+import { startS3StandIn, type S3StandIn } from '../../tools/moto.js'
+import { runStep, type StepOptions } from '../../tools/runner.js'
+
+// Output artifacts to S3 and input artifacts from it, through the bundles on
+// Node 24, with moto's server as S3 on loopback.
+let emulator: CodePipelineEmulator
+let moto: S3StandIn
+let s3: S3Client
+let workspace: string
+const BUCKET = 'codepipeline-us-east-1-111122223333'
+
+beforeAll(async () => {
+  ;[emulator, moto] = await Promise.all([CodePipelineEmulator.start(), startS3StandIn()])
+  s3 = new S3Client({
+    region: 'us-east-1',
+    endpoint: moto.url,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' }
+  })
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }))
+}, 60_000)
+afterAll(async () => {
+  s3?.destroy()
+  await Promise.all([emulator?.close(), moto?.close()])
+})
+beforeEach(() => {
+  emulator.requests.length = 0
+  workspace = mkdtempSync(join(tmpdir(), 'workspace-'))
+})
+
+function step(inputs: Record<string, string>, options: Partial<StepOptions> = {}) {
+  return runStep({
+    endpoint: emulator.url,
+    ...options,
+    inputs,
+    env: { AWS_ENDPOINT_URL_S3: moto.url, GITHUB_WORKSPACE: workspace, ...options.env }
+  })
+}
+
+function write(path: string, content: string | Buffer, mode?: number): void {
+  const full = join(workspace, path)
+  mkdirSync(join(full, '..'), { recursive: true })
+  writeFileSync(full, content)
+  if (mode !== undefined) chmodSync(full, mode)
+}
+
+function jobWithOutputs(names: string[], extra: Parameters<CodePipelineEmulator['createJob']>[0] = {}) {
+  return emulator.createJob({ outputArtifacts: names, artifactBucket: BUCKET, ...extra })
+}
+
+function locationOf(job: ReturnType<typeof jobWithOutputs>, name: string): { bucketName: string; objectKey: string } {
+  const artifact = (
+    job.data.outputArtifacts as { name: string; location: { s3Location: { bucketName: string; objectKey: string } } }[]
+  ).find((candidate) => candidate.name === name)!
+  return artifact.location.s3Location
+}
+
+async function head(location: { bucketName: string; objectKey: string }): Promise<HeadObjectCommandOutput | undefined> {
+  return s3.send(new HeadObjectCommand({ Bucket: location.bucketName, Key: location.objectKey })).catch(() => undefined)
+}
+
+/** The uploaded object's zip entries: name to content. */
+async function zipEntries(location: {
+  bucketName: string
+  objectKey: string
+}): Promise<Record<string, { text: string; mode: number }>> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: location.bucketName, Key: location.objectKey }))
+  const file = join(mkdtempSync(join(tmpdir(), 'zip-')), 'a.zip')
+  writeFileSync(file, await object.Body!.transformToByteArray())
+  const zip = await openPromise(file, { lazyEntries: true, autoClose: false })
+  const entries: Record<string, { text: string; mode: number }> = {}
+  for await (const entry of zip.eachEntry()) {
+    const chunks: Buffer[] = []
+    if (!entry.fileName.endsWith('/'))
+      for await (const chunk of await zip.openReadStreamPromise(entry)) chunks.push(chunk as Buffer)
+    entries[entry.fileName] = {
+      text: Buffer.concat(chunks).toString(),
+      mode: (entry.externalFileAttributes >>> 16) & 0o777
+    }
+  }
+  zip.close()
+  return entries
+}
+
+/** Writes a zip with Python, which, unlike zip libraries for Node, will write hostile entries. */
+function pythonZip(path: string, script: string): void {
+  execFileSync('python3', [
+    '-c',
+    `import zipfile\nz = zipfile.ZipFile(${JSON.stringify(path)}, 'w')\n${script}\nz.close()`
+  ])
+}
+
+const operations = (): string[] => emulator.requests.map((request) => request.operation)
+
+describe('output artifacts', () => {
+  it('zips a directory by its contents, uploads it with SSE-KMS, then reports success', async () => {
+    write('dist/index.html', '<h1>hi</h1>')
+    write('dist/scripts/start.sh', '#!/bin/sh\necho start\n', 0o755)
+    mkdirSync(join(workspace, 'dist/empty'))
+    const job = jobWithOutputs(['BuildOutput'])
+    const run = await step({ 'job-id': job.id, 'output-artifacts': 'BuildOutput=dist/' })
+
+    expect(run.code).toBe(0)
+    expect(operations()).toEqual(['GetJobDetails', 'PutJobSuccessResult'])
+    const location = locationOf(job, 'BuildOutput')
+    const entries = await zipEntries(location)
+    expect(Object.keys(entries).sort()).toEqual(['empty/', 'index.html', 'scripts/start.sh'])
+    expect(entries['scripts/start.sh']).toMatchObject({ text: '#!/bin/sh\necho start\n', mode: 0o755 })
+    const stored = await head(location)
+    expect(stored?.ServerSideEncryption).toBe('aws:kms')
+    expect(stored?.SSEKMSKeyId).toBeUndefined()
+    expect(stored?.ContentType).toBe('application/zip')
+    expect(job.state).toBe('Succeeded')
+    expect(run.summary).toContain('Output artifact BuildOutput')
+  })
+
+  it('zips a single file at the root, sends a .zip as it is, and maps several outputs by name', async () => {
+    write('imagedefinitions.json', '[{"name":"web","imageUri":"repo/web:1"}]')
+    pythonZip(join(workspace, 'bundle.zip'), "z.writestr('appspec.yml', 'version: 0.0')")
+    const job = jobWithOutputs(['Images', 'Bundle'], {
+      encryptionKeyId: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd'
+    })
+    const run = await step({ 'job-id': job.id, 'output-artifacts': 'Bundle=bundle.zip\nImages=imagedefinitions.json' })
+
+    expect(run.code).toBe(0)
+    expect(await zipEntries(locationOf(job, 'Images'))).toEqual({
+      'imagedefinitions.json': { text: '[{"name":"web","imageUri":"repo/web:1"}]', mode: 0o644 }
+    })
+    const bundle = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: locationOf(job, 'Bundle').objectKey }))
+    expect(Buffer.from(await bundle.Body!.transformToByteArray())).toEqual(readFileSync(join(workspace, 'bundle.zip')))
+    expect((await head(locationOf(job, 'Images')))?.SSEKMSKeyId).toBe('arn:aws:kms:us-east-1:111122223333:key/1234abcd')
+  })
+
+  it('takes a bare path when the job has one output', async () => {
+    write('out/a.txt', 'a')
+    const job = jobWithOutputs(['Only'])
+    const run = await step({ 'job-id': job.id, 'output-artifacts': 'out' })
+    expect(run.code).toBe(0)
+    expect(Object.keys(await zipEntries(locationOf(job, 'Only')))).toEqual(['a.txt'])
+  })
+
+  it('sends a large artifact in parts', async () => {
+    // Bytes that do not compress, so the zip stays over two 8 MiB parts.
+    write('big/blob.bin', randomBytes(20 * 1024 * 1024))
+    const job = jobWithOutputs(['Big'])
+    const run = await step({ 'job-id': job.id, 'output-artifacts': 'Big=big' })
+    expect(run.code).toBe(0)
+    expect((await head(locationOf(job, 'Big')))?.ETag).toMatch(/-\d+"$/)
+  })
+
+  it.each([
+    ['an unknown name', ['Out'], 'Other=dist', /the job has no output artifact "Other"\. The job expects: Out\./],
+    [
+      'a declared output with no mapping',
+      ['Out', 'Extra'],
+      'Out=dist',
+      /the job's output artifact "Extra" has no path.*The job expects: Out, Extra\./
+    ],
+    ['a missing path', ['Out'], 'Out=nowhere', /the path "nowhere" for "Out" does not exist/],
+    ['an empty directory', ['Out'], 'Out=empty', /the directory "empty" for "Out" is empty/],
+    [
+      'a bare path for two outputs',
+      ['A', 'B'],
+      'dist',
+      /a bare path needs exactly one output artifact, and the job has 2/
+    ]
+  ])('reports %s as a configuration error and uploads nothing', async (_, names, mapping, message) => {
+    write('dist/a.txt', 'a')
+    mkdirSync(join(workspace, 'empty'))
+    const job = jobWithOutputs(names)
+    const run = await step({ 'job-id': job.id, 'output-artifacts': mapping })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(new RegExp(`::error::Invalid input 'output-artifacts': ${message.source}`))
+    expect(operations()).toEqual(['GetJobDetails', 'PutJobFailureResult'])
+    expect(emulator.requests[1].body.failureDetails).toMatchObject({ type: 'ConfigurationError' })
+    for (const name of names) expect(await head(locationOf(job, name))).toBeUndefined()
+  })
+
+  it('reports a failure, never success, when an upload fails', async () => {
+    write('dist/a.txt', 'a')
+    const job = jobWithOutputs(['Out'], { artifactBucket: 'no-such-bucket' })
+    const run = await step({ 'job-id': job.id, 'output-artifacts': 'Out=dist' })
+    expect(run.code).toBe(1)
+    expect(operations()).toEqual(['GetJobDetails', 'PutJobFailureResult'])
+    expect(emulator.requests[1].body.failureDetails).toMatchObject({
+      type: 'JobFailed',
+      message: expect.stringMatching(/^Output artifact Out: /)
+    })
+    expect(job.state).toBe('Failed')
+  })
+
+  it('uploads nothing when the workflow failed', async () => {
+    write('dist/a.txt', 'a')
+    const job = jobWithOutputs(['Out'])
+    const run = await step({ 'job-id': job.id, status: 'failure', 'output-artifacts': 'Out=dist' })
+    expect(run.code).toBe(0)
+    expect(operations()).toEqual(['PutJobFailureResult'])
+    expect(await head(locationOf(job, 'Out'))).toBeUndefined()
+  })
+
+  it("signs S3 requests with the job's credentials, and never prints them", async () => {
+    write('dist/a.txt', 'a')
+    const job = jobWithOutputs(['Out'])
+    await fetch(`${moto.url}/moto-api/recorder/reset-recording`, { method: 'POST' })
+    await fetch(`${moto.url}/moto-api/recorder/start-recording`, { method: 'POST' })
+    const run = await step(
+      { 'job-id': job.id, 'output-artifacts': 'Out=dist' },
+      { env: { ACTIONS_STEP_DEBUG: 'true' } }
+    )
+    await fetch(`${moto.url}/moto-api/recorder/stop-recording`, { method: 'POST' })
+    const recording = await (await fetch(`${moto.url}/moto-api/recorder/download-recording`)).text()
+    expect(run.code).toBe(0)
+
+    const masks = run.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('::add-mask::'))
+      .map((line) => line.slice(12))
+    const jobKey = masks.find((value) => value.startsWith('ASIA'))
+    expect(jobKey).toBeDefined()
+    const puts = recording
+      .split('\n')
+      .filter((line) => line.includes(job.data.pipelineContext.pipelineName))
+      .map((line) => JSON.parse(line) as { headers: Record<string, string> })
+      // Header names, as the server saw them, in lower case.
+      .map((request) =>
+        Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value]))
+      )
+    expect(puts.length).toBeGreaterThan(0)
+    for (const headers of puts) {
+      expect(headers.authorization).toContain(`Credential=${jobKey}/`)
+      expect(headers['x-amz-security-token']).toBeTruthy()
+      expect(headers['x-amz-server-side-encryption']).toBe('aws:kms')
+    }
+    const unmasked = run.everything
+      .split('\n')
+      .filter((line) => !line.startsWith('::add-mask::'))
+      .join('\n')
+    for (const secret of masks) expect(unmasked).not.toContain(secret)
+  })
+})
+
+describe('input artifacts', () => {
+  async function seed(key: string, file: string): Promise<void> {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: readFileSync(file) }))
+  }
+
+  function jobWithInputs(inputs: { name: string; key: string }[]) {
+    return emulator.createJob({
+      inputArtifacts: inputs.map((input) => ({
+        name: input.name,
+        revision: 'r1',
+        bucketName: BUCKET,
+        objectKey: input.key
+      }))
+    })
+  }
+
+  it('extracts each zip into its own directory, keeping executable bits, and saves other files as they are', async () => {
+    const source = join(workspace, 'source.zip')
+    pythonZip(
+      source,
+      [
+        "z.writestr('README.md', 'hello')",
+        "info = zipfile.ZipInfo('bin/run.sh'); info.external_attr = 0o100755 << 16; z.writestr(info, '#!/bin/sh')",
+        "z.writestr('lib/app.jar', 'PK\\x03\\x04 not really a jar')"
+      ].join('\n')
+    )
+    await seed('app/SourceArti/abc', source)
+    writeFileSync(join(workspace, 'notes.txt'), 'plain text')
+    await seed('app/Notes/notes.txt', join(workspace, 'notes.txt'))
+    const job = jobWithInputs([
+      { name: 'SourceArtifact', key: 'app/SourceArti/abc' },
+      { name: 'Notes', key: 'app/Notes/notes.txt' }
+    ])
+
+    const run = await step({ 'job-id': job.id, 'input-artifacts-path': 'inputs' }, { action: 'job' })
+    expect(run.code).toBe(0)
+    const root = join(workspace, 'inputs')
+    expect(JSON.parse(run.outputs['input-artifact-paths'])).toEqual({
+      SourceArtifact: join(root, 'SourceArtifact'),
+      Notes: join(root, 'Notes')
+    })
+    expect(readFileSync(join(root, 'SourceArtifact/README.md'), 'utf8')).toBe('hello')
+    expect(statSync(join(root, 'SourceArtifact/bin/run.sh')).mode & 0o777).toBe(0o755)
+    expect(readFileSync(join(root, 'SourceArtifact/lib/app.jar'), 'utf8')).toBe('PK\x03\x04 not really a jar')
+    expect(readFileSync(join(root, 'Notes/notes.txt'), 'utf8')).toBe('plain text')
+  })
+
+  it.each([
+    ['an entry that climbs out', "z.writestr('../evil.txt', 'x')", /invalid relative path|outside the destination/],
+    ['an absolute entry', "z.writestr('/tmp/evil.txt', 'x')", /absolute path|outside the destination/],
+    [
+      'a symbolic link out of the destination',
+      "info = zipfile.ZipInfo('link'); info.external_attr = 0o120777 << 16; z.writestr(info, '../../etc')",
+      /symbolic link to "\.\.\/\.\.\/etc", outside the destination/
+    ]
+  ])('refuses %s and writes nothing', async (_, script, message) => {
+    const archive = join(workspace, 'hostile.zip')
+    pythonZip(archive, `z.writestr('first.txt', 'ok')\n${script}`)
+    const key = `app/Hostile/${Math.random().toString(36).slice(2)}`
+    await seed(key, archive)
+    const job = jobWithInputs([{ name: 'Hostile', key }])
+    const run = await step({ 'job-id': job.id, 'input-artifacts-path': 'inputs' }, { action: 'job' })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(new RegExp(`::error::Input artifact Hostile: .*(${message.source})`))
+    expect(existsSync(join(workspace, 'inputs/Hostile/first.txt'))).toBe(false)
+    expect(existsSync(join(workspace, 'evil.txt'))).toBe(false)
+  })
+
+  it('refuses to download into a directory that is not empty', async () => {
+    write('inputs/Src/old.txt', 'old')
+    const job = jobWithInputs([{ name: 'Src', key: 'whatever' }])
+    const run = await step({ 'job-id': job.id, 'input-artifacts-path': 'inputs' }, { action: 'job' })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/::error::Input artifact Src: .* is not empty/)
+  })
+})
+
+afterAll(() => {
+  if (workspace) rmSync(workspace, { recursive: true, force: true })
+})

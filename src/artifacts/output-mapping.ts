@@ -1,0 +1,137 @@
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { isAbsolute, resolve } from 'node:path'
+import { InputError, quote } from '../errors.js'
+
+const INPUT = 'output-artifacts'
+/** CodePipeline artifact names. */
+const ARTIFACT_NAME = /^[A-Za-z0-9_-]{1,100}$/
+
+/** One line of `output-artifacts`: a name, or none for the bare-path shorthand. */
+export interface OutputArtifactLine {
+  readonly name?: string
+  readonly path: string
+}
+
+/** An output artifact matched to the path that fills it. */
+export interface OutputArtifactPlan {
+  readonly name: string
+  /** Absolute path of a directory, a .zip file or another file. */
+  readonly path: string
+  readonly kind: 'directory' | 'zip' | 'file'
+  readonly bucketName: string
+  readonly objectKey: string
+}
+
+/** What the job says about an output artifact. */
+export interface DeclaredOutput {
+  readonly name?: string
+  readonly location?: { readonly s3Location?: { readonly bucketName?: string; readonly objectKey?: string } }
+}
+
+/** Reads `Name=path` lines; blank lines and # comments are skipped. */
+export function parseOutputArtifacts(text: string): OutputArtifactLine[] | undefined {
+  const lines: OutputArtifactLine[] = []
+  const seen = new Set<string>()
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim()
+    if (line === '' || line.startsWith('#')) return
+    const separator = line.indexOf('=')
+    const name = separator < 0 ? undefined : line.slice(0, separator).trim()
+    const path = separator < 0 ? line : line.slice(separator + 1).trim()
+    if (name !== undefined && !ARTIFACT_NAME.test(name)) {
+      throw new InputError(
+        INPUT,
+        `line ${index + 1}: ${quote(name)} is not an artifact name (1–100 letters, digits, _ or -)`,
+        "Write Name=path, with the output artifact's name from the pipeline."
+      )
+    }
+    if (path === '') throw new InputError(INPUT, `line ${index + 1} has no path`, 'Write Name=path.')
+    if (name !== undefined && seen.has(name)) {
+      throw new InputError(INPUT, `${quote(name)} is given twice`, 'Give each output artifact one line.')
+    }
+    if (name !== undefined) seen.add(name)
+    lines.push({ name, path })
+  })
+  if (lines.some((line) => line.name === undefined) && lines.length > 1) {
+    throw new InputError(
+      INPUT,
+      'a bare path is allowed only as the one line',
+      'Write Name=path on every line when there are several output artifacts.'
+    )
+  }
+  return lines.length > 0 ? lines : undefined
+}
+
+/**
+ * Matches the lines to the job's declared outputs, by name only, and checks
+ * every path. Throws an InputError that lists what the job expects.
+ */
+export function planOutputArtifacts(
+  lines: readonly OutputArtifactLine[],
+  declared: readonly DeclaredOutput[],
+  workspace: string
+): OutputArtifactPlan[] {
+  const names = declared.map((output) => output.name ?? '')
+  const expected =
+    names.length === 0
+      ? 'This job has no output artifacts, so remove output-artifacts.'
+      : `The job expects: ${names.join(', ')}.`
+  const bare = lines.length === 1 && lines[0].name === undefined
+  if (bare && names.length !== 1) {
+    throw new InputError(
+      INPUT,
+      `a bare path needs exactly one output artifact, and the job has ${names.length}`,
+      `Write Name=path lines. ${expected}`
+    )
+  }
+  const named = bare ? [{ name: names[0], path: lines[0].path }] : (lines as { name: string; path: string }[])
+  const unknown = named.filter((line) => !names.includes(line.name)).map((line) => line.name)
+  if (unknown.length > 0) {
+    throw new InputError(
+      INPUT,
+      `the job has no output artifact ${unknown.map((name) => quote(name)).join(', ')}`,
+      expected
+    )
+  }
+  const unmapped = names.filter((name) => !named.some((line) => line.name === name))
+  if (unmapped.length > 0) {
+    throw new InputError(
+      INPUT,
+      `the job's output artifact ${unmapped.map((name) => quote(name)).join(', ')} has no path`,
+      `Map every output artifact to a path: later actions wait for it. ${expected}`
+    )
+  }
+  return named.map((line) => {
+    const declaredOutput = declared.find((output) => output.name === line.name)!
+    const path = isAbsolute(line.path) ? line.path : resolve(workspace, line.path)
+    return {
+      name: line.name,
+      path,
+      kind: kindOf(line.name, line.path, path),
+      bucketName: declaredOutput.location?.s3Location?.bucketName ?? '',
+      objectKey: declaredOutput.location?.s3Location?.objectKey ?? ''
+    }
+  })
+}
+
+function kindOf(name: string, given: string, path: string): OutputArtifactPlan['kind'] {
+  if (!existsSync(path)) {
+    throw new InputError(
+      INPUT,
+      `the path ${quote(given)} for ${quote(name)} does not exist`,
+      'Check the path, relative to the workspace, and that the build step wrote it.'
+    )
+  }
+  const stats = statSync(path)
+  if (stats.isDirectory()) {
+    if (readdirSync(path).length === 0) {
+      throw new InputError(
+        INPUT,
+        `the directory ${quote(given)} for ${quote(name)} is empty`,
+        'Check that the build step wrote its output there.'
+      )
+    }
+    return 'directory'
+  }
+  return path.toLowerCase().endsWith('.zip') ? 'zip' : 'file'
+}

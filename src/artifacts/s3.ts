@@ -1,0 +1,19 @@
+import { S3Client } from '@aws-sdk/client-s3'
+import type { CredentialProvider } from './job-credentials.js'
+import { ACTION_NAME, ACTION_VERSION } from '../version.js'
+
+/**
+ * An S3 client for the pipeline's artifact bucket: the pipeline's Region, the
+ * job's credentials, and the SDK's own AWS_ENDPOINT_URL_S3 when set.
+ */
+export function artifactStoreClient(region: string, credentials: CredentialProvider, maxAttempts: number): S3Client {
+  return new S3Client({
+    region,
+    credentials,
+    maxAttempts,
+    retryMode: 'standard',
+    customUserAgent: [[ACTION_NAME, ACTION_VERSION]],
+    // The artifact store is in the pipeline's Region, but a redirect costs only a retry.
+    followRegionRedirects: true
+  })
+}

@@ -1,0 +1,92 @@
+import { createReadStream } from 'node:fs'
+import { PassThrough, type Readable } from 'node:stream'
+import type { S3Client } from '@aws-sdk/client-s3'
+import { Upload } from '@aws-sdk/lib-storage'
+import { open as openZip } from 'yauzl'
+import type { OutputArtifactPlan } from './output-mapping.js'
+import { zipDirectory, zipSingleFile } from './zip-writer.js'
+
+/** Parts of 8 MiB, four in flight: about 32 MiB of buffers whatever the artifact's size. */
+export const PART_SIZE = 8 * 1024 * 1024
+export const QUEUE_SIZE = 4
+
+export interface UploadedArtifact {
+  readonly name: string
+  readonly bytes: number
+  readonly bucketName: string
+  readonly objectKey: string
+}
+
+/** Raised when one output artifact could not be uploaded; names it. */
+export class OutputArtifactError extends Error {
+  constructor(
+    readonly artifact: string,
+    cause: unknown
+  ) {
+    super(`Output artifact ${artifact}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+    this.name = 'OutputArtifactError'
+  }
+}
+
+/**
+ * Uploads each output artifact as a zip to the location the job gave it, one
+ * after another, with SSE-KMS: the job's key when it has one, otherwise the
+ * AWS-managed key. The zip is made as it is sent, never held in memory.
+ */
+export async function uploadOutputArtifacts(
+  plans: readonly OutputArtifactPlan[],
+  s3: S3Client,
+  kmsKeyId: string | undefined,
+  onUploaded: (artifact: UploadedArtifact) => void = () => undefined
+): Promise<UploadedArtifact[]> {
+  const uploaded: UploadedArtifact[] = []
+  for (const plan of plans) {
+    try {
+      const body = await zipStream(plan)
+      let bytes = 0
+      const counted = new PassThrough()
+      counted.on('data', (chunk: Buffer) => (bytes += chunk.length))
+      body.on('error', (error) => counted.destroy(error))
+      body.pipe(counted)
+      const upload = new Upload({
+        client: s3,
+        partSize: PART_SIZE,
+        queueSize: QUEUE_SIZE,
+        leavePartsOnError: false,
+        params: {
+          Bucket: plan.bucketName,
+          Key: plan.objectKey,
+          Body: counted,
+          ContentType: 'application/zip',
+          ServerSideEncryption: 'aws:kms',
+          ...(kmsKeyId !== undefined && { SSEKMSKeyId: kmsKeyId })
+        }
+      })
+      await upload.done()
+      const artifact = { name: plan.name, bytes, bucketName: plan.bucketName, objectKey: plan.objectKey }
+      uploaded.push(artifact)
+      onUploaded(artifact)
+    } catch (error) {
+      throw new OutputArtifactError(plan.name, error)
+    }
+  }
+  return uploaded
+}
+
+async function zipStream(plan: OutputArtifactPlan): Promise<Readable> {
+  if (plan.kind === 'directory') return zipDirectory(plan.path)
+  if (plan.kind === 'file') return zipSingleFile(plan.path)
+  await checkZip(plan.path)
+  return createReadStream(plan.path)
+}
+
+/** A .zip goes up as it is, so it must be one: later actions will open it. */
+function checkZip(path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    openZip(path, { lazyEntries: true }, (error, zip) => {
+      if (error) return reject(new Error(`${path} is not a readable zip file (${error.message})`))
+      zip.close()
+      resolve()
+    })
+  })
+}

@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+
+/** A real S3 stand-in on loopback: moto's server. */
+export interface S3StandIn {
+  readonly url: string
+  close(): Promise<void>
+}
+
+const HOW_TO_GET_IT =
+  "moto's server is needed for the artifact tests: install it with `pip install 'moto[server]'` so that `moto_server` is on PATH, or point MOTO_S3_ENDPOINT at a running one."
+
+/**
+ * Uses the moto server at MOTO_S3_ENDPOINT when set (as .ci/run does), or
+ * starts `moto_server` on a free loopback port. Fails, never skips, without it.
+ */
+export async function startS3StandIn(): Promise<S3StandIn> {
+  const given = process.env.MOTO_S3_ENDPOINT
+  if (given) {
+    await waitUntilUp(given, undefined)
+    return { url: given, close: async () => undefined }
+  }
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const spawnError = new Promise<never>((_, reject) =>
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      reject(new Error(error.code === 'ENOENT' ? HOW_TO_GET_IT : `moto_server failed to start: ${error.message}`))
+    )
+  )
+  await Promise.race([waitUntilUp(url, child, () => stderr), spawnError])
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve())
+        child.kill()
+      })
+  }
+}
+
+async function waitUntilUp(url: string, child: ChildProcess | undefined, log: () => string = () => ''): Promise<void> {
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    try {
+      const response = await fetch(`${url}/moto-api/`)
+      if (response.ok || response.status < 500) return
+    } catch {
+      // Not listening yet.
+    }
+    if (child?.exitCode !== null && child?.exitCode !== undefined) {
+      throw new Error(`moto_server exited with code ${child.exitCode}: ${log()}`)
+    }
+    if (Date.now() > deadline) throw new Error(`moto at ${url} did not answer within 30 s. ${HOW_TO_GET_IT}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
