@@ -1,72 +1,202 @@
 /**
- * Cold-start benchmark: wall time from process start to exit for the bundled
- * action reporting one job to the emulator, against a bare Node process that
- * makes one HTTP POST to the same emulator. Both run on Node 24, interleaved,
- * in the same run, so the ratio holds on a noisy machine.
+ * `npm run bench`: what the actions cost, measured against baselines in the
+ * same run on the same machine, so that the ratios hold on a noisy one.
+ *
+ * 1. Cold start: process start to exit for dist/index.js reporting one job to
+ *    the emulator, against a bare Node process that makes one HTTP POST to it.
+ *    Also with a small output artifact, to show what the artifact code costs.
+ * 2. A large output artifact (1 GiB by default, BENCH_ARTIFACT_MIB to change):
+ *    throughput against a plain @aws-sdk/lib-storage upload of the same bytes to
+ *    the same S3 endpoint (moto), and the action's peak memory.
+ * 3. The size of dist/.
  */
 import { spawn } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
+import { randomFillSync } from 'node:crypto'
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
 import { CodePipelineEmulator } from './emulator/server.js'
+import { startS3StandIn } from './moto.js'
 import { node24Path } from './node24.js'
-import { runStep, runnerEnvironment } from './runner.js'
+import { runStep, runnerEnvironment, type StepOptions, type StepRun } from './runner.js'
 
+// This driver may run on Node 20; the measured processes run on Node 24.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 25)
+const ARTIFACT_MIB = Number(process.env.BENCH_ARTIFACT_MIB ?? 1024)
+const BUCKET = 'bench-artifacts'
 const node = node24Path()
-const emulator = await CodePipelineEmulator.start()
-const sha = runnerEnvironment().GITHUB_SHA
+const root = fileURLToPath(new URL('..', import.meta.url))
+const work = mkdtempSync(join(tmpdir(), 'bench-'))
+const [emulator, moto] = await Promise.all([CodePipelineEmulator.start(), startS3StandIn()])
+const s3 = new S3Client({
+  region: 'us-east-1',
+  endpoint: moto.url,
+  forcePathStyle: true,
+  credentials: { accessKeyId: 'b', secretAccessKey: 'b' }
+})
+await s3.send(new CreateBucketCommand({ Bucket: BUCKET }))
 
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`
+const line = (text: string): boolean => process.stdout.write(`${text}\n`)
+
+/** Runs a process to the end, sampling its peak resident memory (VmHWM) from /proc. */
+async function measured(
+  command: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv
+): Promise<{ ms: number; peakMiB: number }> {
+  const started = performance.now()
+  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] })
+  let peakKiB = 0
+  const sample = setInterval(() => {
+    try {
+      const match = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
+      if (match) peakKiB = Math.max(peakKiB, Number(match[1]))
+    } catch {
+      // The process has just ended.
+    }
+  }, 20)
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  clearInterval(sample)
+  if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${code}`)
+  return { ms: performance.now() - started, peakMiB: peakKiB / 1024 }
+}
+
+function report(options: Partial<StepOptions> & { inputs: Record<string, string> }): Promise<StepRun> {
+  return runStep({
+    endpoint: emulator.url,
+    ...options,
+    env: { AWS_ENDPOINT_URL_S3: moto.url, GITHUB_WORKSPACE: work, ...options.env }
+  })
+}
+
+async function expectSuccess(run: Promise<StepRun>): Promise<number> {
+  const done = await run
+  if (done.code !== 0 || done.outputs.reported !== 'success')
+    throw new Error(`the action did not report:\n${done.stdout}${done.stderr}`)
+  return done.durationMs
+}
+
+// 1. Cold start.
 const bareScript = `
 const request = require('node:http').request(process.argv[1], { method: 'POST', headers: {
   'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'CodePipeline_20150709.PutJobSuccessResult' } },
-  (response) => { response.resume(); response.on('end', () => {}) })
+  (response) => response.resume())
 request.end(JSON.stringify({ jobId: process.argv[2] }))`
+const bare = async (): Promise<number> =>
+  (await measured(node, ['-e', bareScript, emulator.url, emulator.createJob().id])).ms
+const reportOnly = (): Promise<number> =>
+  expectSuccess(report({ inputs: { 'job-id': emulator.createJob().id, 'output-variables': '{"IMAGE_TAG":"1.2.3"}' } }))
+mkdirSync(join(work, 'small'))
+writeSync(openSync(join(work, 'small/imagedefinitions.json'), 'w'), '[{"name":"web","imageUri":"repo/web:1"}]')
+const withArtifact = (): Promise<number> =>
+  expectSuccess(
+    report({
+      inputs: {
+        'job-id': emulator.createJob({ outputArtifacts: ['BuildOutput'], artifactBucket: BUCKET }).id,
+        'output-artifacts': 'BuildOutput=small'
+      }
+    })
+  )
 
-async function bare(): Promise<number> {
-  const started = performance.now()
-  const child = spawn(node, ['-e', bareScript, emulator.url, emulator.createJob().id], { stdio: 'ignore' })
-  await new Promise((resolve) => child.on('close', resolve))
-  return performance.now() - started
-}
-
-async function action(): Promise<number> {
-  const run = await runStep({
-    endpoint: emulator.url,
-    inputs: { 'job-id': emulator.createJob().id, 'output-variables': '{"IMAGE_TAG":"1.2.3"}' },
-    event: { head_commit: { id: sha, message: 'Build it', timestamp: '2026-11-25T10:00:00Z' } }
-  })
-  if (run.code !== 0 || run.outputs.reported !== 'success')
-    throw new Error(`the action did not report:\n${run.stdout}${run.stderr}`)
-  return run.durationMs
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
-}
-
-// Warm the file cache once, so the first round does not pay for the disk.
 await bare()
-await action()
-const times = { bare: [] as number[], action: [] as number[] }
+await reportOnly()
+await withArtifact()
+const times = { bare: [] as number[], report: [] as number[], artifact: [] as number[] }
 for (let round = 0; round < ROUNDS; round++) {
   times.bare.push(await bare())
-  times.action.push(await action())
+  times.report.push(await reportOnly())
+  times.artifact.push(await withArtifact())
 }
-await emulator.close()
-
-const dist = fileURLToPath(new URL('../dist/', import.meta.url))
-const sizes = readdirSync(dist).map((name) => [name, statSync(dist + name).size] as const)
-const loaded = sizes.filter(([name]) => name.endsWith('.js') || name.endsWith('.cjs'))
-const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`
-
 const bareMs = median(times.bare)
-const actionMs = median(times.action)
-console.log(
-  `Node ${(await import('node:child_process')).execFileSync(node, ['--version']).toString().trim()}, ${ROUNDS} rounds, medians`
+line(`Node ${process.versions.node} drives; the processes run on Node 24 (${node}).`)
+line(`\n1. Cold start, ${ROUNDS} interleaved rounds, medians`)
+line(`   bare node, one HTTP POST:                   ${bareMs.toFixed(1)} ms`)
+line(
+  `   report success:                             ${median(times.report).toFixed(1)} ms  ${(median(times.report) / bareMs).toFixed(2)}x (target at most 1.5x)`
 )
-console.log(`bare node, one HTTP POST:      ${bareMs.toFixed(1)} ms`)
-console.log(`dist/index.js, report success: ${actionMs.toFixed(1)} ms`)
-console.log(`ratio: ${(actionMs / bareMs).toFixed(2)}x (target at most 1.5x)`)
-console.log(`dist/: ${sizes.map(([name, size]) => `${name} ${kib(size)}`).join(', ')}`)
-console.log(`JavaScript in dist/: ${kib(loaded.reduce((total, [, size]) => total + size, 0))}`)
+line(
+  `   report success with a small output artifact: ${median(times.artifact).toFixed(1)} ms  ${(median(times.artifact) / bareMs).toFixed(2)}x`
+)
+
+// 2. A large output artifact.
+const payloadDir = join(work, 'large')
+mkdirSync(payloadDir)
+const payload = join(payloadDir, 'payload.bin')
+const fd = openSync(payload, 'w')
+const chunk = Buffer.alloc(16 * 1024 * 1024)
+for (let written = 0; written < ARTIFACT_MIB; written += 16)
+  writeSync(fd, randomFillSync(chunk), 0, Math.min(16, ARTIFACT_MIB - written) * 1024 * 1024)
+closeSync(fd)
+const bytes = statSync(payload).size
+const mibPerSecond = (ms: number): string => `${(bytes / 1024 / 1024 / (ms / 1000)).toFixed(1)} MiB/s`
+
+const baselineScript = `
+import { createReadStream } from 'node:fs'
+import { S3Client } from '@aws-sdk/client-s3'
+import { Upload } from '@aws-sdk/lib-storage'
+const [endpoint, bucket, file] = process.argv.slice(1)
+const client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials: { accessKeyId: 'b', secretAccessKey: 'b' } })
+await new Upload({ client, partSize: 8 * 1024 * 1024, queueSize: 4,
+  params: { Bucket: bucket, Key: 'baseline/payload', Body: createReadStream(file), ServerSideEncryption: 'aws:kms' } }).done()
+client.destroy()`
+const baseline = await measured(node, ['--input-type=module', '-e', baselineScript, moto.url, BUCKET, payload])
+
+const job = emulator.createJob({ outputArtifacts: ['BuildOutput'], artifactBucket: BUCKET })
+const actionEnv: NodeJS.ProcessEnv = {}
+// Reuse the runner's environment, but measure the process directly for its memory.
+const probe = await report({ inputs: { 'job-id': emulator.createJob().id } })
+if (probe.code !== 0) throw new Error('the action does not run')
+Object.assign(actionEnv, process.env, runnerEnvironment(), {
+  AWS_ENDPOINT_URL_CODEPIPELINE: emulator.url,
+  AWS_ENDPOINT_URL_S3: moto.url,
+  GITHUB_WORKSPACE: work,
+  GITHUB_EVENT_NAME: 'push',
+  'INPUT_JOB-ID': job.id,
+  'INPUT_OUTPUT-ARTIFACTS': `BuildOutput=${payloadDir}`,
+  INPUT_STATUS: 'success',
+  'INPUT_MAX-ATTEMPTS': '10',
+  'INPUT_TIMEOUT-SECONDS': '600',
+  ...(process.env.BENCH_NODE_OPTIONS && { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS })
+})
+const action = await measured(node, [join(root, 'dist/index.js')], actionEnv)
+if (job.state !== 'Succeeded') throw new Error(`the large artifact was not reported: job is ${job.state}`)
+line(
+  `\n2. A ${ARTIFACT_MIB} MiB output artifact (incompressible bytes, which the action stores rather than deflates), to moto on loopback`
+)
+line(
+  `   plain lib-storage Upload of the file:       ${(baseline.ms / 1000).toFixed(1)} s, ${mibPerSecond(baseline.ms)}, peak RSS ${baseline.peakMiB.toFixed(0)} MiB`
+)
+line(
+  `   the action, zipping as it uploads:          ${(action.ms / 1000).toFixed(1)} s, ${mibPerSecond(action.ms)}, peak RSS ${action.peakMiB.toFixed(0)} MiB (target under 150 MiB)`
+)
+line(`   throughput ratio, action to baseline:       ${(baseline.ms / action.ms).toFixed(2)}x`)
+
+// 3. dist/.
+line('\n3. dist/')
+for (const folder of ['dist', 'dist/job']) {
+  const files = readdirSync(join(root, folder)).filter((name) => name.endsWith('.js'))
+  const sizes = files.map((name) => [name, statSync(join(root, folder, name)).size] as const)
+  line(`   ${folder}/: ${sizes.map(([name, size]) => `${name} ${kib(size)}`).join(', ')}`)
+}
+line(
+  `   index.js is what every run loads; the numbered chunks load only when a step moves artifacts or looks a commit up.`
+)
+
+s3.destroy()
+await Promise.all([emulator.close(), moto.close()])
+rmSync(work, { recursive: true, force: true })

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 /** A real S3 stand-in on loopback: moto's server. */
 export interface S3StandIn {
@@ -22,7 +25,11 @@ export async function startS3StandIn(): Promise<S3StandIn> {
   }
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] })
+  // moto writes its request recordings into its working directory; keep them out of the project.
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    cwd: mkdtempSync(join(tmpdir(), 'moto-')),
+    stdio: ['ignore', 'ignore', 'pipe']
+  })
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const spawnError = new Promise<never>((_, reject) =>

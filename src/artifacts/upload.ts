@@ -1,14 +1,14 @@
 import { createReadStream } from 'node:fs'
-import { PassThrough, type Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import type { S3Client } from '@aws-sdk/client-s3'
-import { Upload } from '@aws-sdk/lib-storage'
 import { open as openZip } from 'yauzl'
+import { uploadStream } from './multipart.js'
 import type { OutputArtifactPlan } from './output-mapping.js'
 import { zipDirectory, zipSingleFile } from './zip-writer.js'
 
-/** Parts of 8 MiB, four in flight: about 32 MiB of buffers whatever the artifact's size. */
+/** Parts of 8 MiB, three in flight: four 8 MiB buffers in all, whatever the artifact's size. */
 export const PART_SIZE = 8 * 1024 * 1024
-export const QUEUE_SIZE = 4
+export const CONCURRENCY = 3
 
 export interface UploadedArtifact {
   readonly name: string
@@ -43,26 +43,18 @@ export async function uploadOutputArtifacts(
   for (const plan of plans) {
     try {
       const body = await zipStream(plan)
-      let bytes = 0
-      const counted = new PassThrough()
-      counted.on('data', (chunk: Buffer) => (bytes += chunk.length))
-      body.on('error', (error) => counted.destroy(error))
-      body.pipe(counted)
-      const upload = new Upload({
-        client: s3,
-        partSize: PART_SIZE,
-        queueSize: QUEUE_SIZE,
-        leavePartsOnError: false,
-        params: {
+      const { bytes } = await uploadStream(
+        s3,
+        {
           Bucket: plan.bucketName,
           Key: plan.objectKey,
-          Body: counted,
           ContentType: 'application/zip',
           ServerSideEncryption: 'aws:kms',
           ...(kmsKeyId !== undefined && { SSEKMSKeyId: kmsKeyId })
-        }
-      })
-      await upload.done()
+        },
+        body,
+        { partSize: PART_SIZE, concurrency: CONCURRENCY }
+      )
       const artifact = { name: plan.name, bytes, bucketName: plan.bucketName, objectKey: plan.objectKey }
       uploaded.push(artifact)
       onUploaded(artifact)

@@ -1,11 +1,14 @@
-import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs'
+import { closeSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import type { Readable } from 'node:stream'
+import { deflateRawSync } from 'node:zlib'
 import { ZipFile } from 'yazl'
 import { isInside } from './paths.js'
 
 /** Already compressed: deflating these again costs time and saves nothing. */
 const COMPRESSED = /\.(zip|jar|war|ear|gz|tgz|bz2|xz|zst|7z|png|jpe?g|gif|webp|mp4|woff2?)$/i
+/** Files at least this large are sampled before they are deflated. */
+const SAMPLE_BYTES = 256 * 1024
 
 interface Entry {
   readonly realPath: string
@@ -54,6 +57,23 @@ function collect(realRoot: string, directory: string, prefix: string, entries: E
   }
 }
 
+/**
+ * Deflating data that does not shrink is the slowest part of a large upload,
+ * so a large file is stored as it is when a sample of it barely compresses.
+ */
+function worthDeflating(entry: Entry, size: number): boolean {
+  if (COMPRESSED.test(entry.zipPath)) return false
+  if (size < SAMPLE_BYTES) return true
+  const sample = Buffer.alloc(SAMPLE_BYTES)
+  const fd = openSync(entry.realPath, 'r')
+  try {
+    const read = readSync(fd, sample, 0, SAMPLE_BYTES, 0)
+    return deflateRawSync(sample.subarray(0, read), { level: 1 }).length < read * 0.9
+  } finally {
+    closeSync(fd)
+  }
+}
+
 function zipEntries(entries: readonly Entry[]): Readable {
   const zip = new ZipFile()
   for (const entry of entries) {
@@ -65,7 +85,7 @@ function zipEntries(entries: readonly Entry[]): Readable {
       zip.addFile(entry.realPath, entry.zipPath, {
         mode: stats.mode,
         mtime: stats.mtime,
-        compress: !COMPRESSED.test(entry.zipPath)
+        compress: worthDeflating(entry, stats.size)
       })
     }
   }
