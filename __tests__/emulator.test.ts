@@ -21,10 +21,7 @@ beforeAll(async () => {
   emulator = await CodePipelineEmulator.start()
 })
 afterAll(() => emulator.close())
-beforeEach(() => {
-  emulator.requests.length = 0
-  emulator.faults.clear()
-})
+beforeEach(() => emulator.reset())
 
 describe('the wire protocol', () => {
   it('takes a signed result from the real SDK and ends the job', async () => {

@@ -50,6 +50,23 @@ export interface AwsSettings {
 export const DEFAULT_MAX_ATTEMPTS = 10
 export const DEFAULT_TIMEOUT_SECONDS = 120
 
+/**
+ * One of a fixed set of values, matched without regard to case and returned
+ * as the API spells it; the default when the input is empty.
+ */
+export function readChoice<T extends string>(
+  name: string,
+  choices: readonly T[],
+  fallback: T,
+  what: string,
+  fix: string
+): T {
+  const text = input(name) || fallback
+  const match = choices.find((choice) => choice.toLowerCase() === text.toLowerCase())
+  if (!match) throw new InputError(name, `${quote(text)} is not ${what}`, `${fix} One of ${choices.join(', ')}.`)
+  return match
+}
+
 /** Checked first and on its own: without a valid job ID there is nothing to report to. */
 export function readJobId(): string {
   const jobId = input('job-id')

@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { optionalInput, input, Problems, readInteger, readLimited } from './common-inputs.js'
+import { optionalInput, input, Problems, readChoice, readInteger, readLimited } from './common-inputs.js'
 import { InputError, quote } from './errors.js'
 import { FAILURE_TYPES, LENGTH, PERCENT_COMPLETE, truncate, type FailureType } from './limits.js'
 import { parseOutputArtifacts, type OutputArtifactLine } from './artifacts/output-mapping.js'
@@ -147,16 +147,13 @@ function readStatus(): Status {
 }
 
 function readFailureType(): FailureType {
-  const type = input('failure-type') || 'JobFailed'
-  const match = FAILURE_TYPES.find((known) => known.toLowerCase() === type.toLowerCase())
-  if (!match) {
-    throw new InputError(
-      'failure-type',
-      `${quote(type)} is not a CodePipeline failure type`,
-      `Use one of ${FAILURE_TYPES.join(', ')}.`
-    )
-  }
-  return match
+  return readChoice(
+    'failure-type',
+    FAILURE_TYPES,
+    'JobFailed',
+    'a CodePipeline failure type',
+    'Use the type that fits:'
+  )
 }
 
 function readRevisionOverrides(check: <T>(read: () => T) => T | undefined): RevisionOverrides {

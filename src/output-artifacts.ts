@@ -65,7 +65,7 @@ export async function shipOutputArtifacts(
     )
     return { ok: true, uploaded }
   } catch (error) {
-    if (!(error instanceof store.OutputArtifactError)) throw error
+    if (!(error instanceof store.ArtifactError)) throw error
     core.debug(`Upload failed: ${String(error.cause)}`)
     return { ok: false, type: 'JobFailed', message: error.message }
   }

@@ -40,7 +40,7 @@ afterAll(async () => {
   await Promise.all([emulator?.close(), moto?.close()])
 })
 beforeEach(() => {
-  emulator.requests.length = 0
+  emulator.reset()
   workspace = mkdtempSync(join(tmpdir(), 'workspace-'))
 })
 

@@ -10,9 +10,7 @@ beforeAll(async () => {
   emulator = await CodePipelineEmulator.start()
 })
 afterAll(() => emulator.close())
-beforeEach(() => {
-  emulator.requests.length = 0
-})
+beforeEach(() => emulator.reset())
 
 async function report(inputs: Record<string, string>) {
   const run = await runStep({ endpoint: emulator.url, inputs })

@@ -9,10 +9,7 @@ beforeAll(async () => {
   emulator = await CodePipelineEmulator.start()
 })
 afterAll(() => emulator.close())
-beforeEach(() => {
-  emulator.requests.length = 0
-  emulator.faults.clear()
-})
+beforeEach(() => emulator.reset())
 
 async function report(inputs: Record<string, string>, options: Partial<StepOptions> = {}) {
   const run = await runStep({ endpoint: emulator.url, ...options, inputs })

@@ -19,8 +19,7 @@ beforeAll(async () => {
 })
 afterAll(() => emulator.close())
 beforeEach(() => {
-  emulator.requests.length = 0
-  emulator.faults.clear()
+  emulator.reset()
   // Each test starts from an empty queue.
   for (const job of emulator.jobs.all()) if (job.state === 'Queued' || job.state === 'Dispatched') job.state = 'Failed'
 })

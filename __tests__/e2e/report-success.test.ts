@@ -25,8 +25,7 @@ afterAll(async () => {
   await github.close()
 })
 beforeEach(() => {
-  emulator.requests.length = 0
-  emulator.faults.clear()
+  emulator.reset()
   github.requests.length = 0
   github.failWith = undefined
 })

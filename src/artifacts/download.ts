@@ -5,6 +5,7 @@ import { basename, join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { ArtifactError } from './artifact-error.js'
 import { extractZip } from './unzip.js'
 
 /** What the job says about an input artifact. */
@@ -19,17 +20,6 @@ export interface DownloadedArtifact {
   readonly format: 'zip' | 'raw'
   readonly bytes: number
   readonly entries?: number
-}
-
-/** Raised when one input artifact could not be brought in; names it. */
-export class InputArtifactError extends Error {
-  constructor(
-    readonly artifact: string,
-    cause: unknown
-  ) {
-    super(`Input artifact ${artifact}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
-    this.name = 'InputArtifactError'
-  }
 }
 
 /**
@@ -51,7 +41,7 @@ export async function downloadInputArtifacts(
       try {
         downloaded.push(await downloadOne(input, resolve(root, name), s3, join(scratch, 'artifact')))
       } catch (error) {
-        throw new InputArtifactError(name, error)
+        throw new ArtifactError('Input', name, error)
       }
     }
   } finally {

@@ -51,6 +51,5 @@ export async function downloadInputs(
   }
 }
 
-export { InputArtifactError } from './download.js'
-export { OutputArtifactError } from './upload.js'
+export { ArtifactError } from './artifact-error.js'
 export type { DownloadedArtifact, UploadedArtifact }

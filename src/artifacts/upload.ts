@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs'
 import type { Readable } from 'node:stream'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { open as openZip } from 'yauzl'
+import { ArtifactError } from './artifact-error.js'
 import { uploadStream } from './multipart.js'
 import type { OutputArtifactPlan } from './output-mapping.js'
 import { zipDirectory, zipSingleFile } from './zip-writer.js'
@@ -15,17 +16,6 @@ export interface UploadedArtifact {
   readonly bytes: number
   readonly bucketName: string
   readonly objectKey: string
-}
-
-/** Raised when one output artifact could not be uploaded; names it. */
-export class OutputArtifactError extends Error {
-  constructor(
-    readonly artifact: string,
-    cause: unknown
-  ) {
-    super(`Output artifact ${artifact}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
-    this.name = 'OutputArtifactError'
-  }
 }
 
 /**
@@ -59,7 +49,7 @@ export async function uploadOutputArtifacts(
       uploaded.push(artifact)
       onUploaded(artifact)
     } catch (error) {
-      throw new OutputArtifactError(plan.name, error)
+      throw new ArtifactError('Output', plan.name, error)
     }
   }
   return uploaded

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import type { ActionTypeId } from '@aws-sdk/client-codepipeline'
-import { input, optionalInput, Problems, readInteger, readJobId, readLimited } from '../common-inputs.js'
+import { input, optionalInput, Problems, readChoice, readInteger, readJobId, readLimited } from '../common-inputs.js'
 import { InputError, quote } from '../errors.js'
 import { ACTION_CATEGORIES, ACTION_TYPE, LENGTH, QUERY_PARAM, isWithin, type ActionCategory } from '../limits.js'
 
@@ -98,16 +98,13 @@ export function readJobSettings(): { settings: JobSettings; warnings: string[] }
 }
 
 function readCategory(): ActionCategory {
-  const text = input('category') || 'Build'
-  const category = ACTION_CATEGORIES.find((known) => known.toLowerCase() === text.toLowerCase())
-  if (!category) {
-    throw new InputError(
-      'category',
-      `${quote(text)} is not an action category`,
-      `Use the category your custom action type was created with: one of ${ACTION_CATEGORIES.join(', ')}.`
-    )
-  }
-  return category
+  return readChoice(
+    'category',
+    ACTION_CATEGORIES,
+    'Build',
+    'an action category',
+    'Use the category your custom action type was created with:'
+  )
 }
 
 function checkActionTypePart(name: 'provider' | 'version', value: string, limit: { min: number; max: number }): string {

@@ -87,7 +87,7 @@ async function bringInputArtifacts(
       JSON.stringify(Object.fromEntries(downloaded.map((artifact) => [artifact.name, artifact.path])))
     )
   } catch (error) {
-    if (!(error instanceof store.InputArtifactError)) throw error
+    if (!(error instanceof store.ArtifactError)) throw error
     core.setFailed(`${error.message}. The job stays claimed: report its failure in a later step with if: always().`)
   }
 }

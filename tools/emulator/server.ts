@@ -223,6 +223,12 @@ export class CodePipelineEmulator {
     this.faults.add(fault, options)
   }
 
+  /** Forgets recorded requests and pending faults, between tests. Jobs stay. */
+  reset(): void {
+    this.requests.length = 0
+    this.faults.clear()
+  }
+
   requestsFor(operation: string): RecordedRequest[] {
     return this.requests.filter((request) => request.operation === operation)
   }
