@@ -10,7 +10,6 @@ import { failureRequest, successRequest, type Reported } from './job-result.js'
 import { requestProblems, type FailureType } from './limits.js'
 import { resolveCurrentRevision } from './revision.js'
 import type { UploadedArtifact } from './artifacts/upload.js'
-import { shipOutputArtifacts } from './output-artifacts.js'
 import { writeStepSummary } from './step-summary.js'
 
 /** Sends one result and tells the workflow what was sent. */
@@ -35,6 +34,8 @@ export class Reporter {
     }
     let uploaded: readonly UploadedArtifact[] = []
     if (settings.outputArtifacts) {
+      // Loaded only here, so that reporting without artifacts loads no artifact code.
+      const { shipOutputArtifacts } = await import('./output-artifacts.js')
       const shipped = await shipOutputArtifacts(settings.outputArtifacts, this.pipeline, this.aws, this.jobId)
       if (!shipped.ok) {
         core.error(shipped.message)
