@@ -126,6 +126,16 @@ describe('faults on the way to CodePipeline', () => {
     expect(job.state).toBe('InProgress')
   })
 
+  it('ends the step at timeout-seconds even while the SDK waits out a long throttling backoff', async () => {
+    const job = emulator.createJob()
+    emulator.inject({ kind: 'throttle' }, { times: Infinity })
+    const { run } = await report({ 'job-id': job.id, 'max-attempts': '50', 'timeout-seconds': '4' })
+    expect(run.code).toBe(1)
+    expect(errors(run.stdout)).toMatch(/did not answer within 4 s/)
+    // Throttling backoff grows to 20 s a wait; the step must not sit through it.
+    expect(run.durationMs).toBeLessThan(4000 + 3000)
+  })
+
   it('fails after max-attempts when CodePipeline keeps throttling', async () => {
     const job = emulator.createJob()
     emulator.inject({ kind: 'throttle' }, { times: Infinity })
