@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process'
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -39,6 +48,23 @@ describe('zipDirectory and extractZip', () => {
     expect(() => zipDirectory(source)).toThrow(/escape is a symbolic link to \/etc, outside the directory being zipped/)
   })
 
+  it('fails the stream, not the process, when a file vanishes while it is zipped', async () => {
+    const source = scratch()
+    writeFileSync(join(source, 'log.txt'), 'x'.repeat(1000))
+    const stream = zipDirectory(source)
+    rmSync(join(source, 'log.txt'))
+    const consume = async (): Promise<void> => {
+      for await (const chunk of stream) void chunk
+    }
+    await expect(consume()).rejects.toThrow(/ENOENT/)
+  })
+
+  it('refuses a socket or pipe in the directory', () => {
+    const source = scratch()
+    execFileSync('mkfifo', [join(source, 'pipe')])
+    expect(() => zipDirectory(source)).toThrow(/pipe is not a regular file/)
+  })
+
   it('zips one file at the root', async () => {
     const dir = scratch()
     writeFileSync(join(dir, 'imagedefinitions.json'), '[]')
@@ -68,6 +94,29 @@ describe('extractZip on hostile archives', () => {
   ])('refuses %s', async (script, message) => {
     const target = join(scratch(), 'x')
     await expect(extractZip(hostile(`z.writestr('ok.txt', 'ok')\n${script}`), target)).rejects.toThrow(message)
+  })
+
+  it('refuses an entry written through a link, as in a link chain that climbs out', async () => {
+    const target = join(scratch(), 'x')
+    const script = [
+      "i = zipfile.ZipInfo('sub'); i.external_attr = 0o120777 << 16; z.writestr(i, '.')",
+      "i = zipfile.ZipInfo('sub/esc'); i.external_attr = 0o120777 << 16; z.writestr(i, '..')",
+      "z.writestr('sub/esc/evil.txt', 'x')"
+    ].join('\n')
+    await expect(extractZip(hostile(script), target)).rejects.toThrow(/written through a symbolic link/)
+    expect(() => statSync(join(target, '..', 'evil.txt'))).toThrow()
+  })
+
+  it('refuses links that each point inside but together lead out, and removes what it wrote', async () => {
+    const target = join(scratch(), 'x')
+    const script = [
+      "i = zipfile.ZipInfo('a'); i.external_attr = 0o120777 << 16; z.writestr(i, '.')",
+      "i = zipfile.ZipInfo('b'); i.external_attr = 0o120777 << 16; z.writestr(i, 'a/..')"
+    ].join('\n')
+    await expect(extractZip(hostile(script), target)).rejects.toThrow(
+      /leads outside the destination, through other links/
+    )
+    expect(() => statSync(target)).toThrow()
   })
 
   it('checks every entry before writing any', async () => {

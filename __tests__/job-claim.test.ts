@@ -97,12 +97,25 @@ describe('claimJob', () => {
     })
   })
 
-  it('lets other errors through', async () => {
+  it('hands back the job ID when an acknowledgement fails in a way that may have claimed it', async () => {
     const jobs = source([[job('a')]])
     vi.mocked(jobs.acknowledgeJob).mockRejectedValue(
       new CodePipelineCallError('AcknowledgeJob', new Error('denied'), 1, false)
     )
-    await expect(claimJob(jobs, settings, fakeClock())).rejects.toBeInstanceOf(CodePipelineCallError)
+    await expect(claimJob(jobs, settings, fakeClock())).rejects.toMatchObject({ name: 'AcknowledgeError', jobId: 'a' })
+  })
+
+  it('takes the job when the retry finds the nonce used by its own lost attempt', async () => {
+    const jobs = source([[job('a')]])
+    vi.mocked(jobs.acknowledgeJob).mockRejectedValue(
+      new CodePipelineCallError(
+        'AcknowledgeJob',
+        Object.assign(new Error('nonce'), { name: 'InvalidNonceException' }),
+        2,
+        true
+      )
+    )
+    expect((await claimJob(jobs, settings, fakeClock()))?.id).toBe('a')
   })
 })
 

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 
 // main and the reporter, with the runner and CodePipeline mocked at the module edges.
 const inputs = new Map<string, string>()
+const failingOutput: { name?: string } = {}
 const calls = {
   failed: [] as string[],
   outputs: {} as Record<string, string>,
@@ -13,7 +14,10 @@ vi.mock('@actions/core', () => ({
   getInput: (name: string) => inputs.get(name) ?? '',
   setSecret: vi.fn(),
   setFailed: (message: string) => calls.failed.push(message),
-  setOutput: (name: string, value: string) => (calls.outputs[name] = value),
+  setOutput: (name: string, value: string) => {
+    if (name === failingOutput.name) throw new Error('output file gone')
+    calls.outputs[name] = value
+  },
   warning: (message: string) => calls.warnings.push(message),
   error: (message: string) => calls.errors.push(message),
   info: vi.fn(),
@@ -155,6 +159,28 @@ describe('run', () => {
       expect.objectContaining({ failureDetails: expect.objectContaining({ type: 'JobFailed' }) })
     )
     expect(calls.failed[0]).toMatch(/refused the request as invalid/)
+  })
+
+  it('still tells the pipeline when something unexpected breaks the report', async () => {
+    inputs.set('job-id', JOB)
+    putJobSuccessResult.mockRejectedValue(new Error('disk full'))
+    await run(env)
+    expect(calls.failed[0]).toBe('disk full')
+    expect(putJobFailureResult).toHaveBeenCalledWith(
+      expect.objectContaining({
+        failureDetails: expect.objectContaining({ type: 'JobFailed', message: 'The reporting step failed: disk full' })
+      })
+    )
+  })
+
+  it('reports nothing more once a result went out', async () => {
+    inputs.set('job-id', JOB)
+    failingOutput.name = 'reported'
+    await run(env)
+    failingOutput.name = undefined
+    expect(putJobSuccessResult).toHaveBeenCalled()
+    expect(calls.failed).toEqual(['output file gone'])
+    expect(putJobFailureResult).not.toHaveBeenCalled()
   })
 
   it('reports the workflow failure without failing the step', async () => {

@@ -79,7 +79,7 @@ async function shipOutputArtifacts(lines, pipeline, aws, jobId, workspace = proc
         details = await pipeline.getJobDetails(jobId);
     }
     catch (error) {
-        if (!(error instanceof _codepipeline_js__WEBPACK_IMPORTED_MODULE_2__/* .CodePipelineCallError */ .W))
+        if (!(error instanceof _codepipeline_js__WEBPACK_IMPORTED_MODULE_2__/* .CodePipelineCallError */ .Wq))
             throw error;
         const reason = (0,_aws_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .explainAwsError */ .Ni)(error.cause, { operation: error.operation, jobId, region: aws.region });
         return { ok: false, type: 'JobFailed', message: `Could not read the job's output artifact locations: ${reason}` };

@@ -55,8 +55,12 @@ export class CodePipeline {
       maxAttempts: settings.maxAttempts,
       retryMode: 'standard',
       customUserAgent: [[ACTION_NAME, ACTION_VERSION]],
-      // Per attempt: a hung connection must leave time for the retries.
-      requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 }
+      // Per attempt: a hung attempt must fail, and so be retried, well within timeout-seconds.
+      requestHandler: {
+        connectionTimeout: 5_000,
+        requestTimeout: attemptTimeoutMs(settings.timeoutSeconds),
+        throwOnRequestTimeout: true
+      }
     })
     // Sits inside the retry loop, so it sees every attempt's error, not just the last.
     this.client.middlewareStack.add(
@@ -158,6 +162,11 @@ export class CodePipeline {
       )
     }
   }
+}
+
+/** A third of the whole budget, so that at least three attempts fit, within 2 to 30 seconds. */
+export function attemptTimeoutMs(timeoutSeconds: number): number {
+  return Math.min(30_000, Math.max(2_000, Math.floor((timeoutSeconds * 1000) / 3)))
 }
 
 function attemptsOf(error: unknown): number {

@@ -51,5 +51,11 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     }
   } catch (error) {
     core.setFailed(errorMessage(error))
+    // Whatever went wrong, a job still waiting must hear about it; the pipeline would otherwise wait a day.
+    if (reporter.mayStillReport) {
+      await reporter
+        .fail('JobFailed', `The reporting step failed: ${errorMessage(error)}`, true)
+        .catch((reportError: unknown) => core.debug(`Could not report the failure: ${errorMessage(reportError)}`))
+    }
   }
 }

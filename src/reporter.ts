@@ -14,12 +14,20 @@ import { writeStepSummary } from './step-summary.js'
 
 /** Sends one result and tells the workflow what was sent. */
 export class Reporter {
+  private resultSent = false
+  private claimedByAnother = false
+
   constructor(
     private readonly pipeline: CodePipeline,
     private readonly aws: AwsSettings,
     private readonly context: GitHubContext,
     private readonly jobId: string
   ) {}
+
+  /** False once a result went out, or when the job belongs to another worker. */
+  get mayStillReport(): boolean {
+    return !this.resultSent && !this.claimedByAnother
+  }
 
   async succeed(settings: ReportSettings): Promise<void> {
     const lookup = githubCommitLookup(this.context, settings.githubToken)
@@ -81,7 +89,15 @@ export class Reporter {
       return true
     } catch (error) {
       if (!(error instanceof CodePipelineCallError)) throw error
+      if (errorCode(error.cause) === 'InvalidNonceException' && error.earlierAnswerLost) {
+        // The retry found the nonce used: by the attempt whose answer was lost, almost surely.
+        core.info(
+          `Acknowledged CodePipeline job ${this.jobId}; the first answer was lost, and the retry found the job taken.`
+        )
+        return true
+      }
       if (errorCode(error.cause) === 'InvalidNonceException') {
+        this.claimedByAnother = true
         core.setFailed(
           `Another worker already claimed CodePipeline job ${this.jobId}: CodePipeline refused the nonce. This step reports nothing, so as not to overrule that worker. Check that only one workflow is started per job.`
         )
@@ -121,9 +137,10 @@ export class Reporter {
     request: PutJobSuccessResultInput | PutJobFailureResultInput,
     call: () => Promise<SendResult>
   ): Promise<void> {
-    core.debug(`Request: ${JSON.stringify(request)}`)
+    core.debug(`Request: ${describeForLog(request)}`)
     try {
       const result = await call()
+      this.resultSent = true
       if (result.attempts > 1) core.info(`CodePipeline answered after ${result.attempts} attempts.`)
     } catch (error) {
       if (
@@ -132,6 +149,7 @@ export class Reporter {
         errorCode(error.cause) === 'InvalidJobStateException'
       ) {
         // The retry found the job already answered: the attempt whose answer was lost almost surely landed.
+        this.resultSent = true
         core.warning(
           `An earlier attempt's answer was lost on the way back, and the retry found job ${this.jobId} already answered. That attempt almost surely reached CodePipeline, so this step passes. Check the pipeline if in doubt.`
         )
@@ -151,4 +169,20 @@ export class Reporter {
       timeoutSeconds: this.aws.timeoutSeconds
     })
   }
+}
+
+/**
+ * The request for the debug log: output variable values and the continuation
+ * token are left out, as a user may pass data there they would not want shown.
+ */
+export function describeForLog(request: PutJobSuccessResultInput | PutJobFailureResultInput): string {
+  return JSON.stringify(request, (key, value: unknown) => {
+    if (key === 'continuationToken' && typeof value === 'string') return `<${value.length} characters>`
+    if (key === 'outputVariables' && value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value).map(([name, text]) => [name, `<${String(text).length} characters>`])
+      )
+    }
+    return value
+  })
 }

@@ -115,6 +115,16 @@ describe('faults on the way to CodePipeline', () => {
     expect(run.outputs.reported).toBe('success')
   })
 
+  it('retries an attempt that hangs, within timeout-seconds', async () => {
+    const job = emulator.createJob()
+    emulator.inject({ kind: 'latency', ms: 4000 })
+    const { run, calls } = await report({ 'job-id': job.id, 'timeout-seconds': '6' })
+    expect(run.code).toBe(0)
+    expect(calls.length).toBeGreaterThanOrEqual(2)
+    expect(run.durationMs).toBeLessThan(6000)
+    expect(job.state).toBe('Succeeded')
+  })
+
   it('gives up on a service that is down within timeout-seconds', async () => {
     const job = emulator.createJob()
     emulator.inject({ kind: 'latency', ms: 400 }, { times: Infinity })

@@ -62,11 +62,15 @@ const S_IFLNK = 0o120000;
 const S_IFDIR = 0o040000;
 /** A link target is a path, not data: anything longer is not one. */
 const MAX_LINK_TARGET = 4096;
+/** Beyond these an archive is a bomb, not an artifact: it would fill the runner's disk. */
+const MAX_ENTRIES = 500_000;
+const MAX_UNCOMPRESSED_BYTES = 20 * 1024 ** 3;
 /**
- * Extracts a zip file into `destination`, reading its central directory, which
- * a streaming reader can misread. Every entry is checked before anything is
- * written: no entry may land outside the destination, and no symbolic link may
- * point outside it. Executable bits are kept.
+ * Extracts a zip file into `destination`, which must be empty or absent,
+ * reading the zip's central directory, which a streaming reader can misread.
+ * Every entry is checked before anything is written: no entry may land
+ * outside the destination or be written through a symbolic link, and no link
+ * may point outside it. Executable bits are kept.
  */
 async function extractZip(file, destination) {
     const root = (0,external_node_path_.resolve)(destination);
@@ -79,20 +83,37 @@ async function extractZip(file, destination) {
     });
     try {
         const planned = [];
-        for await (const entry of zip.eachEntry())
-            planned.push(await plan(zip, entry, root));
+        const links = new Set();
+        let bytes = 0;
+        for await (const entry of zip.eachEntry()) {
+            bytes += entry.uncompressedSize;
+            if (planned.length >= MAX_ENTRIES || bytes > MAX_UNCOMPRESSED_BYTES) {
+                throw new Error(`the archive holds more than ${MAX_ENTRIES} entries or ${MAX_UNCOMPRESSED_BYTES / 1024 ** 3} GiB`);
+            }
+            const item = await plan(zip, entry, root, links);
+            if (item.kind === 'symlink')
+                links.add(item.target);
+            planned.push(item);
+        }
+        await (0,promises_.mkdir)(root, { recursive: true });
         for (const item of planned)
             await write(zip, item);
+        await checkLinksStayInside(root, planned);
         return planned.length;
     }
     finally {
         zip.close();
     }
 }
-async function plan(zip, entry, root) {
+async function plan(zip, entry, root, links) {
     const target = (0,external_node_path_.resolve)(root, entry.fileName);
-    if (!isInside(root, target))
+    if (!isInside(root, target)) {
         throw new Error(`entry ${JSON.stringify(entry.fileName)} would be written outside the destination`);
+    }
+    for (let parent = (0,external_node_path_.dirname)(target); parent !== root && isInside(root, parent); parent = (0,external_node_path_.dirname)(parent)) {
+        if (links.has(parent))
+            throw new Error(`entry ${JSON.stringify(entry.fileName)} would be written through a symbolic link`);
+    }
     const mode = entry.externalFileAttributes >>> 16;
     const type = mode & S_IFMT;
     if (entry.fileName.endsWith('/') || type === S_IFDIR)
@@ -122,6 +143,23 @@ async function write(zip, item) {
     if (existing !== undefined)
         throw new Error(`entry ${JSON.stringify(item.entry.fileName)} would write through a symbolic link`);
     await (0,external_node_stream_promises_.pipeline)(await zip.openReadStreamPromise(item.entry), (0,external_node_fs_.createWriteStream)(item.target, { mode: item.executable ? 0o755 : 0o644 }));
+}
+/**
+ * Links that each point inside can still lead out together (`a -> .` and
+ * `b -> a/..`), so every link is followed once all are written. On a link that
+ * leads out, everything extracted is removed.
+ */
+async function checkLinksStayInside(root, planned) {
+    const realRoot = await (0,promises_.realpath)(root);
+    for (const item of planned) {
+        if (item.kind !== 'symlink')
+            continue;
+        const real = await (0,promises_.realpath)(item.target).catch(async () => (0,external_node_path_.resolve)(await (0,promises_.realpath)((0,external_node_path_.dirname)(item.target)), item.linkTarget));
+        if (!isInside(realRoot, real)) {
+            await (0,promises_.rm)(root, { recursive: true, force: true });
+            throw new Error(`entry ${JSON.stringify(item.entry.fileName)} is a symbolic link that leads outside the destination, through other links`);
+        }
+    }
 }
 async function readAll(stream) {
     const chunks = [];
@@ -258,7 +296,14 @@ function artifactStoreClient(region, credentials, maxAttempts) {
         retryMode: 'standard',
         customUserAgent: [[version/* ACTION_NAME */.p, version/* ACTION_VERSION */.Y]],
         // The artifact store is in the pipeline's Region, but a redirect costs only a retry.
-        followRegionRedirects: true
+        followRegionRedirects: true,
+        // A stalled transfer must fail and be retried, not hold the step until the job times out.
+        requestHandler: {
+            connectionTimeout: 10_000,
+            requestTimeout: 120_000,
+            socketTimeout: 120_000,
+            throwOnRequestTimeout: true
+        }
     });
 }
 
@@ -274,7 +319,7 @@ var external_node_zlib_ = __webpack_require__(8522);
  * one part goes up with a single PutObject.
  */
 async function uploadStream(s3, params, body, options) {
-    const free = Array.from({ length: options.concurrency + 1 }, () => Buffer.allocUnsafe(options.partSize));
+    const free = Array.from({ length: options.concurrency }, () => Buffer.allocUnsafe(options.partSize));
     const waiting = [];
     const takeBuffer = () => free.length > 0 ? Promise.resolve(free.pop()) : new Promise((resolve) => waiting.push(resolve));
     const giveBack = (buffer) => {
@@ -421,15 +466,19 @@ function collect(realRoot, directory, prefix, entries, visiting) {
                 throw new Error(`${zipPath} is a symbolic link to ${realPath}, outside the directory being zipped`);
             }
         }
-        if ((0,external_node_fs_.statSync)(realPath).isDirectory()) {
+        const stats = (0,external_node_fs_.statSync)(realPath);
+        if (stats.isDirectory()) {
             if (visiting.has(realPath))
                 throw new Error(`${zipPath} links back into itself`);
             visiting.add(realPath);
             collect(realRoot, realPath, zipPath, entries, visiting);
             visiting.delete(realPath);
         }
-        else {
+        else if (stats.isFile()) {
             entries.push({ realPath, zipPath, directory: false });
+        }
+        else {
+            throw new Error(`${zipPath} is not a regular file (a socket, pipe or device), so it cannot go into an artifact`);
         }
     }
 }
@@ -468,8 +517,11 @@ function zipEntries(entries) {
             });
         }
     }
+    const output = zip.outputStream;
+    // A file that vanishes or changes while it is read fails the upload, instead of the process.
+    zip.on('error', (error) => output.destroy(error));
     zip.end();
-    return zip.outputStream;
+    return output;
 }
 
 ;// CONCATENATED MODULE: ./src/artifacts/upload.ts
@@ -478,9 +530,9 @@ function zipEntries(entries) {
 
 
 
-/** Parts of 8 MiB, three in flight: four 8 MiB buffers in all, whatever the artifact's size. */
+/** Parts of 8 MiB, four at once: four 8 MiB buffers in all, whatever the artifact's size. */
 const PART_SIZE = 8 * 1024 * 1024;
-const CONCURRENCY = 3;
+const CONCURRENCY = 4;
 /**
  * Uploads each output artifact as a zip to the location the job gave it, one
  * after another, with SSE-KMS: the job's key when it has one, otherwise the

@@ -19,7 +19,7 @@ export type ObjectParams = Pick<
 export interface StreamUploadOptions {
   /** Bytes per part; S3 wants at least 5 MiB for every part but the last. */
   readonly partSize: number
-  /** Parts sent at once. */
+  /** Parts sent at once; also the number of part buffers. */
   readonly concurrency: number
 }
 
@@ -35,7 +35,7 @@ export async function uploadStream(
   body: AsyncIterable<Buffer>,
   options: StreamUploadOptions
 ): Promise<{ bytes: number; parts: number }> {
-  const free: Buffer[] = Array.from({ length: options.concurrency + 1 }, () => Buffer.allocUnsafe(options.partSize))
+  const free: Buffer[] = Array.from({ length: options.concurrency }, () => Buffer.allocUnsafe(options.partSize))
   const waiting: ((buffer: Buffer) => void)[] = []
   const takeBuffer = (): Promise<Buffer> =>
     free.length > 0 ? Promise.resolve(free.pop()!) : new Promise((resolve) => waiting.push(resolve))

@@ -14,6 +14,13 @@ export function artifactStoreClient(region: string, credentials: CredentialProvi
     retryMode: 'standard',
     customUserAgent: [[ACTION_NAME, ACTION_VERSION]],
     // The artifact store is in the pipeline's Region, but a redirect costs only a retry.
-    followRegionRedirects: true
+    followRegionRedirects: true,
+    // A stalled transfer must fail and be retried, not hold the step until the job times out.
+    requestHandler: {
+      connectionTimeout: 10_000,
+      requestTimeout: 120_000,
+      socketTimeout: 120_000,
+      throwOnRequestTimeout: true
+    }
   })
 }

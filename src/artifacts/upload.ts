@@ -7,9 +7,9 @@ import { uploadStream } from './multipart.js'
 import type { OutputArtifactPlan } from './output-mapping.js'
 import { zipDirectory, zipSingleFile } from './zip-writer.js'
 
-/** Parts of 8 MiB, three in flight: four 8 MiB buffers in all, whatever the artifact's size. */
+/** Parts of 8 MiB, four at once: four 8 MiB buffers in all, whatever the artifact's size. */
 export const PART_SIZE = 8 * 1024 * 1024
-export const CONCURRENCY = 3
+export const CONCURRENCY = 4
 
 export interface UploadedArtifact {
   readonly name: string

@@ -46,13 +46,16 @@ function collect(realRoot: string, directory: string, prefix: string, entries: E
         throw new Error(`${zipPath} is a symbolic link to ${realPath}, outside the directory being zipped`)
       }
     }
-    if (statSync(realPath).isDirectory()) {
+    const stats = statSync(realPath)
+    if (stats.isDirectory()) {
       if (visiting.has(realPath)) throw new Error(`${zipPath} links back into itself`)
       visiting.add(realPath)
       collect(realRoot, realPath, zipPath, entries, visiting)
       visiting.delete(realPath)
-    } else {
+    } else if (stats.isFile()) {
       entries.push({ realPath, zipPath, directory: false })
+    } else {
+      throw new Error(`${zipPath} is not a regular file (a socket, pipe or device), so it cannot go into an artifact`)
     }
   }
 }
@@ -89,6 +92,9 @@ function zipEntries(entries: readonly Entry[]): Readable {
       })
     }
   }
+  const output = zip.outputStream as Readable
+  // A file that vanishes or changes while it is read fails the upload, instead of the process.
+  zip.on('error', (error: Error) => output.destroy(error))
   zip.end()
-  return zip.outputStream as Readable
+  return output
 }

@@ -22,6 +22,20 @@ const MAX_DELAY_MS = 15_000
 /** Jobs to look at per poll when hunting for one revision. */
 const MATCHING_BATCH = 10
 
+/**
+ * Acknowledging a job failed in a way that leaves open whether it is ours, so
+ * the workflow must still be told which job it was, to report on it.
+ */
+export class AcknowledgeError extends Error {
+  constructor(
+    readonly jobId: string,
+    override readonly cause: CodePipelineCallError
+  ) {
+    super(cause.message)
+    this.name = 'AcknowledgeError'
+  }
+}
+
 /** The PollForJobs and AcknowledgeJob calls a claim needs. */
 export type JobSource = Pick<CodePipeline, 'pollForJobs' | 'acknowledgeJob'>
 
@@ -76,10 +90,18 @@ async function acknowledge(source: JobSource, job: Job): Promise<boolean> {
     core.info(`Not taking job ${job.id}: acknowledging it answered ${status ?? 'no status'}, not InProgress.`)
     return false
   } catch (error) {
-    if (error instanceof CodePipelineCallError && errorCode(error.cause) === 'InvalidNonceException') {
+    if (!(error instanceof CodePipelineCallError)) throw error
+    if (errorCode(error.cause) === 'InvalidNonceException') {
+      if (error.earlierAnswerLost) {
+        // The nonce was used by the attempt whose answer was lost: the job is ours.
+        core.info(
+          `Job ${job.id}: the acknowledgement's answer was lost, and the retry found the job taken, by that attempt.`
+        )
+        return true
+      }
       core.info(`Job ${job.id} was claimed by another worker first; looking further.`)
       return false
     }
-    throw error
+    throw new AcknowledgeError(job.id, error)
   }
 }

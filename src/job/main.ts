@@ -5,7 +5,7 @@ import { CodePipeline, CodePipelineCallError } from '../codepipeline.js'
 import { readAwsSettings, type AwsSettings } from '../common-inputs.js'
 import { errorMessage, InputError, InvalidInputs } from '../errors.js'
 import { maskEnvironmentSecrets } from '../secrets.js'
-import { claimJob, realClock, type Clock } from './claim.js'
+import { AcknowledgeError, claimJob, realClock, type Clock } from './claim.js'
 import { readInputArtifactsPath, readJobSettings, type ClaimSettings, type KnownJob } from './inputs.js'
 import { describeActionType, jobOutputs, maskJobSecrets, writeJobSummary, type JobRecord } from './job-context.js'
 
@@ -47,6 +47,14 @@ export async function run(env: NodeJS.ProcessEnv = process.env, clock: Clock = r
     if (inputArtifactsPath !== undefined) await bringInputArtifacts(pipeline, aws.settings, job, inputArtifactsPath)
     await writeJobSummary(outputs)
   } catch (error) {
+    if (error instanceof AcknowledgeError) {
+      // The job may be ours now: give the workflow its ID, so that its report step can answer it.
+      core.setOutput('job-id', error.jobId)
+      core.setFailed(
+        `Could not acknowledge job ${error.jobId}, which may now be claimed by this workflow; its ID is in the job-id output, so that a later step with if: always() can report on it. ${explain(error.cause, aws.settings, error.jobId)}`
+      )
+      return
+    }
     core.setFailed(
       error instanceof CodePipelineCallError
         ? explain(error, aws.settings, read.settings.kind === 'known' ? read.settings.jobId : undefined)
@@ -94,8 +102,17 @@ async function bringInputArtifacts(
 
 async function readKnownJob(pipeline: CodePipeline, settings: KnownJob): Promise<JobRecord | undefined> {
   if (settings.nonce !== undefined) {
-    const status = await pipeline.acknowledgeJob(settings.jobId, settings.nonce)
-    core.info(`Acknowledged CodePipeline job ${settings.jobId} (${status ?? 'no status'}).`)
+    try {
+      const status = await pipeline.acknowledgeJob(settings.jobId, settings.nonce)
+      core.info(`Acknowledged CodePipeline job ${settings.jobId} (${status ?? 'no status'}).`)
+    } catch (error) {
+      // A refused nonce after a lost answer means the lost attempt took the job.
+      const ours =
+        error instanceof CodePipelineCallError &&
+        errorCode(error.cause) === 'InvalidNonceException' &&
+        error.earlierAnswerLost
+      if (!ours) throw error
+    }
   }
   return pipeline.getJobDetails(settings.jobId)
 }
