@@ -4,13 +4,15 @@
  *
  * 1. Cold start: process start to exit for dist/index.js reporting one job to
  *    the emulator, against a bare Node process that makes one HTTP POST to it.
- *    Also with a small output artifact, to show what the artifact code costs.
+ *    Also with a small output artifact, to show what the artifact code costs,
+ *    and @actions/core and the SDK client each bundled alone, to show where the
+ *    time goes.
  * 2. A large output artifact (1 GiB by default, BENCH_ARTIFACT_MIB to change):
  *    throughput against a plain @aws-sdk/lib-storage upload of the same bytes to
  *    the same S3 endpoint (moto), and the action's peak memory.
  * 3. The size of dist/.
  */
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { randomFillSync } from 'node:crypto'
 import {
   closeSync,
@@ -113,14 +115,46 @@ const withArtifact = (): Promise<number> =>
     })
   )
 
+// Where the time goes: the two big dependencies, each bundled alone the way the action is.
+const probes = join(work, 'probes')
+for (const probe of ['core-only', 'sdk-only']) {
+  execFileSync(
+    'npx',
+    ['--no-install', 'ncc', 'build', `tools/bench-probes/${probe}.mjs`, '-o', join(probes, probe), '--minify', '-q'],
+    {
+      cwd: root,
+      stdio: 'inherit'
+    }
+  )
+}
+const probeEnv = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  ...runnerEnvironment(),
+  AWS_ENDPOINT_URL_CODEPIPELINE: emulator.url,
+  PROBE_JOB_ID: emulator.createJob().id
+})
+const coreOnly = async (): Promise<number> =>
+  (await measured(node, [join(probes, 'core-only/index.mjs')], probeEnv())).ms
+const sdkOnly = async (): Promise<number> => (await measured(node, [join(probes, 'sdk-only/index.mjs')], probeEnv())).ms
+
 await bare()
 await reportOnly()
 await withArtifact()
-const times = { bare: [] as number[], report: [] as number[], artifact: [] as number[] }
+await coreOnly()
+await sdkOnly()
+const times = {
+  bare: [] as number[],
+  report: [] as number[],
+  artifact: [] as number[],
+  core: [] as number[],
+  sdk: [] as number[]
+}
 for (let round = 0; round < ROUNDS; round++) {
   times.bare.push(await bare())
   times.report.push(await reportOnly())
   times.artifact.push(await withArtifact())
+  times.core.push(await coreOnly())
+  times.sdk.push(await sdkOnly())
 }
 const bareMs = median(times.bare)
 line(`Node ${process.versions.node} drives; the processes run on Node 24 (${node}).`)
@@ -131,6 +165,13 @@ line(
 )
 line(
   `   report success with a small output artifact: ${median(times.artifact).toFixed(1)} ms  ${(median(times.artifact) / bareMs).toFixed(2)}x`
+)
+line('   where the time goes, each bundled alone with ncc as the action is:')
+line(
+  `     @actions/core, imported and nothing else:  ${median(times.core).toFixed(1)} ms  ${(median(times.core) / bareMs).toFixed(2)}x`
+)
+line(
+  `     the CodePipeline client, one call:          ${median(times.sdk).toFixed(1)} ms  ${(median(times.sdk) / bareMs).toFixed(2)}x`
 )
 
 // 2. A large output artifact.

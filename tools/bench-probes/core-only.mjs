@@ -1,0 +1,4 @@
+// Cold-start probe: what loading @actions/core costs on its own.
+import * as core from '@actions/core'
+
+core.getInput('job-id')
