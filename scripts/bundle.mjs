@@ -1,7 +1,9 @@
 // Rebuilds dist/: one bundle per action, and the licenses of what they contain.
 // `--quiet` keeps ncc's size report out of the test output.
 import { execFileSync } from 'node:child_process'
-import { rmSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { minify } from 'terser'
 
 const quiet = process.argv.includes('--quiet') ? ['-q'] : []
 const entries = [
@@ -11,5 +13,13 @@ const entries = [
 rmSync('dist', { recursive: true, force: true })
 for (const [entry, out] of entries) {
   execFileSync('npx', ['--no-install', 'ncc', 'build', entry, '-o', out, '--minify', ...quiet], { stdio: 'inherit' })
+}
+// ncc minifies each entry but not the chunks it splits off for `await import()`.
+for (const [, out] of entries) {
+  for (const chunk of readdirSync(out).filter((name) => /^\d+\.index\.js$/.test(name))) {
+    const path = join(out, chunk)
+    const { code } = await minify(readFileSync(path, 'utf8'), { module: true, compress: true, mangle: true })
+    writeFileSync(path, code)
+  }
 }
 execFileSync('node', ['scripts/licenses.mjs'], { stdio: quiet.length > 0 ? 'ignore' : 'inherit' })
