@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-codepipeline'
 import * as core from '@actions/core'
 import type { AwsSettings } from './common-inputs.js'
-import { isAnswerLost } from './aws-errors.js'
+import { errorCode, isAnswerLost } from './aws-errors.js'
 import { ACTION_NAME, ACTION_VERSION } from './version.js'
 
 export type Operation =
@@ -38,6 +38,14 @@ export class CodePipelineCallError extends Error {
   ) {
     super(cause instanceof Error ? cause.message : String(cause))
     this.name = 'CodePipelineCallError'
+  }
+
+  /**
+   * True when the retry was refused with `code` only because an earlier
+   * attempt, whose answer was lost, had already done the work.
+   */
+  landedEarlier(code: 'InvalidJobStateException' | 'InvalidNonceException'): boolean {
+    return this.earlierAnswerLost && errorCode(this.cause) === code
   }
 }
 

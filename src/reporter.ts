@@ -89,7 +89,7 @@ export class Reporter {
       return true
     } catch (error) {
       if (!(error instanceof CodePipelineCallError)) throw error
-      if (errorCode(error.cause) === 'InvalidNonceException' && error.earlierAnswerLost) {
+      if (error.landedEarlier('InvalidNonceException')) {
         // The retry found the nonce used: by the attempt whose answer was lost, almost surely.
         core.info(
           `Acknowledged CodePipeline job ${this.jobId}; the first answer was lost, and the retry found the job taken.`
@@ -143,11 +143,7 @@ export class Reporter {
       this.resultSent = true
       if (result.attempts > 1) core.info(`CodePipeline answered after ${result.attempts} attempts.`)
     } catch (error) {
-      if (
-        error instanceof CodePipelineCallError &&
-        error.earlierAnswerLost &&
-        errorCode(error.cause) === 'InvalidJobStateException'
-      ) {
+      if (error instanceof CodePipelineCallError && error.landedEarlier('InvalidJobStateException')) {
         // The retry found the job already answered: the attempt whose answer was lost almost surely landed.
         this.resultSent = true
         core.warning(

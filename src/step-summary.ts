@@ -58,17 +58,23 @@ export async function writeStepSummary(
       `${artifact.bytes} bytes, ${code(`s3://${artifact.bucketName}/${artifact.objectKey}`)}`
     ])
   }
+  await writeSummaryTable(HEADINGS[reported], rows)
+}
+
+/** A heading and a two-column table of HTML values; rows without a value are left out. */
+export async function writeSummaryTable(heading: string, rows: readonly [string, string | undefined][]): Promise<void> {
   const table = rows
     .filter((row): row is [string, string] => row[1] !== undefined && row[1] !== '')
     .map(([name, value]) => `<tr><th align="left">${name}</th><td>${value}</td></tr>`)
     .join('')
-  await core.summary.addHeading(HEADINGS[reported], 3).addRaw(`<table>${table}</table>`, true).write()
+  await core.summary.addHeading(heading, 3).addRaw(`<table>${table}</table>`, true).write()
 }
 
 function escape(text: string | undefined): string | undefined {
   return text?.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
 }
 
-function code(text: string | undefined): string | undefined {
+/** Text shown as code, escaped. */
+export function code(text: string | undefined): string | undefined {
   return text === undefined ? undefined : `<code>${escape(text)}</code>`
 }

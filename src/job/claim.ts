@@ -91,14 +91,14 @@ async function acknowledge(source: JobSource, job: Job): Promise<boolean> {
     return false
   } catch (error) {
     if (!(error instanceof CodePipelineCallError)) throw error
+    if (error.landedEarlier('InvalidNonceException')) {
+      // The nonce was used by the attempt whose answer was lost: the job is ours.
+      core.info(
+        `Job ${job.id}: the acknowledgement's answer was lost, and the retry found the job taken, by that attempt.`
+      )
+      return true
+    }
     if (errorCode(error.cause) === 'InvalidNonceException') {
-      if (error.earlierAnswerLost) {
-        // The nonce was used by the attempt whose answer was lost: the job is ours.
-        core.info(
-          `Job ${job.id}: the acknowledgement's answer was lost, and the retry found the job taken, by that attempt.`
-        )
-        return true
-      }
       core.info(`Job ${job.id} was claimed by another worker first; looking further.`)
       return false
     }

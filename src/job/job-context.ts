@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import type { ActionTypeId, JobData } from '@aws-sdk/client-codepipeline'
+import { code, writeSummaryTable } from '../step-summary.js'
 
 /** A job as PollForJobs or GetJobDetails describes it. */
 export interface JobRecord {
@@ -78,7 +79,6 @@ export async function writeJobSummary(
   env: NodeJS.ProcessEnv = process.env
 ): Promise<void> {
   if (!env.GITHUB_STEP_SUMMARY) return
-  const escape = (text: string): string => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
   const rows: [string, string | undefined][] = [
     ['Job', outputs['job-id']],
     ['Pipeline', outputs['pipeline-name']],
@@ -89,9 +89,8 @@ export async function writeJobSummary(
     ['Continues an earlier job', outputs['continuation-token'] ? 'yes' : undefined],
     ['Configuration', outputs.configuration]
   ]
-  const table = rows
-    .filter((row): row is [string, string] => row[1] !== undefined)
-    .map(([name, value]) => `<tr><th align="left">${name}</th><td><code>${escape(value)}</code></td></tr>`)
-    .join('')
-  await core.summary.addHeading('CodePipeline job', 3).addRaw(`<table>${table}</table>`, true).write()
+  await writeSummaryTable(
+    'CodePipeline job',
+    rows.map(([name, value]) => [name, code(value)])
+  )
 }

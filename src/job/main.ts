@@ -107,11 +107,7 @@ async function readKnownJob(pipeline: CodePipeline, settings: KnownJob): Promise
       core.info(`Acknowledged CodePipeline job ${settings.jobId} (${status ?? 'no status'}).`)
     } catch (error) {
       // A refused nonce after a lost answer means the lost attempt took the job.
-      const ours =
-        error instanceof CodePipelineCallError &&
-        errorCode(error.cause) === 'InvalidNonceException' &&
-        error.earlierAnswerLost
-      if (!ours) throw error
+      if (!(error instanceof CodePipelineCallError && error.landedEarlier('InvalidNonceException'))) throw error
     }
   }
   return pipeline.getJobDetails(settings.jobId)
