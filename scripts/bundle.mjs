@@ -7,7 +7,7 @@ import { minify } from 'terser'
 
 const quiet = process.argv.includes('--quiet') ? ['-q'] : []
 const entries = [
-  ['src/index.ts', 'dist'],
+  ['src/report/index.ts', 'dist'],
   ['src/job/index.ts', 'dist/job']
 ]
 rmSync('dist', { recursive: true, force: true })

@@ -30,9 +30,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
 import { CodePipelineEmulator } from './emulator/server.js'
-import { startS3StandIn } from './moto.js'
-import { node24Path } from './node24.js'
-import { runStep, runnerEnvironment, type StepOptions, type StepRun } from './runner.js'
+import { startS3StandIn } from '../__tests__/support/moto.js'
+import { node24Path } from '../__tests__/support/node24.js'
+import { runStep, runnerEnvironment, type StepOptions, type StepRun } from '../__tests__/support/runner.js'
 
 // This driver may run on Node 20; the measured processes run on Node 24.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'

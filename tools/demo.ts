@@ -6,7 +6,7 @@
  * waiting.
  */
 import { CodePipelineEmulator } from './emulator/server.js'
-import { runnerEnvironment, runStep, type StepRun } from './runner.js'
+import { runnerEnvironment, runStep, type StepRun } from '../__tests__/support/runner.js'
 
 const emulator = await CodePipelineEmulator.start()
 const line = '─'.repeat(72)

@@ -14,8 +14,8 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { openPromise } from 'yauzl'
 import { CodePipelineEmulator } from '../../tools/emulator/server.js'
-import { startS3StandIn, type S3StandIn } from '../../tools/moto.js'
-import { runStep, type StepOptions } from '../../tools/runner.js'
+import { startS3StandIn, type S3StandIn } from '../support/moto.js'
+import { runStep, type StepOptions } from '../support/runner.js'
 
 // Output artifacts to S3 and input artifacts from it, through the bundles on
 // Node 24, with moto's server as S3 on loopback.

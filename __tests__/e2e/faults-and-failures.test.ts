@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { CodePipelineEmulator, EMULATOR_CREDENTIALS } from '../../tools/emulator/server.js'
-import { ACTION_DEFAULTS, runStep, type StepOptions } from '../../tools/runner.js'
+import { ACTION_DEFAULTS, runStep, type StepOptions } from '../support/runner.js'
 
 // Failure reports, faults on the way to CodePipeline, and errors that say what to do.
 let emulator: CodePipelineEmulator

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
-import { InputError, quote } from '../errors.js'
+import { InputError, quote } from '../core/errors.js'
 
 const INPUT = 'output-artifacts'
 /** CodePipeline artifact names. */

@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3'
-import type { CredentialProvider } from './job-credentials.js'
-import { ACTION_NAME, ACTION_VERSION } from '../version.js'
+import type { CredentialProvider } from './credentials.js'
+import { ACTION_NAME, ACTION_VERSION } from '../core/version.js'
 
 /**
  * An S3 client for the pipeline's artifact bucket: the pipeline's Region, the

@@ -4,7 +4,7 @@
  */
 import type { AWSSessionCredentials } from '@aws-sdk/client-codepipeline'
 import { downloadInputArtifacts, type DeclaredInput, type DownloadedArtifact } from './download.js'
-import { jobCredentialProvider, type CredentialsRefresh } from './job-credentials.js'
+import { jobCredentialProvider, type CredentialsRefresh } from './credentials.js'
 import type { OutputArtifactPlan } from './output-mapping.js'
 import { artifactStoreClient } from './s3.js'
 import { uploadOutputArtifacts, type UploadedArtifact } from './upload.js'

@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import type { Job } from '@aws-sdk/client-codepipeline'
-import { errorCode } from '../aws-errors.js'
-import { CodePipelineCallError, type CodePipeline } from '../codepipeline.js'
+import { errorCode } from '../core/aws-errors.js'
+import { CodePipelineCallError, type CodePipeline } from '../core/codepipeline.js'
 import type { ClaimSettings } from './inputs.js'
 
 /** Waiting and time, injectable so that tests need not wait. */

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path'
 import type { ActionTypeId } from '@aws-sdk/client-codepipeline'
-import { input, optionalInput, Problems, readChoice, readInteger, readJobId, readLimited } from '../common-inputs.js'
-import { InputError, quote } from '../errors.js'
-import { ACTION_CATEGORIES, ACTION_TYPE, LENGTH, QUERY_PARAM, isWithin, type ActionCategory } from '../limits.js'
+import { input, optionalInput, Problems, readChoice, readInteger, readJobId, readLimited } from '../core/inputs.js'
+import { InputError, quote } from '../core/errors.js'
+import { ACTION_CATEGORIES, ACTION_TYPE, LENGTH, QUERY_PARAM, isWithin, type ActionCategory } from '../core/limits.js'
 
 /** Every input the job action reads; job/action.yml declares exactly these. */
 export const JOB_INPUT_NAMES = [

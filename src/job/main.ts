@@ -1,13 +1,13 @@
 import * as core from '@actions/core'
 import type { ActionTypeId } from '@aws-sdk/client-codepipeline'
-import { errorCode, explainAwsError } from '../aws-errors.js'
-import { CodePipeline, CodePipelineCallError } from '../codepipeline.js'
-import { readAwsSettings, type AwsSettings } from '../common-inputs.js'
-import { errorMessage, InputError, InvalidInputs } from '../errors.js'
-import { maskEnvironmentSecrets } from '../secrets.js'
+import { errorCode, explainAwsError } from '../core/aws-errors.js'
+import { CodePipeline, CodePipelineCallError } from '../core/codepipeline.js'
+import { readAwsSettings, type AwsSettings } from '../core/inputs.js'
+import { errorMessage, InputError, InvalidInputs } from '../core/errors.js'
+import { maskEnvironmentSecrets } from '../core/secrets.js'
 import { AcknowledgeError, claimJob, realClock, type Clock } from './claim.js'
 import { readInputArtifactsPath, readJobSettings, type ClaimSettings, type KnownJob } from './inputs.js'
-import { describeActionType, jobOutputs, maskJobSecrets, writeJobSummary, type JobRecord } from './job-context.js'
+import { describeActionType, jobOutputs, maskJobSecrets, writeJobSummary, type JobRecord } from './outputs.js'
 
 /** Reads a known job, or claims the next one, and hands its context to the workflow. */
 export async function run(env: NodeJS.ProcessEnv = process.env, clock: Clock = realClock): Promise<void> {

@@ -1,0 +1,77 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { parseOutputArtifacts, planOutputArtifacts } from '../../src/artifacts/output-mapping.js'
+import { isInside } from '../../src/artifacts/paths.js'
+
+const location = (key: string) => ({ location: { s3Location: { bucketName: 'b', objectKey: key } } })
+
+describe('parseOutputArtifacts', () => {
+  it('reads Name=path lines, skipping blanks and comments', () => {
+    expect(parseOutputArtifacts('# outputs\nBuildOutput = dist/\n\nImages=imagedefinitions.json\n')).toEqual([
+      { name: 'BuildOutput', path: 'dist/' },
+      { name: 'Images', path: 'imagedefinitions.json' }
+    ])
+    expect(parseOutputArtifacts('  ')).toBeUndefined()
+    expect(parseOutputArtifacts('dist')).toEqual([{ name: undefined, path: 'dist' }])
+  })
+
+  it.each([
+    ['bad name=x', /"bad name" is not an artifact name/],
+    ['A=', /line 1 has no path/],
+    ['A=x\nA=y', /"A" is given twice/],
+    ['dist\nA=x', /a bare path is allowed only as the one line/]
+  ])('rejects %j', (text, message) => {
+    expect(() => parseOutputArtifacts(text)).toThrow(message)
+  })
+})
+
+describe('planOutputArtifacts', () => {
+  const workspace = mkdtempSync(join(tmpdir(), 'plan-'))
+  mkdirSync(join(workspace, 'dist'))
+  writeFileSync(join(workspace, 'dist/a.txt'), 'a')
+  writeFileSync(join(workspace, 'bundle.ZIP'), 'PK')
+  writeFileSync(join(workspace, 'defs.json'), '[]')
+
+  it('matches by name, whatever the order, and knows each kind', () => {
+    const plans = planOutputArtifacts(
+      [
+        { name: 'Second', path: 'bundle.ZIP' },
+        { name: 'First', path: 'dist' },
+        { name: 'Third', path: join(workspace, 'defs.json') }
+      ],
+      [
+        { name: 'First', ...location('k1') },
+        { name: 'Second', ...location('k2') },
+        { name: 'Third', ...location('k3') }
+      ],
+      workspace
+    )
+    expect(plans.map((plan) => [plan.name, plan.kind, plan.objectKey])).toEqual([
+      ['Second', 'zip', 'k2'],
+      ['First', 'directory', 'k1'],
+      ['Third', 'file', 'k3']
+    ])
+    expect(plans[1].path).toBe(join(workspace, 'dist'))
+  })
+
+  it('says there is nothing to upload to when the job has no outputs', () => {
+    expect(() => planOutputArtifacts([{ name: 'A', path: 'dist' }], [], workspace)).toThrow(
+      /This job has no output artifacts, so remove output-artifacts\./
+    )
+  })
+})
+
+describe('isInside', () => {
+  it.each([
+    ['/w/a', '/w/a', true],
+    ['/w/a', '/w/a/b/c', true],
+    ['/w/a', '/w/a/..b', true],
+    ['/w/a', '/w/ab', false],
+    ['/w/a', '/w', false],
+    ['/w/a', '/etc/passwd', false]
+  ])('%s holds %s: %s', (root, path, expected) => {
+    expect(isInside(root, path)).toBe(expected)
+  })
+})

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { CodePipeline, CodePipelineCallError } from '../../src/core/codepipeline.js'
+import { CodePipelineEmulator, EMULATOR_CREDENTIALS } from '../../tools/emulator/server.js'
+
+vi.mock('@actions/core', () => ({ debug: vi.fn() }))
+
+let emulator: CodePipelineEmulator
+
+beforeAll(async () => {
+  emulator = await CodePipelineEmulator.start()
+  vi.stubEnv('AWS_ACCESS_KEY_ID', EMULATOR_CREDENTIALS.accessKeyId)
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', EMULATOR_CREDENTIALS.secretAccessKey)
+})
+afterAll(() => emulator.close())
+beforeEach(() => {
+  vi.stubEnv('AWS_ENDPOINT_URL_CODEPIPELINE', emulator.url)
+  vi.stubEnv('AWS_ACCESS_KEY_ID', EMULATOR_CREDENTIALS.accessKeyId)
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', EMULATOR_CREDENTIALS.secretAccessKey)
+  emulator.faults.clear()
+})
+
+const pipeline = (maxAttempts = 3, timeoutSeconds = 30): CodePipeline =>
+  new CodePipeline({ region: 'us-east-1', maxAttempts, timeoutSeconds })
+
+describe('CodePipeline', () => {
+  it('counts the attempts a call took', async () => {
+    emulator.inject({ kind: 'server-error' })
+    const job = emulator.createJob()
+    expect(await pipeline().putJobSuccessResult({ jobId: job.id })).toEqual({ attempts: 2 })
+  })
+
+  it('wraps a final error with the attempts, and no lost answer', async () => {
+    const error = await pipeline()
+      .putJobSuccessResult({ jobId: '0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11' })
+      .catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(CodePipelineCallError)
+    expect(error).toMatchObject({ operation: 'PutJobSuccessResult', attempts: 1, earlierAnswerLost: false })
+    expect((error as CodePipelineCallError).cause).toMatchObject({ name: 'JobNotFoundException' })
+  })
+
+  it('remembers that an earlier attempt lost its answer', async () => {
+    emulator.inject({ kind: 'drop-after' })
+    const job = emulator.createJob()
+    const error = (await pipeline()
+      .putJobFailureResult({ jobId: job.id, failureDetails: { type: 'JobFailed', message: 'm' } })
+      .catch((caught: unknown) => caught)) as CodePipelineCallError
+    expect(error.earlierAnswerLost).toBe(true)
+    expect(error.attempts).toBe(2)
+    expect(error.cause).toMatchObject({ name: 'InvalidJobStateException' })
+  })
+
+  it('stops at max-attempts', async () => {
+    emulator.inject({ kind: 'server-error' }, { times: Infinity })
+    const error = (await pipeline(2)
+      .putJobSuccessResult({ jobId: emulator.createJob().id })
+      .catch((caught: unknown) => caught)) as CodePipelineCallError
+    expect(error.attempts).toBe(2)
+  })
+
+  it('gives up at the deadline', async () => {
+    emulator.inject({ kind: 'latency', ms: 3000 })
+    const started = Date.now()
+    const error = (await pipeline(1, 1)
+      .putJobSuccessResult({ jobId: emulator.createJob().id })
+      .catch((caught: unknown) => caught)) as CodePipelineCallError
+    expect(Date.now() - started).toBeLessThan(2500)
+    expect(error.cause).toMatchObject({ name: expect.stringMatching(/AbortError|TimeoutError/) })
+  })
+})

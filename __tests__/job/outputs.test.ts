@@ -1,0 +1,37 @@
+import { describe, expect, it, vi } from 'vitest'
+
+const masked: string[] = []
+vi.mock('@actions/core', () => ({ setSecret: (value: string) => masked.push(value) }))
+const { jobOutputs, maskJobSecrets } = await import('../../src/job/outputs.js')
+
+const job = {
+  id: 'job-1',
+  data: {
+    actionConfiguration: { configuration: { Owner: 'acme', Token: 'sekret' } },
+    artifactCredentials: { accessKeyId: 'ASIA1', secretAccessKey: 'sk', sessionToken: 'st' },
+    inputArtifacts: []
+  }
+}
+
+describe('maskJobSecrets', () => {
+  it('masks the artifact credentials and the secret properties', () => {
+    masked.length = 0
+    maskJobSecrets(job, new Set(['Token']))
+    expect(masked).toEqual(['ASIA1', 'sk', 'st', 'sekret'])
+  })
+
+  it('masks every configuration value when the secret properties are unknown', () => {
+    masked.length = 0
+    maskJobSecrets(job, undefined)
+    expect(masked).toEqual(['ASIA1', 'sk', 'st', 'acme', 'sekret'])
+  })
+})
+
+describe('jobOutputs', () => {
+  it('drops secret properties from the configuration, and leaves it out when they are unknown', () => {
+    expect(jobOutputs(job, new Set(['Token'])).configuration).toBe('{"Owner":"acme"}')
+    expect(jobOutputs(job, undefined)).not.toHaveProperty('configuration')
+    expect(jobOutputs(job, new Set())['input-artifacts']).toBe('[]')
+    expect(jobOutputs(job, new Set())).not.toHaveProperty('input-revision')
+  })
+})

@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import type { GitHubContext } from '../../src/core/github-context.js'
+import { FakeGitHubApi } from '../support/fake-github.js'
+
+const warnings: string[] = []
+vi.mock('@actions/core', () => ({ warning: (text: string) => warnings.push(text), debug: vi.fn() }))
+const { githubCommitLookup } = await import('../../src/report/commit-lookup.js')
+
+const TOKEN = 'ghs_lookup'
+const SHA = 'd'.repeat(40)
+let github: FakeGitHubApi
+
+beforeAll(async () => {
+  github = await FakeGitHubApi.start(TOKEN)
+  github.commits.set(SHA, { message: 'Subject\n\nBody', committedAt: '2026-11-02T03:04:05Z' })
+})
+afterAll(() => github.close())
+
+const context = (overrides: Partial<GitHubContext> = {}): GitHubContext => ({
+  payload: {},
+  repository: 'acme/app',
+  serverUrl: 'https://github.com',
+  apiUrl: github.url,
+  ...overrides
+})
+
+describe('githubCommitLookup', () => {
+  it('reads the committer time and message at GITHUB_API_URL', async () => {
+    expect(await githubCommitLookup(context(), TOKEN)(SHA)).toEqual({
+      committedAt: new Date('2026-11-02T03:04:05Z'),
+      message: 'Subject\n\nBody'
+    })
+  })
+
+  it.each([
+    [{ repository: undefined }, TOKEN, /GITHUB_REPOSITORY is not set/],
+    [{}, undefined, /'github-token' is empty/],
+    [{}, 'ghs_wrong', /GitHub API lookup .* failed/],
+    [{ apiUrl: 'http://127.0.0.1:9' }, TOKEN, /GitHub API lookup .* failed/]
+  ])('warns and resolves undefined when it cannot look up (%j)', async (overrides, token, warning) => {
+    warnings.length = 0
+    expect(await githubCommitLookup(context(overrides), token)(SHA)).toBeUndefined()
+    expect(warnings).toEqual([expect.stringMatching(warning)])
+  })
+})

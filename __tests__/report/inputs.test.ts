@@ -1,0 +1,162 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+
+const inputs = new Map<string, string>()
+vi.mock('@actions/core', () => ({
+  getInput: (name: string) => inputs.get(name) ?? '',
+  setSecret: vi.fn(),
+  debug: vi.fn()
+}))
+
+const core = await import('@actions/core')
+const { readAwsSettings, readJobId, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS } =
+  await import('../../src/core/inputs.js')
+const { readReportSettings } = await import('../../src/report/inputs.js')
+const { InvalidInputs } = await import('../../src/core/errors.js')
+
+const JOB = '0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11'
+
+function given(values: Record<string, string>): void {
+  inputs.clear()
+  for (const [name, value] of Object.entries(values)) inputs.set(name, value)
+}
+
+function problemsOf(read: () => unknown): string[] {
+  try {
+    read()
+  } catch (error) {
+    if (error instanceof InvalidInputs) return error.problems.map((problem) => problem.input)
+    throw error
+  }
+  return []
+}
+
+beforeEach(() => given({}))
+
+describe('readJobId', () => {
+  it('trims and accepts a lowercase UUID', () => {
+    given({ 'job-id': ` ${JOB}\n` })
+    expect(readJobId()).toBe(JOB)
+  })
+
+  it.each(['', 'abc', JOB.toUpperCase(), `${JOB}0`])('rejects %j', (value) => {
+    given({ 'job-id': value })
+    expect(() => readJobId()).toThrow(/Invalid input 'job-id'/)
+  })
+})
+
+describe('readAwsSettings', () => {
+  it('uses the defaults and the environment Region', () => {
+    expect(readAwsSettings({ AWS_REGION: 'eu-west-1' })).toEqual({
+      settings: { region: 'eu-west-1', maxAttempts: DEFAULT_MAX_ATTEMPTS, timeoutSeconds: DEFAULT_TIMEOUT_SECONDS },
+      problems: []
+    })
+    expect(readAwsSettings({ AWS_DEFAULT_REGION: 'eu-north-1' }).settings.region).toBe('eu-north-1')
+    expect(readAwsSettings({}).settings.region).toBeUndefined()
+  })
+
+  it('prefers the input, and reads the retry bounds', () => {
+    given({ 'aws-region': 'ap-south-1', 'max-attempts': '3', 'timeout-seconds': '30' })
+    expect(readAwsSettings({ AWS_REGION: 'eu-west-1' }).settings).toEqual({
+      region: 'ap-south-1',
+      maxAttempts: 3,
+      timeoutSeconds: 30
+    })
+  })
+
+  it('falls back to the defaults for bad values, and says what was wrong', () => {
+    given({ 'aws-region': 'Not A Region', 'max-attempts': '99', 'timeout-seconds': '-1' })
+    const { settings, problems } = readAwsSettings({ AWS_REGION: 'eu-west-1' })
+    expect(settings).toEqual({
+      region: 'eu-west-1',
+      maxAttempts: DEFAULT_MAX_ATTEMPTS,
+      timeoutSeconds: DEFAULT_TIMEOUT_SECONDS
+    })
+    expect(problems.map((problem) => problem.input)).toEqual(['aws-region', 'max-attempts', 'timeout-seconds'])
+  })
+})
+
+describe('readReportSettings', () => {
+  it('reads a plain success report', () => {
+    expect(readReportSettings(JOB)).toEqual({
+      jobId: JOB,
+      status: 'success',
+      continuationToken: undefined,
+      percentComplete: undefined,
+      summary: undefined,
+      externalExecutionId: undefined,
+      revision: {},
+      failureType: 'JobFailed',
+      failureMessage: undefined,
+      githubToken: undefined,
+      nonce: undefined,
+      warnings: []
+    })
+  })
+
+  it('masks the GitHub token as it reads it', () => {
+    given({ 'github-token': 'ghs_abc' })
+    readReportSettings(JOB)
+    expect(core.setSecret).toHaveBeenCalledWith('ghs_abc')
+  })
+
+  it('reads every field', () => {
+    given({
+      status: 'Cancelled',
+      'output-variables': 'A=1',
+      'percent-complete': '0',
+      summary: 'done',
+      'external-execution-id': 'x',
+      revision: 'r',
+      'change-identifier': 'c',
+      'revision-created': '2026-11-26T09:30:00Z',
+      'revision-summary': 'rs',
+      'failure-type': 'permissionerror',
+      'failure-message': 'why'
+    })
+    expect(readReportSettings(JOB)).toMatchObject({
+      status: 'cancelled',
+      outputVariables: { A: '1' },
+      percentComplete: 0,
+      summary: 'done',
+      externalExecutionId: 'x',
+      revision: { revision: 'r', changeIdentifier: 'c', created: new Date('2026-11-26T09:30:00Z'), summary: 'rs' },
+      failureType: 'PermissionError',
+      failureMessage: 'why'
+    })
+  })
+
+  it('cuts free text and rejects everything else that is too long', () => {
+    given({ summary: 'x'.repeat(5000), 'revision-summary': 'y'.repeat(5000), 'failure-message': 'z'.repeat(9000) })
+    const settings = readReportSettings(JOB)
+    expect(settings.summary).toHaveLength(2048)
+    expect(settings.revision.summary).toHaveLength(2048)
+    expect(settings.failureMessage).toHaveLength(5000)
+  })
+
+  it('collects every problem at once', () => {
+    given({
+      'percent-complete': '1e2',
+      'revision-created': 'tomorrow',
+      'change-identifier': 'c'.repeat(101),
+      status: 'done'
+    })
+    expect(problemsOf(() => readReportSettings(JOB))).toEqual([
+      'status',
+      'percent-complete',
+      'change-identifier',
+      'revision-created'
+    ])
+  })
+
+  it('wants an ISO 8601 date for revision-created', () => {
+    given({ 'revision-created': '26/11/2026' })
+    expect(problemsOf(() => readReportSettings(JOB))).toEqual(['revision-created'])
+  })
+
+  it('rejects variables with a continuation token only when reporting success', () => {
+    given({ 'output-variables': 'A=1', 'continuation-token': 't' })
+    expect(problemsOf(() => readReportSettings(JOB))).toEqual(['output-variables'])
+    given({ 'output-variables': 'A=1', 'continuation-token': 't', status: 'failure' })
+    expect(problemsOf(() => readReportSettings(JOB))).toEqual([])
+  })
+})

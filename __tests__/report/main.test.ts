@@ -1,0 +1,206 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+
+// main and the reporter, with the runner and CodePipeline mocked at the module edges.
+const inputs = new Map<string, string>()
+const failingOutput: { name?: string } = {}
+const calls = {
+  failed: [] as string[],
+  outputs: {} as Record<string, string>,
+  warnings: [] as string[],
+  errors: [] as string[]
+}
+
+vi.mock('@actions/core', () => ({
+  getInput: (name: string) => inputs.get(name) ?? '',
+  setSecret: vi.fn(),
+  setFailed: (message: string) => calls.failed.push(message),
+  setOutput: (name: string, value: string) => {
+    if (name === failingOutput.name) throw new Error('output file gone')
+    calls.outputs[name] = value
+  },
+  warning: (message: string) => calls.warnings.push(message),
+  error: (message: string) => calls.errors.push(message),
+  info: vi.fn(),
+  debug: vi.fn(),
+  summary: { addHeading: vi.fn(), addRaw: vi.fn(), write: vi.fn() }
+}))
+
+const putJobSuccessResult = vi.fn()
+const putJobFailureResult = vi.fn()
+const constructed = vi.fn()
+vi.mock('../../src/core/codepipeline.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../src/core/codepipeline.js')>()
+  return {
+    ...original,
+    CodePipeline: class {
+      constructor(settings: unknown) {
+        constructed(settings)
+      }
+      putJobSuccessResult = putJobSuccessResult
+      putJobFailureResult = putJobFailureResult
+    }
+  }
+})
+
+const { run } = await import('../../src/report/main.js')
+const { CodePipelineCallError } = await import('../../src/core/codepipeline.js')
+
+const JOB = '0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11'
+const env = {
+  GITHUB_SHA: 'e'.repeat(40),
+  GITHUB_REF_NAME: 'main',
+  GITHUB_REPOSITORY: 'acme/app',
+  GITHUB_RUN_ID: '5',
+  AWS_REGION: 'us-east-1'
+}
+
+function sdkError(name: string): Error {
+  return Object.assign(new Error(`${name} text`), { name })
+}
+
+beforeEach(() => {
+  inputs.clear()
+  calls.failed.length = 0
+  calls.warnings.length = 0
+  calls.errors.length = 0
+  calls.outputs = {}
+  putJobSuccessResult.mockReset().mockResolvedValue({ attempts: 1 })
+  putJobFailureResult.mockReset().mockResolvedValue({ attempts: 1 })
+  constructed.mockReset()
+})
+
+describe('run', () => {
+  it('fails alone, without a client, when the job ID is bad', async () => {
+    inputs.set('job-id', 'nope')
+    await run(env)
+    expect(calls.failed).toEqual([expect.stringMatching(/Invalid input 'job-id'/)])
+    expect(constructed).not.toHaveBeenCalled()
+  })
+
+  it('reports success and sets the outputs', async () => {
+    inputs.set('job-id', JOB)
+    inputs.set('output-variables', 'A=1')
+    await run(env)
+    expect(putJobSuccessResult).toHaveBeenCalledWith(
+      expect.objectContaining({
+        jobId: JOB,
+        outputVariables: { A: '1' },
+        currentRevision: expect.objectContaining({ changeIdentifier: 'main' })
+      })
+    )
+    expect(calls.outputs).toEqual({
+      'job-id': JOB,
+      reported: 'success',
+      revision: 'e'.repeat(40),
+      'change-identifier': 'main'
+    })
+    expect(calls.failed).toEqual([])
+  })
+
+  it('reports a configuration error to the pipeline and fails the step', async () => {
+    inputs.set('job-id', JOB)
+    inputs.set('percent-complete', '300')
+    await run(env)
+    expect(putJobFailureResult).toHaveBeenCalledWith({
+      jobId: JOB,
+      failureDetails: {
+        type: 'ConfigurationError',
+        message: expect.stringMatching(/percent-complete/),
+        externalExecutionId: '5'
+      }
+    })
+    expect(putJobSuccessResult).not.toHaveBeenCalled()
+    expect(calls.errors).toHaveLength(1)
+    expect(calls.failed).toEqual([expect.stringMatching(/so the pipeline stops instead of waiting/)])
+    expect(calls.outputs.reported).toBe('failure')
+  })
+
+  it('says so when even the configuration error cannot reach CodePipeline', async () => {
+    inputs.set('job-id', JOB)
+    inputs.set('status', 'unknown')
+    putJobFailureResult.mockRejectedValue(
+      new CodePipelineCallError('PutJobFailureResult', sdkError('AccessDeniedException'), 1, false)
+    )
+    await run(env)
+    expect(calls.failed).toEqual([
+      expect.stringMatching(/^Could not tell CodePipeline about the problem above: .*codepipeline:PutJobFailureResult/)
+    ])
+    expect(calls.outputs.reported).toBeUndefined()
+  })
+
+  it('passes with a warning when only a lost answer stands between it and success', async () => {
+    inputs.set('job-id', JOB)
+    putJobSuccessResult.mockRejectedValue(
+      new CodePipelineCallError('PutJobSuccessResult', sdkError('InvalidJobStateException'), 2, true)
+    )
+    await run(env)
+    expect(calls.failed).toEqual([])
+    expect(calls.warnings).toContainEqual(expect.stringMatching(/almost surely reached CodePipeline/))
+    expect(calls.outputs.reported).toBe('success')
+  })
+
+  it('fails on InvalidJobStateException when no answer was lost', async () => {
+    inputs.set('job-id', JOB)
+    putJobSuccessResult.mockRejectedValue(
+      new CodePipelineCallError('PutJobSuccessResult', sdkError('InvalidJobStateException'), 1, false)
+    )
+    await run(env)
+    expect(calls.failed).toEqual([expect.stringMatching(/is not waiting for one/)])
+    expect(putJobFailureResult).not.toHaveBeenCalled()
+  })
+
+  it('turns a success CodePipeline refuses as invalid into a failure report', async () => {
+    inputs.set('job-id', JOB)
+    putJobSuccessResult.mockRejectedValue(
+      new CodePipelineCallError('PutJobSuccessResult', sdkError('ValidationException'), 1, false)
+    )
+    await run(env)
+    expect(putJobFailureResult).toHaveBeenCalledWith(
+      expect.objectContaining({ failureDetails: expect.objectContaining({ type: 'JobFailed' }) })
+    )
+    expect(calls.failed[0]).toMatch(/refused the request as invalid/)
+  })
+
+  it('still tells the pipeline when something unexpected breaks the report', async () => {
+    inputs.set('job-id', JOB)
+    putJobSuccessResult.mockRejectedValue(new Error('disk full'))
+    await run(env)
+    expect(calls.failed[0]).toBe('disk full')
+    expect(putJobFailureResult).toHaveBeenCalledWith(
+      expect.objectContaining({
+        failureDetails: expect.objectContaining({ type: 'JobFailed', message: 'The reporting step failed: disk full' })
+      })
+    )
+  })
+
+  it('reports nothing more once a result went out', async () => {
+    inputs.set('job-id', JOB)
+    failingOutput.name = 'reported'
+    await run(env)
+    failingOutput.name = undefined
+    expect(putJobSuccessResult).toHaveBeenCalled()
+    expect(calls.failed).toEqual(['output file gone'])
+    expect(putJobFailureResult).not.toHaveBeenCalled()
+  })
+
+  it('reports the workflow failure without failing the step', async () => {
+    inputs.set('job-id', JOB)
+    inputs.set('status', 'failure')
+    inputs.set('failure-message', 'Tests failed')
+    await run(env)
+    expect(putJobFailureResult).toHaveBeenCalledWith({
+      jobId: JOB,
+      failureDetails: { type: 'JobFailed', message: 'Tests failed', externalExecutionId: '5' }
+    })
+    expect(calls.failed).toEqual([])
+    expect(calls.outputs.reported).toBe('failure')
+  })
+
+  it('sends a failure with the external-execution-id input', async () => {
+    inputs.set('job-id', JOB)
+    inputs.set('status', 'cancelled')
+    inputs.set('external-execution-id', 'ext-9')
+    await run(env)
+    expect(putJobFailureResult.mock.calls[0][0].failureDetails.externalExecutionId).toBe('ext-9')
+  })
+})

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest'
+import { InputError } from '../../src/core/errors.js'
+import { parseOutputVariables } from '../../src/report/output-variables.js'
+
+describe('parseOutputVariables', () => {
+  it('is undefined for an empty input', () => {
+    expect(parseOutputVariables('  \n ')).toBeUndefined()
+  })
+
+  it('reads what toJSON(steps.x.outputs) gives, numbers and booleans as strings', () => {
+    expect(parseOutputVariables('{\n  "TAG": "v1",\n  "N": 3.5,\n  "OK": false\n}')).toEqual({
+      variables: { TAG: 'v1', N: '3.5', OK: 'false' },
+      warnings: []
+    })
+  })
+
+  it('reads {} as no variables at all', () => {
+    expect(parseOutputVariables('{}')?.variables).toEqual({})
+  })
+
+  it('keeps a name such as __proto__ as an ordinary variable', () => {
+    const parsed = parseOutputVariables('{"__proto__": "x"}')!.variables
+    expect(Object.keys(parsed)).toEqual(['__proto__'])
+    expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype)
+    expect(parseOutputVariables('__proto__=y')!.variables).toHaveProperty('__proto__', 'y')
+  })
+
+  it('reads NAME=value lines, CRLF included, splitting at the first =', () => {
+    expect(parseOutputVariables('A=1\r\nB=x=y\r\n\r\n@c-d_e=\r\n')?.variables).toEqual({
+      A: '1',
+      B: 'x=y',
+      '@c-d_e': ''
+    })
+  })
+
+  it.each([
+    ['{"a b": "1"}', /the name "a b" has characters/],
+    ['{"A": null}', /"A" is null/],
+    ['[]', /not an array/],
+    ['{', /does not parse/],
+    ['=1', /line 1 has no name before '='/],
+    ['A=1\nB', /line 2 has no '='/],
+    ['A=1\nA=2', /"A" appears more than once/]
+  ])('rejects %j', (text, message) => {
+    let thrown: unknown
+    try {
+      parseOutputVariables(text)
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(InputError)
+    expect((thrown as InputError).input).toBe('output-variables')
+    expect((thrown as InputError).message).toMatch(message)
+  })
+
+  it('counts the size limit in UTF-8 bytes, names included', () => {
+    expect(() => parseOutputVariables(`AB=${'é'.repeat(61_439)}`)).not.toThrow()
+    expect(() => parseOutputVariables(`ABC=${'é'.repeat(61_439)}`)).toThrow(/122881 bytes/)
+  })
+
+  it('warns about values longer than a configuration field holds', () => {
+    expect(parseOutputVariables(`OK=${'x'.repeat(1000)}\nLONG=${'x'.repeat(1001)}`)?.warnings).toEqual([
+      expect.stringMatching(/^Output variable "LONG" is 1001 characters long.*#\{Namespace\.LONG\}/)
+    ])
+  })
+})

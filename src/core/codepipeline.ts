@@ -1,0 +1,183 @@
+import {
+  AcknowledgeJobCommand,
+  CodePipelineClient,
+  GetJobDetailsCommand,
+  ListActionTypesCommand,
+  PollForJobsCommand,
+  PutJobFailureResultCommand,
+  PutJobSuccessResultCommand,
+  type ActionType,
+  type ActionTypeId,
+  type Job,
+  type JobDetails,
+  type PollForJobsInput,
+  type PutJobFailureResultInput,
+  type PutJobSuccessResultInput
+} from '@aws-sdk/client-codepipeline'
+import * as core from '@actions/core'
+import type { AwsSettings } from './inputs.js'
+import { errorCode, isAnswerLost } from './aws-errors.js'
+import { ACTION_NAME, ACTION_VERSION } from './version.js'
+
+export type Operation =
+  'PutJobSuccessResult' | 'PutJobFailureResult' | 'AcknowledgeJob' | 'GetJobDetails' | 'PollForJobs' | 'ListActionTypes'
+
+export interface SendResult {
+  /** How many attempts the SDK made, retries included. */
+  readonly attempts: number
+}
+
+/** Raised when a call finally fails; keeps what the attempts before it saw. */
+export class CodePipelineCallError extends Error {
+  constructor(
+    readonly operation: Operation,
+    override readonly cause: unknown,
+    readonly attempts: number,
+    /** True when an earlier attempt may have reached CodePipeline but its answer never came back. */
+    readonly earlierAnswerLost: boolean
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause))
+    this.name = 'CodePipelineCallError'
+  }
+
+  /**
+   * True when the retry was refused with `code` only because an earlier
+   * attempt, whose answer was lost, had already done the work.
+   */
+  landedEarlier(code: 'InvalidJobStateException' | 'InvalidNonceException'): boolean {
+    return this.earlierAnswerLost && errorCode(this.cause) === code
+  }
+}
+
+/**
+ * The one door to CodePipeline. Retries throttling, 5xx and network errors
+ * with the SDK's standard backoff, each call bounded by `timeout-seconds`.
+ */
+export class CodePipeline {
+  private readonly client: CodePipelineClient
+  private readonly attemptErrors: unknown[] = []
+
+  constructor(private readonly settings: AwsSettings) {
+    this.client = new CodePipelineClient({
+      region: settings.region,
+      maxAttempts: settings.maxAttempts,
+      retryMode: 'standard',
+      customUserAgent: [[ACTION_NAME, ACTION_VERSION]],
+      // Per attempt: a hung attempt must fail, and so be retried, well within timeout-seconds.
+      requestHandler: {
+        connectionTimeout: 5_000,
+        requestTimeout: attemptTimeoutMs(settings.timeoutSeconds),
+        throwOnRequestTimeout: true
+      }
+    })
+    // Sits inside the retry loop, so it sees every attempt's error, not just the last.
+    this.client.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          return await next(args)
+        } catch (error) {
+          this.attemptErrors.push(error)
+          throw error
+        }
+      },
+      { step: 'deserialize', name: 'recordAttemptErrors' }
+    )
+  }
+
+  get region(): Promise<string> {
+    return this.client.config.region()
+  }
+
+  async putJobSuccessResult(input: PutJobSuccessResultInput): Promise<SendResult> {
+    return (
+      await this.send('PutJobSuccessResult', (abortSignal) =>
+        this.client.send(new PutJobSuccessResultCommand(input), { abortSignal })
+      )
+    ).result
+  }
+
+  async putJobFailureResult(input: PutJobFailureResultInput): Promise<SendResult> {
+    return (
+      await this.send('PutJobFailureResult', (abortSignal) =>
+        this.client.send(new PutJobFailureResultCommand(input), { abortSignal })
+      )
+    ).result
+  }
+
+  /** Claims a job; resolves the job's status, InProgress when the claim holds. */
+  async acknowledgeJob(jobId: string, nonce: string): Promise<string | undefined> {
+    return (
+      await this.send('AcknowledgeJob', (abortSignal) =>
+        this.client.send(new AcknowledgeJobCommand({ jobId, nonce }), { abortSignal })
+      )
+    ).output.status
+  }
+
+  async getJobDetails(jobId: string): Promise<JobDetails | undefined> {
+    return (
+      await this.send('GetJobDetails', (abortSignal) =>
+        this.client.send(new GetJobDetailsCommand({ jobId }), { abortSignal })
+      )
+    ).output.jobDetails
+  }
+
+  async pollForJobs(input: PollForJobsInput): Promise<Job[]> {
+    return (
+      (
+        await this.send('PollForJobs', (abortSignal) =>
+          this.client.send(new PollForJobsCommand(input), { abortSignal })
+        )
+      ).output.jobs ?? []
+    )
+  }
+
+  /** The custom action type with this ID, or undefined when the account has none. */
+  async findCustomActionType(id: ActionTypeId): Promise<ActionType | undefined> {
+    let nextToken: string | undefined
+    do {
+      const { output } = await this.send('ListActionTypes', (abortSignal) =>
+        this.client.send(new ListActionTypesCommand({ actionOwnerFilter: 'Custom', nextToken }), { abortSignal })
+      )
+      const found = output.actionTypes?.find(
+        (type) =>
+          type.id?.category === id.category && type.id?.provider === id.provider && type.id?.version === id.version
+      )
+      if (found) return found
+      nextToken = output.nextToken
+    } while (nextToken)
+    return undefined
+  }
+
+  private async send<Output extends { $metadata: { attempts?: number } }>(
+    operation: Operation,
+    call: (abortSignal: AbortSignal) => Promise<Output>
+  ): Promise<{ output: Output; result: SendResult }> {
+    this.attemptErrors.length = 0
+    core.debug(
+      `Calling CodePipeline ${operation} (up to ${this.settings.maxAttempts} attempts, ${this.settings.timeoutSeconds} s)`
+    )
+    try {
+      const output = await call(AbortSignal.timeout(this.settings.timeoutSeconds * 1000))
+      return { output, result: { attempts: output.$metadata.attempts ?? 1 } }
+    } catch (error) {
+      const earlier = this.attemptErrors.filter((seen) => seen !== error)
+      for (const seen of earlier) core.debug(`${operation}: an earlier attempt failed: ${String(seen)}`)
+      throw new CodePipelineCallError(
+        operation,
+        error,
+        Math.max(attemptsOf(error), this.attemptErrors.length),
+        earlier.some(isAnswerLost)
+      )
+    }
+  }
+}
+
+/** A third of the whole budget, so that at least three attempts fit, within 2 to 30 seconds. */
+export function attemptTimeoutMs(timeoutSeconds: number): number {
+  return Math.min(30_000, Math.max(2_000, Math.floor((timeoutSeconds * 1000) / 3)))
+}
+
+function attemptsOf(error: unknown): number {
+  const metadata = (error as { $metadata?: { attempts?: number } } | undefined)?.$metadata
+  return metadata?.attempts ?? 1
+}

@@ -1,0 +1,22 @@
+import * as core from '@actions/core'
+
+/** The step summary's table, shared by both actions so that they look and escape alike. */
+
+/** A heading and a two-column table of HTML values; rows without a value are left out. */
+export async function writeSummaryTable(heading: string, rows: readonly [string, string | undefined][]): Promise<void> {
+  const table = rows
+    .filter((row): row is [string, string] => row[1] !== undefined && row[1] !== '')
+    .map(([name, value]) => `<tr><th align="left">${name}</th><td>${value}</td></tr>`)
+    .join('')
+  await core.summary.addHeading(heading, 3).addRaw(`<table>${table}</table>`, true).write()
+}
+
+/** Text escaped for the HTML of a step summary. */
+export function escape(text: string | undefined): string | undefined {
+  return text?.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
+}
+
+/** Text shown as code, escaped. */
+export function code(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : `<code>${escape(text)}</code>`
+}

@@ -1,0 +1,96 @@
+import * as core from '@actions/core'
+import type { ActionTypeId, JobData } from '@aws-sdk/client-codepipeline'
+import { code, writeSummaryTable } from '../core/summary-table.js'
+
+/** A job as PollForJobs or GetJobDetails describes it. */
+export interface JobRecord {
+  readonly id?: string
+  readonly data?: JobData
+  readonly accountId?: string
+}
+
+/**
+ * Masks what job data carries that must never be printed: the temporary S3
+ * credentials, and the values of the action type's secret properties.
+ * Runs before anything from the job is printed or set as an output.
+ */
+export function maskJobSecrets(job: JobRecord, secretProperties: ReadonlySet<string> | undefined): void {
+  const credentials = job.data?.artifactCredentials
+  for (const value of [credentials?.accessKeyId, credentials?.secretAccessKey, credentials?.sessionToken]) {
+    if (value) core.setSecret(value)
+  }
+  for (const [name, value] of Object.entries(job.data?.actionConfiguration?.configuration ?? {})) {
+    if (value && (secretProperties === undefined || secretProperties.has(name))) core.setSecret(value)
+  }
+}
+
+export interface InputArtifactOutput {
+  readonly name?: string
+  readonly revision?: string
+  readonly s3Location?: { readonly bucketName?: string; readonly objectKey?: string }
+}
+
+/**
+ * The step's outputs for a job. `secretProperties` undefined means they could
+ * not be learnt, so the configuration is left out rather than risk a secret.
+ */
+export function jobOutputs(job: JobRecord, secretProperties: ReadonlySet<string> | undefined): Record<string, string> {
+  const data = job.data
+  const context = data?.pipelineContext
+  const inputs: InputArtifactOutput[] = (data?.inputArtifacts ?? []).map((artifact) => ({
+    name: artifact.name,
+    revision: artifact.revision,
+    s3Location: artifact.location?.s3Location && {
+      bucketName: artifact.location.s3Location.bucketName,
+      objectKey: artifact.location.s3Location.objectKey
+    }
+  }))
+  const outputs: Record<string, string | undefined> = {
+    'job-id': job.id,
+    'account-id': job.accountId,
+    'pipeline-name': context?.pipelineName,
+    'pipeline-arn': context?.pipelineArn,
+    'pipeline-execution-id': context?.pipelineExecutionId,
+    'stage-name': context?.stage?.name,
+    'action-name': context?.action?.name,
+    'action-execution-id': context?.action?.actionExecutionId,
+    'input-artifacts': JSON.stringify(inputs),
+    'input-revision': inputs[0]?.revision,
+    'continuation-token': data?.continuationToken
+  }
+  if (secretProperties !== undefined) {
+    const configuration = Object.entries(data?.actionConfiguration?.configuration ?? {}).filter(
+      ([name]) => !secretProperties.has(name)
+    )
+    outputs.configuration = JSON.stringify(Object.fromEntries(configuration))
+  }
+  return Object.fromEntries(
+    Object.entries(outputs).filter((entry): entry is [string, string] => entry[1] !== undefined)
+  )
+}
+
+export function describeActionType(id: ActionTypeId): string {
+  return `${id.category}/${id.owner}/${id.provider}/${id.version}`
+}
+
+/** Writes the job's pipeline context to the step summary. */
+export async function writeJobSummary(
+  outputs: Record<string, string>,
+  env: NodeJS.ProcessEnv = process.env
+): Promise<void> {
+  if (!env.GITHUB_STEP_SUMMARY) return
+  const rows: [string, string | undefined][] = [
+    ['Job', outputs['job-id']],
+    ['Pipeline', outputs['pipeline-name']],
+    ['Execution', outputs['pipeline-execution-id']],
+    ['Stage', outputs['stage-name']],
+    ['Action', outputs['action-name']],
+    ['Input revision', outputs['input-revision']],
+    ['Continues an earlier job', outputs['continuation-token'] ? 'yes' : undefined],
+    ['Configuration', outputs.configuration]
+  ]
+  await writeSummaryTable(
+    'CodePipeline job',
+    rows.map(([name, value]) => [name, code(value)])
+  )
+}

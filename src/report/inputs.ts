@@ -1,0 +1,186 @@
+import * as core from '@actions/core'
+import { optionalInput, input, Problems, readChoice, readInteger, readLimited } from '../core/inputs.js'
+import { InputError, quote } from '../core/errors.js'
+import { FAILURE_TYPES, LENGTH, PERCENT_COMPLETE, truncate, type FailureType } from '../core/limits.js'
+import { parseOutputArtifacts, type OutputArtifactLine } from '../artifacts/output-mapping.js'
+import { parseOutputVariables, type OutputVariables } from './output-variables.js'
+import type { RevisionOverrides } from './revision.js'
+
+/** Every input the action reads; action.yml declares exactly these. */
+export const INPUT_NAMES = [
+  'job-id',
+  'status',
+  'output-variables',
+  'output-artifacts',
+  'continuation-token',
+  'percent-complete',
+  'summary',
+  'external-execution-id',
+  'revision',
+  'change-identifier',
+  'revision-created',
+  'revision-summary',
+  'failure-type',
+  'failure-message',
+  'github-token',
+  'nonce',
+  'aws-region',
+  'max-attempts',
+  'timeout-seconds'
+] as const
+export type InputName = (typeof INPUT_NAMES)[number]
+
+/** The values of `${{ job.status }}`. */
+export const STATUSES = ['success', 'failure', 'cancelled'] as const
+export type Status = (typeof STATUSES)[number]
+
+/** What to report, read from the inputs once and checked against the API's limits. */
+export interface ReportSettings {
+  readonly jobId: string
+  readonly status: Status
+  readonly outputVariables?: OutputVariables
+  /** `output-artifacts` lines, matched against the job's outputs once the job is read. */
+  readonly outputArtifacts?: readonly OutputArtifactLine[]
+  readonly continuationToken?: string
+  readonly percentComplete?: number
+  readonly summary?: string
+  readonly externalExecutionId?: string
+  readonly revision: RevisionOverrides
+  readonly failureType: FailureType
+  readonly failureMessage?: string
+  readonly githubToken?: string
+  /** Set when this step acknowledges the job before reporting. */
+  readonly nonce?: string
+  /** Findings worth a warning that do not stop the report. */
+  readonly warnings: readonly string[]
+}
+
+/**
+ * Reads everything else, collecting every problem so that one failed run
+ * shows them all. Throws InvalidInputs when any input breaks a rule.
+ */
+export function readReportSettings(jobId: string): ReportSettings {
+  const problems = new Problems()
+  const check = problems.check.bind(problems)
+  const warnings: string[] = []
+
+  const githubToken = optionalInput('github-token')
+  // Masked before anything else can print it.
+  if (githubToken) core.setSecret(githubToken)
+
+  const status = check(readStatus) ?? 'success'
+  const continuationToken = check(() =>
+    readLimited(
+      'continuation-token',
+      LENGTH.continuationToken,
+      'CodePipeline hands the token back to the next job, so keep it to an ID, not data.'
+    )
+  )
+  const variables = check(() => parseOutputVariables(core.getInput('output-variables')))
+  if (variables) warnings.push(...variables.warnings)
+  if (status === 'success' && variables && continuationToken !== undefined) {
+    problems.add(
+      new InputError(
+        'output-variables',
+        "CodePipeline takes output variables only with the final result, not together with 'continuation-token'",
+        "Pass 'output-variables' in the step that reports without a continuation token."
+      )
+    )
+  }
+  const outputArtifacts = check(() => parseOutputArtifacts(core.getInput('output-artifacts')))
+  if (status === 'success' && outputArtifacts && continuationToken !== undefined) {
+    problems.add(
+      new InputError(
+        'output-artifacts',
+        "output artifacts go with the final result, not with 'continuation-token'",
+        "Pass 'output-artifacts' in the step that reports without a continuation token."
+      )
+    )
+  }
+  const percentComplete = check(() =>
+    readInteger('percent-complete', PERCENT_COMPLETE, undefined, 'Leave it empty to send 100 with a final report.')
+  )
+  const summary = optionalInput('summary')
+  const externalExecutionId = check(() =>
+    readLimited(
+      'external-execution-id',
+      LENGTH.externalExecutionId,
+      'Leave it empty to use the run ID, which links the pipeline to this run.'
+    )
+  )
+  const revision = readRevisionOverrides(check)
+  const nonce = check(() =>
+    readLimited('nonce', LENGTH.nonce, 'Pass the nonce exactly as PollForJobs returned it with the job.')
+  )
+  const failureType = check(readFailureType) ?? 'JobFailed'
+  const failureMessage = optionalInput('failure-message')
+
+  problems.throwIfAny()
+  return {
+    jobId,
+    status,
+    ...(variables && { outputVariables: variables.variables }),
+    ...(outputArtifacts && { outputArtifacts }),
+    continuationToken,
+    percentComplete,
+    summary: summary && truncate(summary, LENGTH.executionSummary.max),
+    externalExecutionId,
+    revision,
+    failureType,
+    failureMessage: failureMessage && truncate(failureMessage, LENGTH.failureMessage.max),
+    githubToken,
+    nonce,
+    warnings
+  }
+}
+
+function readStatus(): Status {
+  const status = input('status').toLowerCase() || 'success'
+  if (!(STATUSES as readonly string[]).includes(status)) {
+    throw new InputError(
+      'status',
+      `${quote(status)} is not one of ${STATUSES.join(', ')}`,
+      'Pass status: ${{ job.status }} in a step with if: always(), or leave it empty to report success.'
+    )
+  }
+  return status as Status
+}
+
+function readFailureType(): FailureType {
+  return readChoice(
+    'failure-type',
+    FAILURE_TYPES,
+    'JobFailed',
+    'a CodePipeline failure type',
+    'Use the type that fits:'
+  )
+}
+
+function readRevisionOverrides(check: <T>(read: () => T) => T | undefined): RevisionOverrides {
+  const revision = check(() => readLimited('revision', LENGTH.revision, 'Pass a commit SHA or another revision ID.'))
+  const changeIdentifier = check(() =>
+    readLimited('change-identifier', LENGTH.changeIdentifier, 'Use a branch name, tag or other short label.')
+  )
+  const created = check(readRevisionCreated)
+  const summary = optionalInput('revision-summary')
+  return {
+    ...(revision !== undefined && { revision }),
+    ...(changeIdentifier !== undefined && { changeIdentifier }),
+    ...(created && { created }),
+    ...(summary !== undefined && { summary: truncate(summary, LENGTH.revisionSummary.max) })
+  }
+}
+
+function readRevisionCreated(): Date | undefined {
+  const text = optionalInput('revision-created')
+  if (text === undefined) return undefined
+  const created = new Date(text)
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(created.getTime())) {
+    throw new InputError(
+      'revision-created',
+      `${quote(text)} is not an ISO 8601 date and time`,
+      'Use a form such as 2026-11-26T09:30:00Z, for example the output of git log -1 --format=%cI.'
+    )
+  }
+  return created
+}

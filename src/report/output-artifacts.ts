@@ -1,0 +1,72 @@
+import * as core from '@actions/core'
+import { explainAwsError } from '../core/aws-errors.js'
+import { CodePipelineCallError, type CodePipeline } from '../core/codepipeline.js'
+import type { AwsSettings } from '../core/inputs.js'
+import { InputError } from '../core/errors.js'
+import { maskCredentials } from '../artifacts/credentials.js'
+import { planOutputArtifacts, type OutputArtifactLine } from '../artifacts/output-mapping.js'
+import type { UploadedArtifact } from '../artifacts/upload.js'
+import type { FailureType } from '../core/limits.js'
+
+export type ShipResult =
+  | { readonly ok: true; readonly uploaded: readonly UploadedArtifact[] }
+  | { readonly ok: false; readonly type: FailureType; readonly message: string }
+
+/**
+ * Puts the build's output artifacts where the job says, before any result is
+ * reported: a success is only reported once every artifact is in place.
+ * Reads the job for its output locations, key and S3 credentials.
+ */
+export async function shipOutputArtifacts(
+  lines: readonly OutputArtifactLine[],
+  pipeline: CodePipeline,
+  aws: AwsSettings,
+  jobId: string,
+  workspace: string = process.env.GITHUB_WORKSPACE || process.cwd()
+): Promise<ShipResult> {
+  let details
+  try {
+    details = await pipeline.getJobDetails(jobId)
+  } catch (error) {
+    if (!(error instanceof CodePipelineCallError)) throw error
+    const reason = explainAwsError(error.cause, { operation: error.operation, jobId, region: aws.region })
+    return { ok: false, type: 'JobFailed', message: `Could not read the job's output artifact locations: ${reason}` }
+  }
+  const data = details?.data
+  maskCredentials(data?.artifactCredentials)
+
+  let plans
+  try {
+    plans = planOutputArtifacts(lines, data?.outputArtifacts ?? [], workspace)
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error
+    return { ok: false, type: 'ConfigurationError', message: error.message }
+  }
+  if (!data?.artifactCredentials) {
+    return { ok: false, type: 'JobFailed', message: 'CodePipeline gave no artifact credentials with the job.' }
+  }
+
+  const store = await import('../artifacts/store.js')
+  const key = data.encryptionKey?.type === 'KMS' ? data.encryptionKey.id : undefined
+  try {
+    const uploaded = await store.uploadOutputs(
+      plans,
+      {
+        region: await pipeline.region,
+        credentials: data.artifactCredentials,
+        refresh: async () => (await pipeline.getJobDetails(jobId))?.data?.artifactCredentials,
+        maxAttempts: aws.maxAttempts
+      },
+      key,
+      (artifact) =>
+        core.info(
+          `Uploaded output artifact ${artifact.name} (${artifact.bytes} bytes) to s3://${artifact.bucketName}/${artifact.objectKey}.`
+        )
+    )
+    return { ok: true, uploaded }
+  } catch (error) {
+    if (!(error instanceof store.ArtifactError)) throw error
+    core.debug(`Upload failed: ${String(error.cause)}`)
+    return { ok: false, type: 'JobFailed', message: error.message }
+  }
+}
