@@ -2,8 +2,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { CodePipeline, CodePipelineCallError } from '../../src/core/codepipeline.js'
 import { CodePipelineEmulator, EMULATOR_CREDENTIALS } from '../../tools/emulator/server.js'
 
-vi.mock('@actions/core', () => ({ debug: vi.fn() }))
-
 let emulator: CodePipelineEmulator
 
 beforeAll(async () => {
@@ -20,7 +18,7 @@ beforeEach(() => {
 })
 
 const pipeline = (maxAttempts = 3, timeoutSeconds = 30): CodePipeline =>
-  new CodePipeline({ region: 'us-east-1', maxAttempts, timeoutSeconds })
+  new CodePipeline({ region: 'us-east-1', maxAttempts, timeoutSeconds }, { debug: () => undefined })
 
 describe('CodePipeline', () => {
   it('counts the attempts a call took', async () => {

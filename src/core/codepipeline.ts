@@ -14,13 +14,20 @@ import {
   type PutJobFailureResultInput,
   type PutJobSuccessResultInput
 } from '@aws-sdk/client-codepipeline'
-import * as core from '@actions/core'
 import type { AwsSettings } from './inputs.js'
 import { errorCode, isAnswerLost } from './aws-errors.js'
 import { ACTION_NAME, ACTION_VERSION } from './version.js'
 
 export type Operation =
   'PutJobSuccessResult' | 'PutJobFailureResult' | 'AcknowledgeJob' | 'GetJobDetails' | 'PollForJobs' | 'ListActionTypes'
+
+/**
+ * Where the client writes what it is doing. The actions pass `@actions/core`'s
+ * debug; the bridge, which runs on Lambda, passes its own logger.
+ */
+export interface DebugLog {
+  debug(message: string): void
+}
 
 export interface SendResult {
   /** How many attempts the SDK made, retries included. */
@@ -57,7 +64,10 @@ export class CodePipeline {
   private readonly client: CodePipelineClient
   private readonly attemptErrors: unknown[] = []
 
-  constructor(private readonly settings: AwsSettings) {
+  constructor(
+    private readonly settings: AwsSettings,
+    private readonly log: DebugLog
+  ) {
     this.client = new CodePipelineClient({
       region: settings.region,
       maxAttempts: settings.maxAttempts,
@@ -153,7 +163,7 @@ export class CodePipeline {
     call: (abortSignal: AbortSignal) => Promise<Output>
   ): Promise<{ output: Output; result: SendResult }> {
     this.attemptErrors.length = 0
-    core.debug(
+    this.log.debug(
       `Calling CodePipeline ${operation} (up to ${this.settings.maxAttempts} attempts, ${this.settings.timeoutSeconds} s)`
     )
     try {
@@ -161,7 +171,7 @@ export class CodePipeline {
       return { output, result: { attempts: output.$metadata.attempts ?? 1 } }
     } catch (error) {
       const earlier = this.attemptErrors.filter((seen) => seen !== error)
-      for (const seen of earlier) core.debug(`${operation}: an earlier attempt failed: ${String(seen)}`)
+      for (const seen of earlier) this.log.debug(`${operation}: an earlier attempt failed: ${String(seen)}`)
       throw new CodePipelineCallError(
         operation,
         error,

@@ -29,7 +29,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env, clock: Clock = r
   }
   for (const warning of read.warnings) core.warning(warning)
 
-  const pipeline = new CodePipeline(aws.settings)
+  const pipeline = new CodePipeline(aws.settings, core)
   try {
     const job =
       read.settings.kind === 'known'

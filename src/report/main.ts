@@ -31,7 +31,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     if (!(error instanceof InvalidInputs)) throw error
     problems.push(...error.problems)
   }
-  const pipeline = new CodePipeline(aws.settings)
+  const pipeline = new CodePipeline(aws.settings, core)
   const reporter = new Reporter(pipeline, aws.settings, context, jobId)
 
   try {
