@@ -16,8 +16,14 @@ rmSync('dist', { recursive: true, force: true })
 for (const [entry, out] of entries) {
   execFileSync('npx', ['--no-install', 'ncc', 'build', entry, '-o', out, '--minify', ...quiet], { stdio: 'inherit' })
 }
+// The job action's post step, which the runner starts at the end of every GitHub job that used the action.
+// Its own directory, so that its chunk names cannot collide with the main step's.
+const postSteps = [['src/job/post.ts', 'dist/job/post']]
+for (const [entry, out] of postSteps) {
+  execFileSync('npx', ['--no-install', 'ncc', 'build', entry, '-o', out, '--minify', ...quiet], { stdio: 'inherit' })
+}
 // ncc minifies each entry but not the chunks it splits off for `await import()`.
-for (const [, out] of entries) {
+for (const [, out] of [...entries, ...postSteps]) {
   for (const chunk of readdirSync(out).filter((name) => /^\d+\.index\.js$/.test(name))) {
     const path = join(out, chunk)
     const { code } = await minify(readFileSync(path, 'utf8'), { module: true, compress: true, mangle: true })

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { statSync } from 'node:fs'
 
 const BUDGET_KIB = 768
-const ENTRY_BUNDLES = ['dist/index.js', 'dist/job/index.js']
+const ENTRY_BUNDLES = ['dist/index.js', 'dist/job/index.js', 'dist/job/post/index.js']
 
 execFileSync('npm', ['run', '--silent', 'bundle'], { stdio: ['ignore', 'ignore', 'inherit'] })
 const changed = execFileSync('git', ['status', '--porcelain', '--', 'dist', 'tsconfig.paths.json'], {

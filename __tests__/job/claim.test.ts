@@ -10,7 +10,8 @@ const settings: ClaimSettings = {
   kind: 'claim',
   actionTypeId: { category: 'Build', owner: 'Custom', provider: 'GitHubActions', version: '1' },
   waitSeconds: 10,
-  failIfNone: true
+  failIfNone: true,
+  failIfUnreported: true
 }
 
 /** A clock that only moves when the code under test sleeps. */

@@ -16,7 +16,22 @@ beforeEach(() => given({}))
 describe('readJobSettings', () => {
   it('reads a known job, with its nonce', () => {
     given({ 'job-id': JOB, nonce: 'n1' })
-    expect(readJobSettings()).toEqual({ settings: { kind: 'known', jobId: JOB, nonce: 'n1' }, warnings: [] })
+    expect(readJobSettings()).toEqual({
+      settings: { kind: 'known', jobId: JOB, nonce: 'n1', failIfUnreported: true },
+      warnings: []
+    })
+  })
+
+  it('turns the check for an unreported job off', () => {
+    given({ 'job-id': JOB, 'fail-if-unreported': 'False' })
+    expect(readJobSettings().settings).toEqual({ kind: 'known', jobId: JOB, failIfUnreported: false })
+  })
+
+  it('refuses a fail-if-unreported that is not true or false, with the other problems', () => {
+    given({ 'job-id': 'nope', 'fail-if-unreported': 'later' })
+    expect(() => readJobSettings()).toThrow(
+      /'job-id'[\s\S]*'fail-if-unreported': "later" is not true or false\. Use false when a later GitHub job/
+    )
   })
 
   it('warns that claim inputs are ignored next to job-id', () => {
@@ -34,7 +49,8 @@ describe('readJobSettings', () => {
       query: undefined,
       matchRevision: undefined,
       waitSeconds: DEFAULT_WAIT_SECONDS,
-      failIfNone: true
+      failIfNone: true,
+      failIfUnreported: true
     })
   })
 
@@ -54,7 +70,8 @@ describe('readJobSettings', () => {
       query: { name: 'Workflow', value: 'build' },
       matchRevision: 'abc',
       waitSeconds: 0,
-      failIfNone: false
+      failIfNone: false,
+      failIfUnreported: true
     })
   })
 

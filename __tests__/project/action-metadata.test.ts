@@ -8,7 +8,7 @@ import { jobOutputs } from '../../src/job/outputs.js'
 import { ACTION_DEFAULTS, JOB_ACTION_DEFAULTS } from '../support/runner.js'
 
 interface ActionMetadata {
-  runs: { using: string; main: string }
+  runs: { using: string; main: string; post?: string; 'post-if'?: string }
   inputs: Record<string, { description: string; required?: boolean; default?: string }>
   outputs: Record<string, { description: string }>
 }
@@ -73,9 +73,15 @@ describe('version', () => {
 describe('job/action.yml', () => {
   const jobAction = parse(readFileSync(new URL('../../job/action.yml', import.meta.url), 'utf8')) as ActionMetadata
 
-  it('runs its own bundle on Node 24', () => {
-    expect(jobAction.runs).toEqual({ using: 'node24', main: '../dist/job/index.js' })
+  it('runs its own bundle on Node 24, and its post step whatever happened before', () => {
+    expect(jobAction.runs).toEqual({
+      using: 'node24',
+      main: '../dist/job/index.js',
+      post: '../dist/job/post/index.js',
+      'post-if': 'always()'
+    })
     expect(existsSync(new URL('../../dist/job/index.js', import.meta.url))).toBe(true)
+    expect(existsSync(new URL('../../dist/job/post/index.js', import.meta.url))).toBe(true)
   })
 
   it('declares exactly the inputs the code reads, with the defaults the runner applies', () => {

@@ -7,7 +7,8 @@ const calls = {
   failed: [] as string[],
   outputs: {} as Record<string, string>,
   warnings: [] as string[],
-  errors: [] as string[]
+  errors: [] as string[],
+  exported: {} as Record<string, string>
 }
 
 vi.mock('@actions/core', () => ({
@@ -22,6 +23,7 @@ vi.mock('@actions/core', () => ({
   error: (message: string) => calls.errors.push(message),
   info: vi.fn(),
   debug: vi.fn(),
+  exportVariable: (name: string, value: string) => (calls.exported[name] = value),
   summary: { addHeading: vi.fn(), addRaw: vi.fn(), write: vi.fn() }
 }))
 
@@ -64,6 +66,7 @@ beforeEach(() => {
   calls.warnings.length = 0
   calls.errors.length = 0
   calls.outputs = {}
+  calls.exported = {}
   putJobSuccessResult.mockReset().mockResolvedValue({ attempts: 1 })
   putJobFailureResult.mockReset().mockResolvedValue({ attempts: 1 })
   constructed.mockReset()
@@ -95,6 +98,8 @@ describe('run', () => {
       'change-identifier': 'main'
     })
     expect(calls.failed).toEqual([])
+    // The job action's step at the end of the GitHub job learns that it need not ask.
+    expect(calls.exported).toEqual({ CODEPIPELINE_ANSWERED_JOBS: JOB })
   })
 
   it('reports a configuration error to the pipeline and fails the step', async () => {
@@ -137,6 +142,7 @@ describe('run', () => {
     expect(calls.failed).toEqual([])
     expect(calls.warnings).toContainEqual(expect.stringMatching(/almost surely reached CodePipeline/))
     expect(calls.outputs.reported).toBe('success')
+    expect(calls.exported).toEqual({ CODEPIPELINE_ANSWERED_JOBS: JOB })
   })
 
   it('fails on InvalidJobStateException when no answer was lost', async () => {
@@ -147,6 +153,7 @@ describe('run', () => {
     await run(env)
     expect(calls.failed).toEqual([expect.stringMatching(/is not waiting for one/)])
     expect(putJobFailureResult).not.toHaveBeenCalled()
+    expect(calls.exported).toEqual({})
   })
 
   it('turns a success CodePipeline refuses as invalid into a failure report', async () => {

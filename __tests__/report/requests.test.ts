@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { GitHubContext } from '../../src/core/github-context.js'
 import type { ReportSettings } from '../../src/report/inputs.js'
-import { defaultFailureMessage, defaultSummary, failureRequest, successRequest } from '../../src/report/requests.js'
+import { failureRequest } from '../../src/core/failure-request.js'
+import { defaultFailureMessage, defaultSummary, successRequest } from '../../src/report/requests.js'
 
 const JOB = '0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11'
 const context: GitHubContext = {

@@ -1,17 +1,36 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parse } from 'yaml'
 import { EMULATOR_CREDENTIALS } from '../../tools/emulator/server.js'
 import { node24Path } from './node24.js'
 
-/** The actions in this repository and the bundles GitHub runs for them. */
-export const BUNDLES = {
-  report: fileURLToPath(new URL('../../dist/index.js', import.meta.url)),
-  job: fileURLToPath(new URL('../../dist/job/index.js', import.meta.url))
+/** The actions in this repository, by the metadata file the runner reads. */
+const ACTION_FILES = {
+  report: fileURLToPath(new URL('../../action.yml', import.meta.url)),
+  job: fileURLToPath(new URL('../../job/action.yml', import.meta.url))
 } as const
-export type ActionName = keyof typeof BUNDLES
+export type ActionName = keyof typeof ACTION_FILES
+
+/** What an action.yml tells the runner to start: the main bundle, and a post step with its condition. */
+export interface ActionRuns {
+  readonly main: string
+  readonly post?: string
+  readonly postIf: string
+}
+
+/** Reads the bundles from action.yml, as the runner does, so that a wrong path there fails the tests. */
+export function actionRuns(action: ActionName): ActionRuns {
+  const file = ACTION_FILES[action]
+  const { runs } = parse(readFileSync(file, 'utf8')) as { runs: { main: string; post?: string; 'post-if'?: string } }
+  return {
+    main: resolve(dirname(file), runs.main),
+    ...(runs.post !== undefined && { post: resolve(dirname(file), runs.post) }),
+    postIf: runs['post-if'] ?? 'success()'
+  }
+}
 
 export interface StepRun {
   readonly code: number | null
@@ -19,6 +38,10 @@ export interface StepRun {
   readonly stderr: string
   readonly outputs: Record<string, string>
   readonly summary: string
+  /** What the step saved for its post step (GITHUB_STATE). */
+  readonly state: Record<string, string>
+  /** What the step set for the steps after it (GITHUB_ENV). */
+  readonly exported: Record<string, string>
   /** Everything the step wrote anywhere, for checks that a secret appears nowhere. */
   readonly everything: string
   readonly durationMs: number
@@ -87,66 +110,123 @@ export const JOB_ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   version: '1',
   'wait-seconds': '300',
   'fail-if-none': 'true',
+  'fail-if-unreported': 'true',
   'max-attempts': '10',
   'timeout-seconds': '120'
 }
 
 /**
- * Runs dist/index.js the way the runner does: on Node 24, inputs as INPUT_*
- * variables with hyphens kept, an event payload file, and GITHUB_OUTPUT and
- * GITHUB_STEP_SUMMARY files that are read back afterwards.
+ * One GitHub job on a runner: steps run one after another on Node 24, each
+ * with its inputs as INPUT_* variables (hyphens kept), an event payload file,
+ * and GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_ENV and GITHUB_STATE files
+ * that are read back afterwards. What a step sets through GITHUB_ENV reaches
+ * every later step. When the steps are done, `end()` runs the post steps of
+ * the actions that have one, last first, each with STATE_* variables from its
+ * own main step, as the runner does.
  */
-export async function runStep(options: StepOptions): Promise<StepRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'cp-step-'))
-  try {
-    const files = { output: join(dir, 'output'), summary: join(dir, 'summary'), event: join(dir, 'event.json') }
-    writeFileSync(files.output, '')
-    writeFileSync(files.summary, '')
+export class RunnerJob {
+  private readonly dir = mkdtempSync(join(tmpdir(), 'cp-job-'))
+  private readonly exported: Record<string, string> = {}
+  private readonly posts: { options: StepOptions; state: Record<string, string> }[] = []
+  private failed = false
+  private steps = 0
+
+  /** Runs a step's main bundle. */
+  async run(options: StepOptions): Promise<StepRun> {
+    const runs = actionRuns(options.action ?? 'report')
+    const run = await this.execute(options, runs.main, {})
+    if (run.code !== 0) this.failed = true
+    if (runs.post !== undefined) this.posts.push({ options, state: run.state })
+    return run
+  }
+
+  /** The end of the job: the post steps whose post-if holds, in reverse order of their main steps. */
+  async end(): Promise<StepRun[]> {
+    const runs: StepRun[] = []
+    for (const { options, state } of this.posts.splice(0).reverse()) {
+      const { post, postIf } = actionRuns(options.action ?? 'report')
+      const wanted = postIf === 'always()' || (postIf === 'failure()' ? this.failed : !this.failed)
+      if (post !== undefined && wanted) runs.push(await this.execute(options, post, state))
+    }
+    return runs
+  }
+
+  close(): void {
+    rmSync(this.dir, { recursive: true, force: true })
+  }
+
+  private async execute(options: StepOptions, bundle: string, state: Record<string, string>): Promise<StepRun> {
+    const stepDir = join(this.dir, `step-${++this.steps}`)
+    mkdirSync(stepDir)
+    const temp = join(this.dir, 'temp')
+    mkdirSync(temp, { recursive: true })
+    const files = {
+      output: join(stepDir, 'output'),
+      summary: join(stepDir, 'summary'),
+      env: join(stepDir, 'env'),
+      state: join(stepDir, 'state'),
+      event: join(stepDir, 'event.json')
+    }
+    for (const file of [files.output, files.summary, files.env, files.state]) writeFileSync(file, '')
     writeFileSync(files.event, JSON.stringify(options.event ?? pushEvent()))
     const env: Record<string, string | undefined> = {
       PATH: process.env.PATH,
-      HOME: dir,
-      RUNNER_TEMP: dir,
+      HOME: this.dir,
+      RUNNER_TEMP: temp,
       ...runnerEnvironment(),
+      ...this.exported,
       GITHUB_EVENT_NAME: options.eventName ?? 'push',
       GITHUB_EVENT_PATH: files.event,
       GITHUB_OUTPUT: files.output,
       GITHUB_STEP_SUMMARY: files.summary,
+      GITHUB_ENV: files.env,
+      GITHUB_STATE: files.state,
       AWS_ENDPOINT_URL_CODEPIPELINE: options.endpoint
     }
     const defaults = options.action === 'job' ? JOB_ACTION_DEFAULTS : ACTION_DEFAULTS
     for (const [name, value] of Object.entries({ ...defaults, ...options.inputs })) {
       env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
     }
+    for (const [name, value] of Object.entries(state)) env[`STATE_${name}`] = value
     for (const [name, value] of Object.entries(options.env ?? {})) env[name] = value
     const started = performance.now()
-    const child = spawn(node24Path(), [BUNDLES[options.action ?? 'report']], {
-      env: env as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
+    const child = spawn(node24Path(), [bundle], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
     const durationMs = performance.now() - started
-    const outputText = readFileSync(files.output, 'utf8')
-    const summary = readFileSync(files.summary, 'utf8')
+    const text = Object.fromEntries(
+      (['output', 'summary', 'env', 'state'] as const).map((name) => [name, readFileSync(files[name], 'utf8')])
+    ) as Record<'output' | 'summary' | 'env' | 'state', string>
+    const exported = parseOutputFile(text.env)
+    Object.assign(this.exported, exported)
     return {
       code,
       stdout,
       stderr,
-      outputs: parseOutputFile(outputText),
-      summary,
-      everything: [stdout, stderr, outputText, summary].join('\n'),
+      outputs: parseOutputFile(text.output),
+      summary: text.summary,
+      state: parseOutputFile(text.state),
+      exported,
+      everything: [stdout, stderr, text.output, text.summary, text.env, text.state].join('\n'),
       durationMs
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
   }
 }
 
-/** Reads `name<<delimiter` blocks, as the runner does with GITHUB_OUTPUT. */
+/** Runs one step the way the runner does, alone in its GitHub job, which ends without post steps. */
+export async function runStep(options: StepOptions): Promise<StepRun> {
+  const job = new RunnerJob()
+  try {
+    return await job.run(options)
+  } finally {
+    job.close()
+  }
+}
+
+/** Reads `name<<delimiter` blocks, as the runner does with GITHUB_OUTPUT, GITHUB_ENV and GITHUB_STATE. */
 export function parseOutputFile(text: string): Record<string, string> {
   const outputs: Record<string, string> = {}
   const lines = text.split('\n')

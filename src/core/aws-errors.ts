@@ -55,6 +55,17 @@ const EXPIRED = /^(ExpiredToken(Exception)?|RequestExpired|TokenRefreshRequired)
 const BAD_KEYS =
   /^(UnrecognizedClientException|InvalidClientTokenId|InvalidSignatureException|IncompleteSignature|SignatureDoesNotMatch)$/
 
+/** True when a call failed for want of valid AWS credentials: expired, unrecognised or not found. */
+export function isCredentialsError(error: unknown): boolean {
+  const code = errorCode(error)
+  return (
+    EXPIRED.test(code) ||
+    BAD_KEYS.test(code) ||
+    code === 'CredentialsProviderError' ||
+    /Could not load credentials/i.test(shape(error).message ?? '')
+  )
+}
+
 export function explainAwsError(error: unknown, context: ErrorContext): string {
   const code = errorCode(error)
   const raw = shape(error).message ?? String(error)

@@ -15,6 +15,7 @@ export const JOB_INPUT_NAMES = [
   'match-revision',
   'wait-seconds',
   'fail-if-none',
+  'fail-if-unreported',
   'input-artifacts-path',
   'aws-region',
   'max-attempts',
@@ -23,15 +24,21 @@ export const JOB_INPUT_NAMES = [
 
 export const DEFAULT_WAIT_SECONDS = 300
 
+/** What both ways of getting a job share. */
+interface JobHandling {
+  /** Whether the step at the end of the GitHub job fails the job if no step reported on it. */
+  readonly failIfUnreported: boolean
+}
+
 /** Read a job whose ID the workflow was given. */
-export interface KnownJob {
+export interface KnownJob extends JobHandling {
   readonly kind: 'known'
   readonly jobId: string
   readonly nonce?: string
 }
 
 /** Claim the next job of a custom action type. */
-export interface ClaimSettings {
+export interface ClaimSettings extends JobHandling {
   readonly kind: 'claim'
   readonly actionTypeId: Required<Pick<ActionTypeId, 'category' | 'owner' | 'provider' | 'version'>>
   readonly query?: { readonly name: string; readonly value: string }
@@ -59,11 +66,18 @@ export function readJobSettings(): { settings: JobSettings; warnings: string[] }
     readLimited('nonce', LENGTH.nonce, 'Pass the nonce exactly as PollForJobs returned it with the job.')
   )
   const provider = optionalInput('provider')
+  const failIfUnreported =
+    problems.check(() =>
+      readBoolean('fail-if-unreported', true, 'Use false when a later GitHub job, not this one, reports the result.')
+    ) ?? true
 
   if (jobId !== undefined || (provider === undefined && problems.found.length > 0)) {
     problems.throwIfAny()
     if (provider !== undefined) warnings.push(`'job-id' is set, so 'provider' and the other claim inputs are ignored.`)
-    return { settings: { kind: 'known', jobId: jobId!, ...(nonce !== undefined && { nonce }) }, warnings }
+    return {
+      settings: { kind: 'known', jobId: jobId!, ...(nonce !== undefined && { nonce }), failIfUnreported },
+      warnings
+    }
   }
   if (provider === undefined) {
     throw new InputError(
@@ -89,10 +103,11 @@ export function readJobSettings(): { settings: JobSettings; warnings: string[] }
     problems.check(() =>
       readInteger('wait-seconds', { min: 0, max: 21_600 }, DEFAULT_WAIT_SECONDS, 'Use 0 to poll once.')
     ) ?? DEFAULT_WAIT_SECONDS
-  const failIfNone = problems.check(readFailIfNone) ?? true
+  const failIfNone =
+    problems.check(() => readBoolean('fail-if-none', true, 'Use false to get an empty result instead.')) ?? true
   problems.throwIfAny()
   return {
-    settings: { kind: 'claim', actionTypeId, query, matchRevision, waitSeconds, failIfNone },
+    settings: { kind: 'claim', actionTypeId, query, matchRevision, waitSeconds, failIfNone, failIfUnreported },
     warnings
   }
 }
@@ -148,14 +163,8 @@ function readQuery(warnings: string[]): ClaimSettings['query'] {
   return { name, value }
 }
 
-function readFailIfNone(): boolean {
-  const text = (input('fail-if-none') || 'true').toLowerCase()
-  if (text !== 'true' && text !== 'false') {
-    throw new InputError(
-      'fail-if-none',
-      `${quote(text)} is not true or false`,
-      'Use false to get an empty result instead.'
-    )
-  }
+function readBoolean(name: string, fallback: boolean, fix: string): boolean {
+  const text = input(name).toLowerCase() || String(fallback)
+  if (text !== 'true' && text !== 'false') throw new InputError(name, `${quote(text)} is not true or false`, fix)
   return text === 'true'
 }

@@ -8,6 +8,7 @@ import { maskEnvironmentSecrets } from '../core/secrets.js'
 import { AcknowledgeError, claimJob, realClock, type Clock } from './claim.js'
 import { readInputArtifactsPath, readJobSettings, type ClaimSettings, type KnownJob } from './inputs.js'
 import { describeActionType, jobOutputs, maskJobSecrets, writeJobSummary, type JobRecord } from './outputs.js'
+import { rememberJob } from './state.js'
 
 /** Reads a known job, or claims the next one, and hands its context to the workflow. */
 export async function run(env: NodeJS.ProcessEnv = process.env, clock: Clock = realClock): Promise<void> {
@@ -30,11 +31,16 @@ export async function run(env: NodeJS.ProcessEnv = process.env, clock: Clock = r
   for (const warning of read.warnings) core.warning(warning)
 
   const pipeline = new CodePipeline(aws.settings, core)
+  // Once this workflow holds a job, the post step fails it at the end of the GitHub job if nobody reported on it.
+  const { failIfUnreported } = read.settings
+  const hold = (jobId: string): void => {
+    if (failIfUnreported) rememberJob(jobId)
+  }
   try {
     const job =
       read.settings.kind === 'known'
-        ? await readKnownJob(pipeline, read.settings)
-        : await claim(pipeline, read.settings, clock)
+        ? await readKnownJob(pipeline, read.settings, hold)
+        : await claim(pipeline, read.settings, clock, hold)
     if (job === undefined) return
     const secretProperties = await secretPropertiesOf(pipeline, job)
     maskJobSecrets(job, secretProperties)
@@ -50,6 +56,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env, clock: Clock = r
     if (error instanceof AcknowledgeError) {
       // The job may be ours now: give the workflow its ID, so that its report step can answer it.
       core.setOutput('job-id', error.jobId)
+      hold(error.jobId)
       core.setFailed(
         `Could not acknowledge job ${error.jobId}, which may now be claimed by this workflow; its ID is in the job-id output, so that a later step with if: always() can report on it. ${explain(error.cause, aws.settings, error.jobId)}`
       )
@@ -100,7 +107,11 @@ async function bringInputArtifacts(
   }
 }
 
-async function readKnownJob(pipeline: CodePipeline, settings: KnownJob): Promise<JobRecord | undefined> {
+async function readKnownJob(
+  pipeline: CodePipeline,
+  settings: KnownJob,
+  hold: (jobId: string) => void
+): Promise<JobRecord | undefined> {
   if (settings.nonce !== undefined) {
     try {
       const status = await pipeline.acknowledgeJob(settings.jobId, settings.nonce)
@@ -110,10 +121,17 @@ async function readKnownJob(pipeline: CodePipeline, settings: KnownJob): Promise
       if (!(error instanceof CodePipelineCallError && error.landedEarlier('InvalidNonceException'))) throw error
     }
   }
+  // A job the workflow was handed is its to answer, whether or not it can be read.
+  hold(settings.jobId)
   return pipeline.getJobDetails(settings.jobId)
 }
 
-async function claim(pipeline: CodePipeline, settings: ClaimSettings, clock: Clock): Promise<JobRecord | undefined> {
+async function claim(
+  pipeline: CodePipeline,
+  settings: ClaimSettings,
+  clock: Clock,
+  hold: (jobId: string) => void
+): Promise<JobRecord | undefined> {
   const wanted = [
     `a ${describeActionType(settings.actionTypeId)} job`,
     settings.query && `with ${settings.query.name}=${settings.query.value}`,
@@ -125,6 +143,7 @@ async function claim(pipeline: CodePipeline, settings: ClaimSettings, clock: Clo
   const job = await claimJob(pipeline, settings, clock)
   if (job) {
     core.info(`Claimed job ${job.id}.`)
+    hold(job.id!)
     return job
   }
   const message = `No job to claim: polled for ${wanted} for ${settings.waitSeconds} s. Check that the pipeline reached the custom action, and that provider, category, version and query match its action type; raise 'wait-seconds' if the pipeline is slow to get there.`

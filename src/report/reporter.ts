@@ -6,7 +6,9 @@ import { githubCommitLookup } from './commit-lookup.js'
 import type { GitHubContext } from '../core/github-context.js'
 import type { AwsSettings } from '../core/inputs.js'
 import type { ReportSettings } from './inputs.js'
-import { failureRequest, successRequest, type Reported } from './requests.js'
+import { markAnswered } from '../core/answered-jobs.js'
+import { failureRequest } from '../core/failure-request.js'
+import { successRequest, type Reported } from './requests.js'
 import { requestProblems, type FailureType } from '../core/limits.js'
 import { resolveCurrentRevision } from './revision.js'
 import type { UploadedArtifact } from '../artifacts/upload.js'
@@ -140,12 +142,12 @@ export class Reporter {
     core.debug(`Request: ${describeForLog(request)}`)
     try {
       const result = await call()
-      this.resultSent = true
+      this.answered()
       if (result.attempts > 1) core.info(`CodePipeline answered after ${result.attempts} attempts.`)
     } catch (error) {
       if (error instanceof CodePipelineCallError && error.landedEarlier('InvalidJobStateException')) {
         // The retry found the job already answered: the attempt whose answer was lost almost surely landed.
-        this.resultSent = true
+        this.answered()
         core.warning(
           `An earlier attempt's answer was lost on the way back, and the retry found job ${this.jobId} already answered. That attempt almost surely reached CodePipeline, so this step passes. Check the pipeline if in doubt.`
         )
@@ -153,6 +155,12 @@ export class Reporter {
       }
       throw error
     }
+  }
+
+  /** CodePipeline has the result: this step reports nothing more, nor does the job action's step at the end. */
+  private answered(): void {
+    this.resultSent = true
+    markAnswered(this.jobId)
   }
 
   private explain(error: CodePipelineCallError): string {

@@ -1,7 +1,7 @@
-import type { CurrentRevision, PutJobFailureResultInput, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline'
+import type { CurrentRevision, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline'
 import { describeRun, runUrl, type GitHubContext } from '../core/github-context.js'
 import type { ReportSettings } from './inputs.js'
-import { LENGTH, truncate, type FailureType } from '../core/limits.js'
+import { LENGTH, truncate } from '../core/limits.js'
 
 /** What the `reported` output says. */
 export type Reported = 'success' | 'continuation' | 'failure'
@@ -25,23 +25,6 @@ export function successRequest(
       ...(percentComplete !== undefined && { percentComplete })
     },
     ...(!continuing && settings.outputVariables && { outputVariables: settings.outputVariables })
-  }
-}
-
-export function failureRequest(
-  jobId: string,
-  type: FailureType,
-  message: string,
-  context: GitHubContext,
-  externalExecutionId: string | undefined = context.runId
-): PutJobFailureResultInput {
-  return {
-    jobId,
-    failureDetails: {
-      type,
-      message: truncate(message, LENGTH.failureMessage.max),
-      ...(externalExecutionId && { externalExecutionId })
-    }
   }
 }
 

@@ -1,0 +1,73 @@
+import * as core from '@actions/core'
+import { answeredJobs } from '../core/answered-jobs.js'
+import { errorCode, explainAwsError, isCredentialsError } from '../core/aws-errors.js'
+import { failureRequest } from '../core/failure-request.js'
+import { describeRun, readGitHubContext, runUrl, type GitHubContext } from '../core/github-context.js'
+import { readAwsSettings } from '../core/inputs.js'
+import { maskEnvironmentSecrets } from '../core/secrets.js'
+import { rememberedJob } from './state.js'
+
+/**
+ * The job action's post step, run by the runner when the GitHub job ends,
+ * whatever happened in it. When the main step read or claimed a job and no
+ * step reported on it, it fails the job, so that the pipeline stops instead of
+ * waiting for a result that will never come. A job that has its result costs
+ * no call when the reporting step ran in this GitHub job (it leaves a mark),
+ * and one refused call otherwise.
+ */
+export async function runSafetyNet(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const jobId = rememberedJob()
+  if (jobId === undefined) {
+    core.debug('No job to watch: the main step held none, or fail-if-unreported is false.')
+    return
+  }
+  if (answeredJobs(env).includes(jobId)) {
+    core.info(`A step of this GitHub job reported the result of CodePipeline job ${jobId}.`)
+    return
+  }
+  maskEnvironmentSecrets(env)
+  const aws = readAwsSettings(env).settings
+  const context = readGitHubContext(env)
+  // Loaded only here: most GitHub jobs end with their result reported, and need no client.
+  const { CodePipeline, CodePipelineCallError } = await import('../core/codepipeline.js')
+  const pipeline = new CodePipeline(aws, core)
+  const request = failureRequest(jobId, 'JobFailed', unreportedMessage(context), context)
+  try {
+    await pipeline.putJobFailureResult(request)
+  } catch (error) {
+    if (!(error instanceof CodePipelineCallError)) throw error
+    // A refusal after a lost answer means the lost attempt landed: this step did report.
+    if (!error.landedEarlier('InvalidJobStateException')) {
+      if (errorCode(error.cause) === 'InvalidJobStateException') {
+        // The one refusal of a result for a job this workflow held: it has its result, from another GitHub job perhaps.
+        core.info(`CodePipeline job ${jobId} already has its result; nothing to report.`)
+        return
+      }
+      core.debug(`${error.operation} failed: ${String(error.cause)}`)
+      const explanation = explainAwsError(error.cause, {
+        operation: error.operation,
+        jobId,
+        region: aws.region,
+        attempts: error.attempts,
+        timeoutSeconds: aws.timeoutSeconds
+      })
+      core.setFailed(
+        `No step reported a result for CodePipeline job ${jobId}, and this step could not tell CodePipeline either, so the pipeline waits until the action times out. ${explanation}${isCredentialsError(error.cause) ? ` ${CREDENTIALS_AT_THE_END}` : ''}`
+      )
+      return
+    }
+  }
+  core.setFailed(
+    `No step of this GitHub job reported a result for CodePipeline job ${jobId}, so this step reported JobFailed, and the pipeline stops instead of waiting. Report from the last step, with if: always() and status: \${{ job.status }}. If a later GitHub job reports on this job, set fail-if-unreported: false on the job action.`
+  )
+}
+
+/** What this step runs with, and what to do about credentials that do not last that long. */
+const CREDENTIALS_AT_THE_END =
+  'This step runs as the GitHub job ends, with the AWS credentials the job has by then: make the role session outlast the job (role-duration-seconds of aws-actions/configure-aws-credentials), or configure credentials again in a last step with if: always().'
+
+/** The failure CodePipeline shows: which run, where, and why nothing came. */
+export function unreportedMessage(context: GitHubContext): string {
+  const url = runUrl(context)
+  return `GitHub Actions ${describeRun(context)} ended without reporting a result for this job.${url ? ` See ${url}` : ''} The workflow's last step should report, with if: always() so that it runs when the build fails.`
+}
