@@ -128,6 +128,11 @@ describe('output artifacts', () => {
     expect(stored?.ContentType).toBe('application/zip')
     expect(job.state).toBe('Succeeded')
     expect(run.summary).toContain('Output artifact BuildOutput')
+    // The step read the job for its artifacts, so it knows, and links, the pipeline execution.
+    const executionId = job.data.pipelineContext.pipelineExecutionId
+    expect(run.summary).toContain(
+      `<a href="https://us-east-1.console.aws.amazon.com/codesuite/codepipeline/pipelines/checkout-service/executions/${executionId}/timeline?region=us-east-1"><code>checkout-service</code>, execution <code>${executionId}</code></a>`
+    )
   })
 
   it('zips a single file at the root, sends a .zip as it is, and maps several outputs by name', async () => {

@@ -48,6 +48,7 @@ describe('reading a known job', () => {
       'pipeline-name': 'checkout-service',
       'pipeline-arn': context.pipelineArn,
       'pipeline-execution-id': context.pipelineExecutionId,
+      'pipeline-execution-url': `https://us-east-1.console.aws.amazon.com/codesuite/codepipeline/pipelines/checkout-service/executions/${context.pipelineExecutionId}/timeline?region=us-east-1`,
       'stage-name': 'Build',
       'action-name': 'GitHubBuild',
       'action-execution-id': context.action.actionExecutionId,
@@ -62,6 +63,9 @@ describe('reading a known job', () => {
       'input-revision': SHA
     })
     expect(run.summary).toContain('checkout-service')
+    expect(run.summary).toContain(
+      `<a href="https://us-east-1.console.aws.amazon.com/codesuite/codepipeline/pipelines/checkout-service/executions/${context.pipelineExecutionId}/timeline?region=us-east-1"><code>${context.pipelineExecutionId}</code></a>`
+    )
     expect(run.stdout).toContain(`::add-mask::tok-SECRET-value-123`)
   })
 

@@ -35,3 +35,16 @@ describe('jobOutputs', () => {
     expect(jobOutputs(job, new Set())).not.toHaveProperty('input-revision')
   })
 })
+
+describe('the pipeline-execution-url output', () => {
+  it('links the execution in the Region of the client', () => {
+    const inPipeline = {
+      ...job,
+      data: { ...job.data, pipelineContext: { pipelineName: 'checkout-service', pipelineExecutionId: 'exec-1' } }
+    }
+    expect(jobOutputs(inPipeline, new Set(), 'ap-southeast-2')['pipeline-execution-url']).toBe(
+      'https://ap-southeast-2.console.aws.amazon.com/codesuite/codepipeline/pipelines/checkout-service/executions/exec-1/timeline?region=ap-southeast-2'
+    )
+    expect(jobOutputs(inPipeline, new Set())).not.toHaveProperty('pipeline-execution-url')
+  })
+})

@@ -113,7 +113,8 @@ describe('job/action.yml', () => {
           continuationToken: 't'
         }
       },
-      new Set()
+      new Set(),
+      'us-east-1'
     )
     // input-artifact-paths comes from the download, not the job data.
     expect([...Object.keys(outputs), 'input-artifact-paths'].sort()).toEqual(Object.keys(jobAction.outputs).sort())

@@ -33,7 +33,20 @@ describe('writeStepSummary', () => {
     expect(readFileSync(file, 'utf8')).toMatch(/CodePipeline job failed.*ConfigurationError.*bad/s)
   })
 
+  it('names and links the pipeline execution when the step read the job', async () => {
+    await writeStepSummary(
+      'success',
+      { jobId: JOB, executionDetails: { summary: 'done' } },
+      {
+        execution: { pipelineName: 'checkout-service', executionId: 'exec-1', url: 'https://console.example/x?a=1&b=2' }
+      }
+    )
+    expect(readFileSync(file, 'utf8')).toContain(
+      '<th align="left">Pipeline execution</th><td><a href="https://console.example/x?a=1&#38;b=2"><code>checkout-service</code>, execution <code>exec-1</code></a></td>'
+    )
+  })
+
   it('does nothing outside a runner', async () => {
-    await expect(writeStepSummary('success', { jobId: JOB }, [], {})).resolves.toBeUndefined()
+    await expect(writeStepSummary('success', { jobId: JOB }, {}, {})).resolves.toBeUndefined()
   })
 })

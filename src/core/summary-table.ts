@@ -20,3 +20,8 @@ export function escape(text: string | undefined): string | undefined {
 export function code(text: string | undefined): string | undefined {
   return text === undefined ? undefined : `<code>${escape(text)}</code>`
 }
+
+/** A link to a web page, its address escaped; undefined without content. */
+export function link(content: string | undefined, url: string): string | undefined {
+  return content === undefined ? undefined : `<a href="${escape(url)}">${content}</a>`
+}

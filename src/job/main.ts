@@ -44,7 +44,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env, clock: Clock = r
     if (job === undefined) return
     const secretProperties = await secretPropertiesOf(pipeline, job)
     maskJobSecrets(job, secretProperties)
-    const outputs = jobOutputs(job, secretProperties)
+    const outputs = jobOutputs(job, secretProperties, await pipeline.region)
     for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value)
     const context = job.data?.pipelineContext
     core.info(

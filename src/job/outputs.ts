@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import type { ActionTypeId, JobData } from '@aws-sdk/client-codepipeline'
-import { code, writeSummaryTable } from '../core/summary-table.js'
+import { pipelineExecution } from '../core/console-links.js'
+import { code, link, writeSummaryTable } from '../core/summary-table.js'
 
 /** A job as PollForJobs or GetJobDetails describes it. */
 export interface JobRecord {
@@ -33,8 +34,13 @@ export interface InputArtifactOutput {
 /**
  * The step's outputs for a job. `secretProperties` undefined means they could
  * not be learnt, so the configuration is left out rather than risk a secret.
+ * `region` is the client's, which is the job's: it places the console link.
  */
-export function jobOutputs(job: JobRecord, secretProperties: ReadonlySet<string> | undefined): Record<string, string> {
+export function jobOutputs(
+  job: JobRecord,
+  secretProperties: ReadonlySet<string> | undefined,
+  region?: string
+): Record<string, string> {
   const data = job.data
   const context = data?.pipelineContext
   const inputs: InputArtifactOutput[] = (data?.inputArtifacts ?? []).map((artifact) => ({
@@ -51,6 +57,7 @@ export function jobOutputs(job: JobRecord, secretProperties: ReadonlySet<string>
     'pipeline-name': context?.pipelineName,
     'pipeline-arn': context?.pipelineArn,
     'pipeline-execution-id': context?.pipelineExecutionId,
+    'pipeline-execution-url': pipelineExecution(context, region)?.url,
     'stage-name': context?.stage?.name,
     'action-name': context?.action?.name,
     'action-execution-id': context?.action?.actionExecutionId,
@@ -79,18 +86,17 @@ export async function writeJobSummary(
   env: NodeJS.ProcessEnv = process.env
 ): Promise<void> {
   if (!env.GITHUB_STEP_SUMMARY) return
+  const execution = outputs['pipeline-execution-id']
+  const executionUrl = outputs['pipeline-execution-url']
   const rows: [string, string | undefined][] = [
-    ['Job', outputs['job-id']],
-    ['Pipeline', outputs['pipeline-name']],
-    ['Execution', outputs['pipeline-execution-id']],
-    ['Stage', outputs['stage-name']],
-    ['Action', outputs['action-name']],
-    ['Input revision', outputs['input-revision']],
+    ['Job', code(outputs['job-id'])],
+    ['Pipeline', code(outputs['pipeline-name'])],
+    ['Execution', executionUrl ? link(code(execution), executionUrl) : code(execution)],
+    ['Stage', code(outputs['stage-name'])],
+    ['Action', code(outputs['action-name'])],
+    ['Input revision', code(outputs['input-revision'])],
     ['Continues an earlier job', outputs['continuation-token'] ? 'yes' : undefined],
-    ['Configuration', outputs.configuration]
+    ['Configuration', code(outputs.configuration)]
   ]
-  await writeSummaryTable(
-    'CodePipeline job',
-    rows.map(([name, value]) => [name, code(value)])
-  )
+  await writeSummaryTable('CodePipeline job', rows)
 }

@@ -7,10 +7,15 @@ import { maskCredentials } from '../artifacts/credentials.js'
 import { planOutputArtifacts, type OutputArtifactLine } from '../artifacts/output-mapping.js'
 import type { UploadedArtifact } from '../artifacts/upload.js'
 import type { FailureType } from '../core/limits.js'
+import { pipelineExecution, type PipelineExecution } from '../core/console-links.js'
 
-export type ShipResult =
+export type ShipResult = (
   | { readonly ok: true; readonly uploaded: readonly UploadedArtifact[] }
   | { readonly ok: false; readonly type: FailureType; readonly message: string }
+) & {
+  /** The job's pipeline execution, learnt from reading the job; undefined when it could not be read. */
+  readonly execution?: PipelineExecution
+}
 
 /**
  * Puts the build's output artifacts where the job says, before any result is
@@ -34,16 +39,23 @@ export async function shipOutputArtifacts(
   }
   const data = details?.data
   maskCredentials(data?.artifactCredentials)
+  const region = await pipeline.region
+  const execution = pipelineExecution(data?.pipelineContext, region)
 
   let plans
   try {
     plans = planOutputArtifacts(lines, data?.outputArtifacts ?? [], workspace)
   } catch (error) {
     if (!(error instanceof InputError)) throw error
-    return { ok: false, type: 'ConfigurationError', message: error.message }
+    return { ok: false, type: 'ConfigurationError', message: error.message, execution }
   }
   if (!data?.artifactCredentials) {
-    return { ok: false, type: 'JobFailed', message: 'CodePipeline gave no artifact credentials with the job.' }
+    return {
+      ok: false,
+      type: 'JobFailed',
+      message: 'CodePipeline gave no artifact credentials with the job.',
+      execution
+    }
   }
 
   const store = await import('../artifacts/store.js')
@@ -52,7 +64,7 @@ export async function shipOutputArtifacts(
     const uploaded = await store.uploadOutputs(
       plans,
       {
-        region: await pipeline.region,
+        region,
         credentials: data.artifactCredentials,
         refresh: async () => (await pipeline.getJobDetails(jobId))?.data?.artifactCredentials,
         maxAttempts: aws.maxAttempts
@@ -63,10 +75,10 @@ export async function shipOutputArtifacts(
           `Uploaded output artifact ${artifact.name} (${artifact.bytes} bytes) to s3://${artifact.bucketName}/${artifact.objectKey}.`
         )
     )
-    return { ok: true, uploaded }
+    return { ok: true, uploaded, execution }
   } catch (error) {
     if (!(error instanceof store.ArtifactError)) throw error
     core.debug(`Upload failed: ${String(error.cause)}`)
-    return { ok: false, type: 'JobFailed', message: error.message }
+    return { ok: false, type: 'JobFailed', message: error.message, execution }
   }
 }

@@ -7,6 +7,7 @@ import type { GitHubContext } from '../core/github-context.js'
 import type { AwsSettings } from '../core/inputs.js'
 import type { ReportSettings } from './inputs.js'
 import { markAnswered } from '../core/answered-jobs.js'
+import type { PipelineExecution } from '../core/console-links.js'
 import { failureRequest } from '../core/failure-request.js'
 import { successRequest, type Reported } from './requests.js'
 import { requestProblems, type FailureType } from '../core/limits.js'
@@ -18,6 +19,8 @@ import { writeStepSummary } from './summary.js'
 export class Reporter {
   private resultSent = false
   private claimedByAnother = false
+  /** Known once the step has read the job, which it does only for output artifacts. */
+  private execution: PipelineExecution | undefined
 
   constructor(
     private readonly pipeline: CodePipeline,
@@ -47,6 +50,7 @@ export class Reporter {
       // Loaded only here, so that reporting without artifacts loads no artifact code.
       const { shipOutputArtifacts } = await import('./output-artifacts.js')
       const shipped = await shipOutputArtifacts(settings.outputArtifacts, this.pipeline, this.aws, this.jobId)
+      this.execution = shipped.execution
       if (!shipped.ok) {
         core.error(shipped.message)
         await this.fail(shipped.type, shipped.message, true)
@@ -77,7 +81,7 @@ export class Reporter {
         ? `Reported success for CodePipeline job ${this.jobId}${revision ? ` at revision ${revision.revision}` : ''}.`
         : `Reported progress for CodePipeline job ${this.jobId}; CodePipeline will hand out a new job carrying the continuation token.`
     )
-    await writeStepSummary(reported, request, uploaded)
+    await writeStepSummary(reported, request, { artifacts: uploaded, execution: this.execution })
   }
 
   /**
@@ -131,7 +135,7 @@ export class Reporter {
       )
     } else core.info(`Reported ${type} for CodePipeline job ${this.jobId}: ${message}`)
     core.setOutput('reported', 'failure')
-    await writeStepSummary('failure', request)
+    await writeStepSummary('failure', request, { execution: this.execution })
   }
 
   /** Sends, and accepts a refusal that only shows an earlier attempt got through. */

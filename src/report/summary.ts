@@ -2,12 +2,20 @@ import type { PutJobFailureResultInput, PutJobSuccessResultInput } from '@aws-sd
 import type { UploadedArtifact } from '../artifacts/upload.js'
 import type { Reported } from './requests.js'
 import { outputVariablesBytes } from '../core/limits.js'
-import { code, escape, writeSummaryTable } from '../core/summary-table.js'
+import type { PipelineExecution } from '../core/console-links.js'
+import { code, escape, link, writeSummaryTable } from '../core/summary-table.js'
 
 const HEADINGS: Record<Reported, string> = {
   success: 'CodePipeline job succeeded',
   continuation: 'CodePipeline job in progress',
   failure: 'CodePipeline job failed'
+}
+
+/** What the step learnt besides the request, for the summary. */
+export interface SummaryExtras {
+  readonly artifacts?: readonly UploadedArtifact[]
+  /** The pipeline execution, when the step read the job. */
+  readonly execution?: PipelineExecution
 }
 
 /**
@@ -17,12 +25,16 @@ const HEADINGS: Record<Reported, string> = {
 export async function writeStepSummary(
   reported: Reported,
   request: PutJobSuccessResultInput | PutJobFailureResultInput,
-  artifacts: readonly UploadedArtifact[] = [],
+  { artifacts = [], execution }: SummaryExtras = {},
   env: NodeJS.ProcessEnv = process.env
 ): Promise<void> {
   // core.summary throws without this file, as when run outside a runner.
   if (!env.GITHUB_STEP_SUMMARY) return
   const rows: [string, string | undefined][] = [['Job', code(request.jobId)]]
+  if (execution) {
+    const named = `${code(execution.pipelineName)}, execution ${code(execution.executionId)}`
+    rows.push(['Pipeline execution', execution.url ? link(named, execution.url) : named])
+  }
   if ('failureDetails' in request && request.failureDetails) {
     rows.push(['Failure type', request.failureDetails.type], ['Message', escape(request.failureDetails.message)])
   } else {
