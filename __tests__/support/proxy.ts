@@ -1,5 +1,10 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http'
 import { connect, type AddressInfo, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls'
 
 /** A request the proxy carried: a tunnel (`CONNECT host:port`) or a plain HTTP request. */
 export interface ProxiedRequest {
@@ -88,5 +93,93 @@ export class LoopbackProxy {
       target,
       ...(request.headers['proxy-authorization'] && { authorization: request.headers['proxy-authorization'] })
     })
+  }
+}
+
+/** A certificate for test host names, trusted by a step through NODE_EXTRA_CA_CERTS. */
+export interface TestCertificate {
+  readonly key: string
+  readonly cert: string
+  /** The certificate's file, to pass as NODE_EXTRA_CA_CERTS. */
+  readonly certFile: string
+}
+
+/**
+ * Makes a self-signed certificate for `names` with openssl, into a fresh
+ * directory, so that no key is ever committed.
+ */
+export function testCertificate(names: readonly string[]): TestCertificate {
+  const dir = mkdtempSync(join(tmpdir(), 'test-cert-'))
+  const keyFile = join(dir, 'key.pem')
+  const certFile = join(dir, 'cert.pem')
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=loopback test',
+        '-addext',
+        `subjectAltName=${names.map((name) => `DNS:${name}`).join(',')}`
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] }
+    )
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT'
+    throw new Error(
+      missing ? 'The HTTPS proxy tests need openssl on PATH to make a test certificate.' : String(error),
+      { cause: error }
+    )
+  }
+  return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile }
+}
+
+/**
+ * TLS in front of a plain HTTP server on loopback, as AWS and GitHub serve
+ * HTTPS: with the proxy's CONNECT tunnels, a step reaches it as
+ * https://<name>:<port> for any name the certificate holds.
+ */
+export class TlsFront {
+  private readonly sockets = new Set<Socket>()
+
+  private constructor(private readonly server: TlsServer) {}
+
+  static async start(target: string, certificate: TestCertificate): Promise<TlsFront> {
+    const port = Number(new URL(target).port)
+    const server = createTlsServer({ key: certificate.key, cert: certificate.cert })
+    const front = new TlsFront(server)
+    server.on('secureConnection', (client) => {
+      const upstream = connect(port, '127.0.0.1')
+      for (const socket of [client, upstream]) {
+        front.sockets.add(socket)
+        socket.on('close', () => front.sockets.delete(socket))
+      }
+      client.pipe(upstream).pipe(client)
+      upstream.on('error', () => client.destroy())
+      client.on('error', () => upstream.destroy())
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return front
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy()
+    await new Promise<void>((resolve) => this.server.close(() => resolve()))
   }
 }

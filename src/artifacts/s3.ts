@@ -1,10 +1,12 @@
 import { S3Client } from '@aws-sdk/client-s3'
 import type { CredentialProvider } from './credentials.js'
+import { proxyAgents } from '../core/proxy.js'
 import { ACTION_NAME, ACTION_VERSION } from '../core/version.js'
 
 /**
  * An S3 client for the pipeline's artifact bucket: the pipeline's Region, the
- * job's credentials, and the SDK's own AWS_ENDPOINT_URL_S3 when set.
+ * job's credentials, the SDK's own AWS_ENDPOINT_URL_S3 when set, and the
+ * environment's proxy.
  */
 export function artifactStoreClient(region: string, credentials: CredentialProvider, maxAttempts: number): S3Client {
   return new S3Client({
@@ -20,7 +22,8 @@ export function artifactStoreClient(region: string, credentials: CredentialProvi
       connectionTimeout: 10_000,
       requestTimeout: 120_000,
       socketTimeout: 120_000,
-      throwOnRequestTimeout: true
+      throwOnRequestTimeout: true,
+      ...proxyAgents()
     }
   })
 }

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-codepipeline'
 import type { AwsSettings } from './inputs.js'
 import { errorCode, isAnswerLost } from './aws-errors.js'
+import { proxyAgents } from './proxy.js'
 import { ACTION_NAME, ACTION_VERSION } from './version.js'
 
 export type Operation =
@@ -66,7 +67,9 @@ export class CodePipeline {
 
   constructor(
     private readonly settings: AwsSettings,
-    private readonly log: DebugLog
+    private readonly log: DebugLog,
+    /** How requests leave this machine: through the proxy the environment names, if any. */
+    agents: ReturnType<typeof proxyAgents> = proxyAgents()
   ) {
     this.client = new CodePipelineClient({
       region: settings.region,
@@ -77,7 +80,8 @@ export class CodePipeline {
       requestHandler: {
         connectionTimeout: 5_000,
         requestTimeout: attemptTimeoutMs(settings.timeoutSeconds),
-        throwOnRequestTimeout: true
+        throwOnRequestTimeout: true,
+        ...agents
       }
     })
     // Sits inside the retry loop, so it sees every attempt's error, not just the last.

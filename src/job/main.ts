@@ -4,6 +4,7 @@ import { errorCode, explainAwsError } from '../core/aws-errors.js'
 import { CodePipeline, CodePipelineCallError } from '../core/codepipeline.js'
 import { readAwsSettings, type AwsSettings } from '../core/inputs.js'
 import { errorMessage, InputError, InvalidInputs } from '../core/errors.js'
+import { announceProxy } from '../core/proxy.js'
 import { maskEnvironmentSecrets } from '../core/secrets.js'
 import { AcknowledgeError, claimJob, realClock, type Clock } from './claim.js'
 import { readInputArtifactsPath, readJobSettings, type ClaimSettings, type KnownJob } from './inputs.js'
@@ -13,6 +14,7 @@ import { rememberJob } from './state.js'
 /** Reads a known job, or claims the next one, and hands its context to the workflow. */
 export async function run(env: NodeJS.ProcessEnv = process.env, clock: Clock = realClock): Promise<void> {
   maskEnvironmentSecrets(env)
+  announceProxy(core, env)
   const aws = readAwsSettings(env)
   let read: ReturnType<typeof readJobSettings>
   let inputArtifactsPath: string | undefined

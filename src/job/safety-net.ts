@@ -4,6 +4,7 @@ import { errorCode, explainAwsError, isCredentialsError } from '../core/aws-erro
 import { failureRequest } from '../core/failure-request.js'
 import { describeRun, readGitHubContext, runUrl, type GitHubContext } from '../core/github-context.js'
 import { readAwsSettings } from '../core/inputs.js'
+import { announceProxy } from '../core/proxy.js'
 import { maskEnvironmentSecrets } from '../core/secrets.js'
 import { rememberedJob } from './state.js'
 
@@ -26,6 +27,7 @@ export async function runSafetyNet(env: NodeJS.ProcessEnv = process.env): Promis
     return
   }
   maskEnvironmentSecrets(env)
+  announceProxy(core, env)
   const aws = readAwsSettings(env).settings
   const context = readGitHubContext(env)
   // Loaded only here: most GitHub jobs end with their result reported, and need no client.

@@ -6,11 +6,13 @@ import { readAwsSettings, readJobId } from '../core/inputs.js'
 import { readReportSettings, type ReportSettings } from './inputs.js'
 import { defaultFailureMessage } from './requests.js'
 import { Reporter } from './reporter.js'
+import { announceProxy } from '../core/proxy.js'
 import { maskEnvironmentSecrets } from '../core/secrets.js'
 
 /** Reports a CodePipeline job's result from a workflow step. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   maskEnvironmentSecrets(env)
+  announceProxy(core, env)
   let jobId: string
   try {
     jobId = readJobId()
