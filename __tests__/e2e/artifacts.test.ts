@@ -14,7 +14,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { openPromise } from 'yauzl'
 import { CodePipelineEmulator } from '../../tools/emulator/server.js'
-import { startS3StandIn, type S3StandIn } from '../support/moto.js'
+import { standInClient, startS3StandIn, type S3StandIn } from '../support/moto.js'
 import { runStep, type StepOptions } from '../support/runner.js'
 
 // Output artifacts to S3 and input artifacts from it, through the bundles on
@@ -27,12 +27,7 @@ const BUCKET = 'codepipeline-us-east-1-111122223333'
 
 beforeAll(async () => {
   ;[emulator, moto] = await Promise.all([CodePipelineEmulator.start(), startS3StandIn()])
-  s3 = new S3Client({
-    region: 'us-east-1',
-    endpoint: moto.url,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' }
-  })
+  s3 = standInClient(moto)
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }))
 }, 60_000)
 afterAll(async () => {

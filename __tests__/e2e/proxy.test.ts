@@ -5,7 +5,7 @@ import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } fr
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { CodePipelineEmulator } from '../../tools/emulator/server.js'
 import { FakeGitHubApi } from '../support/fake-github.js'
-import { startS3StandIn, type S3StandIn } from '../support/moto.js'
+import { standInClient, startS3StandIn, type S3StandIn } from '../support/moto.js'
 import { LoopbackProxy, testCertificate, TlsFront, type TestCertificate } from '../support/proxy.js'
 import { ACTION_DEFAULTS, runStep, RunnerJob, type StepRun } from '../support/runner.js'
 
@@ -32,12 +32,7 @@ beforeAll(async () => {
     startS3StandIn()
   ])
   github.commits.set(SHA, { message: 'Route through the proxy', committedAt: '2026-11-22T08:00:00Z' })
-  s3 = new S3Client({
-    region: 'us-east-1',
-    endpoint: moto.url,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' }
-  })
+  s3 = standInClient(moto)
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }))
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: INPUT_KEY, Body: 'the pipeline source' }))
   certificate = testCertificate(['codepipeline.test', 's3.test', '*.s3.test', 'api.github.test'])

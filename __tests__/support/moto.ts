@@ -3,11 +3,22 @@ import { mkdtempSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { S3Client } from '@aws-sdk/client-s3'
 
 /** A real S3 stand-in on loopback: moto's server. */
 export interface S3StandIn {
   readonly url: string
   close(): Promise<void>
+}
+
+/** A client for a test to set up and check buckets at the stand-in, directly. */
+export function standInClient(standIn: S3StandIn): S3Client {
+  return new S3Client({
+    region: 'us-east-1',
+    endpoint: standIn.url,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' }
+  })
 }
 
 const HOW_TO_GET_IT =
