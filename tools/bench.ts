@@ -5,8 +5,8 @@
  * 1. Cold start: process start to exit for dist/index.js reporting one job to
  *    the emulator, against a bare Node process that makes one HTTP POST to it.
  *    Also with a small output artifact, to show what the artifact code costs,
- *    and @actions/core and the SDK client each bundled alone, to show where the
- *    time goes.
+ *    the job action's post step at the end of a GitHub job, and @actions/core
+ *    and the SDK client each bundled alone, to show where the time goes.
  * 2. A large output artifact (1 GiB by default, BENCH_ARTIFACT_MIB to change):
  *    throughput against a plain @aws-sdk/lib-storage upload of the same bytes to
  *    the same S3 endpoint (moto), and the action's peak memory.
@@ -123,6 +123,25 @@ const withArtifact = (): Promise<number> =>
     })
   )
 
+// The job action's post step, as the runner starts it when a GitHub job ends: most often the
+// reporting step has marked the job answered and no call is made; otherwise it fails the job.
+const postStep = async (answered: boolean): Promise<number> => {
+  const jobId = emulator.createJob().id
+  const env = {
+    ...process.env,
+    ...runnerEnvironment(),
+    AWS_ENDPOINT_URL_CODEPIPELINE: emulator.url,
+    'STATE_job-id': jobId,
+    ...(answered && { CODEPIPELINE_ANSWERED_JOBS: jobId })
+  }
+  const child = spawn(node, [join(root, 'dist/job/post/index.js')], { cwd: root, env, stdio: 'ignore' })
+  const started = performance.now()
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  // Failing the unanswered job fails the step, as it should.
+  if (code !== (answered ? 0 : 1)) throw new Error(`the post step exited with ${code}`)
+  return performance.now() - started
+}
+
 // Where the time goes: the two big dependencies, each bundled alone the way the action is.
 const probes = join(work, 'probes')
 for (const probe of ['core-only', 'sdk-only']) {
@@ -149,6 +168,8 @@ await bare()
 await reportOnly()
 await withArtifact()
 await jobRead()
+await postStep(true)
+await postStep(false)
 await coreOnly()
 await sdkOnly()
 const times = {
@@ -156,6 +177,8 @@ const times = {
   report: [] as number[],
   artifact: [] as number[],
   job: [] as number[],
+  postAnswered: [] as number[],
+  postUnanswered: [] as number[],
   core: [] as number[],
   sdk: [] as number[]
 }
@@ -164,6 +187,8 @@ for (let round = 0; round < ROUNDS; round++) {
   times.report.push(await reportOnly())
   times.artifact.push(await withArtifact())
   times.job.push(await jobRead())
+  times.postAnswered.push(await postStep(true))
+  times.postUnanswered.push(await postStep(false))
   times.core.push(await coreOnly())
   times.sdk.push(await sdkOnly())
 }
@@ -175,6 +200,8 @@ const ratio = (values: number[]): string => `${median(values).toFixed(1)} ms  ${
 line(`   report success:                             ${ratio(times.report)} (target at most ${COLD_START_TARGET}x)`)
 line(`   job action reading a known job (2 calls):   ${ratio(times.job)} (target at most ${COLD_START_TARGET}x)`)
 line(`   report success with a small output artifact: ${ratio(times.artifact)}`)
+line(`   job post step, job answered (no call):      ${ratio(times.postAnswered)}`)
+line(`   job post step, job unanswered (fails it):   ${ratio(times.postUnanswered)}`)
 line('   the floor of this stack, each bundled alone with ncc as the action is:')
 line(`     @actions/core, imported and nothing else:  ${ratio(times.core)}`)
 line(`     the CodePipeline client, one call:          ${ratio(times.sdk)}`)
@@ -237,7 +264,7 @@ line(`   throughput ratio, action to baseline:       ${(baseline.ms / action.ms)
 
 // 3. dist/.
 line('\n3. dist/')
-for (const folder of ['dist', 'dist/job']) {
+for (const folder of ['dist', 'dist/job', 'dist/job/post']) {
   const files = readdirSync(join(root, folder)).filter((name) => name.endsWith('.js'))
   const sizes = files.map((name) => [name, statSync(join(root, folder, name)).size] as const)
   line(`   ${folder}/: ${sizes.map(([name, size]) => `${name} ${kib(size)}`).join(', ')}`)
