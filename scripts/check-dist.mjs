@@ -1,5 +1,6 @@
 // Fails when the committed dist/ is not what the source builds to: GitHub runs dist/, not src/.
-import { execFileSync } from 'node:child_process'
+// Also fails when the READMEs' input and output tables no longer match the action.yml files.
+import { execFileSync, spawnSync } from 'node:child_process'
 
 execFileSync('npm', ['run', '--silent', 'bundle'], { stdio: ['ignore', 'ignore', 'inherit'] })
 const changed = execFileSync('git', ['status', '--porcelain', '--', 'dist'], { encoding: 'utf8' })
@@ -8,3 +9,4 @@ if (changed.trim() !== '') {
   process.exit(1)
 }
 console.log('dist/ matches the source.')
+process.exitCode = spawnSync('node', ['scripts/action-docs.mjs', '--check'], { stdio: 'inherit' }).status ?? 1
