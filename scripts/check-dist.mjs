@@ -1,5 +1,6 @@
 // Fails when the committed dist/ is not what the source builds to: GitHub runs dist/, not src/.
-// Also fails when the READMEs' input and output tables no longer match the action.yml files.
+// Also fails when a bundled dependency's license is off the allow-list (scripts/licenses.mjs),
+// or when the READMEs' input and output tables no longer match the action.yml files.
 import { execFileSync, spawnSync } from 'node:child_process'
 
 execFileSync('npm', ['run', '--silent', 'bundle'], { stdio: ['ignore', 'ignore', 'inherit'] })
@@ -9,4 +10,6 @@ if (changed.trim() !== '') {
   process.exit(1)
 }
 console.log('dist/ matches the source.')
-process.exitCode = spawnSync('node', ['scripts/action-docs.mjs', '--check'], { stdio: 'inherit' }).status ?? 1
+for (const script of ['scripts/licenses.mjs', 'scripts/action-docs.mjs']) {
+  if (spawnSync('node', [script, '--check'], { stdio: 'inherit' }).status !== 0) process.exitCode = 1
+}
