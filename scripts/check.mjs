@@ -11,7 +11,7 @@ const STEPS = [
   ['lint (ESLint, Prettier, actionlint)', ['run', '--silent', 'lint']],
   // npm test makes sure of Node.js 24, moto_server and cfn-lint first, installing what is missing.
   ['test', ['test', '--', '--reporter=default', '--reporter=json', `--outputFile=${report}`]],
-  ['dist/, licenses and README tables', ['run', '--silent', 'check-dist']]
+  ['dist/, its size budget, licenses and README tables', ['run', '--silent', 'check-dist']]
 ]
 
 rmSync(report, { force: true })
