@@ -10,12 +10,12 @@ import { Agent as HttpsAgent } from 'node:https'
  * `proxyEnv` tunnels HTTPS through the proxy with CONNECT, sends HTTP to it in
  * absolute form, turns credentials in the proxy URL into Proxy-Authorization,
  * and decides per request whether NO_PROXY lets a host go direct. That is all
- * the AWS SDK needs, for no bytes in the bundle. The same releases added
- * NODE_USE_ENV_PROXY and --use-env-proxy, but those configure only Node's
- * global agents, when Node starts: an action cannot set them, and the SDK
- * makes agents of its own, which the agents here replace. GitHub-hosted
- * runners run actions on a newer Node 24; on a self-hosted runner with an
- * older 24.x, the step warns and names the fix.
+ * the AWS SDK needs, for no bytes in the bundle. NODE_USE_ENV_PROXY and
+ * --use-env-proxy, which reach http and https from the same releases, set up
+ * only Node's global agents, and only as Node starts: an action cannot set
+ * them, and the SDK makes agents of its own, which the agents here replace.
+ * GitHub-hosted runners run actions on a newer Node 24; on a self-hosted
+ * runner with an older 24.x, the step warns and names the fix.
  *
  * GitHub calls go through @actions/http-client, which reads the same
  * variables. NO_PROXY is rewritten for Node so that both read it alike: a name
