@@ -1,10 +1,11 @@
 import type { Job } from '@aws-sdk/client-codepipeline'
 import { describe, expect, it, vi } from 'vitest'
+import * as core from '../../__fixtures__/core.js'
 import { CodePipelineCallError } from '../../src/core/codepipeline.js'
 import { claimJob, matches, type Clock, type JobSource } from '../../src/job/claim.js'
 import type { ClaimSettings } from '../../src/job/inputs.js'
 
-vi.mock('@actions/core', () => ({ debug: vi.fn(), info: vi.fn() }))
+vi.mock('@actions/core', () => core)
 
 const settings: ClaimSettings = {
   kind: 'claim',

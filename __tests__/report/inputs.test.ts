@@ -1,24 +1,12 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import * as core from '../../__fixtures__/core.js'
+import { InvalidInputs } from '../../src/core/errors.js'
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS, readAwsSettings, readJobId } from '../../src/core/inputs.js'
+import { readReportSettings } from '../../src/report/inputs.js'
 
-const inputs = new Map<string, string>()
-vi.mock('@actions/core', () => ({
-  getInput: (name: string) => inputs.get(name) ?? '',
-  setSecret: vi.fn(),
-  debug: vi.fn()
-}))
-
-const core = await import('@actions/core')
-const { readAwsSettings, readJobId, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS } =
-  await import('../../src/core/inputs.js')
-const { readReportSettings } = await import('../../src/report/inputs.js')
-const { InvalidInputs } = await import('../../src/core/errors.js')
+vi.mock('@actions/core', () => core)
 
 const JOB = '0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11'
-
-function given(values: Record<string, string>): void {
-  inputs.clear()
-  for (const [name, value] of Object.entries(values)) inputs.set(name, value)
-}
 
 function problemsOf(read: () => unknown): string[] {
   try {
@@ -30,16 +18,14 @@ function problemsOf(read: () => unknown): string[] {
   return []
 }
 
-beforeEach(() => given({}))
-
 describe('readJobId', () => {
   it('trims and accepts a lowercase UUID', () => {
-    given({ 'job-id': ` ${JOB}\n` })
+    core.givenInputs({ 'job-id': ` ${JOB}\n` })
     expect(readJobId()).toBe(JOB)
   })
 
   it.each(['', 'abc', JOB.toUpperCase(), `${JOB}0`])('rejects %j', (value) => {
-    given({ 'job-id': value })
+    core.givenInputs({ 'job-id': value })
     expect(() => readJobId()).toThrow(/Invalid input 'job-id'/)
   })
 })
@@ -55,7 +41,7 @@ describe('readAwsSettings', () => {
   })
 
   it('prefers the input, and reads the retry bounds', () => {
-    given({ 'aws-region': 'ap-south-1', 'max-attempts': '3', 'timeout-seconds': '30' })
+    core.givenInputs({ 'aws-region': 'ap-south-1', 'max-attempts': '3', 'timeout-seconds': '30' })
     expect(readAwsSettings({ AWS_REGION: 'eu-west-1' }).settings).toEqual({
       region: 'ap-south-1',
       maxAttempts: 3,
@@ -64,7 +50,7 @@ describe('readAwsSettings', () => {
   })
 
   it('falls back to the defaults for bad values, and says what was wrong', () => {
-    given({ 'aws-region': 'Not A Region', 'max-attempts': '99', 'timeout-seconds': '-1' })
+    core.givenInputs({ 'aws-region': 'Not A Region', 'max-attempts': '99', 'timeout-seconds': '-1' })
     const { settings, problems } = readAwsSettings({ AWS_REGION: 'eu-west-1' })
     expect(settings).toEqual({
       region: 'eu-west-1',
@@ -94,13 +80,13 @@ describe('readReportSettings', () => {
   })
 
   it('masks the GitHub token as it reads it', () => {
-    given({ 'github-token': 'ghs_abc' })
+    core.givenInputs({ 'github-token': 'ghs_abc' })
     readReportSettings(JOB)
     expect(core.setSecret).toHaveBeenCalledWith('ghs_abc')
   })
 
   it('reads every field', () => {
-    given({
+    core.givenInputs({
       status: 'Cancelled',
       'output-variables': 'A=1',
       'percent-complete': '0',
@@ -126,7 +112,11 @@ describe('readReportSettings', () => {
   })
 
   it('cuts free text and rejects everything else that is too long', () => {
-    given({ summary: 'x'.repeat(5000), 'revision-summary': 'y'.repeat(5000), 'failure-message': 'z'.repeat(9000) })
+    core.givenInputs({
+      summary: 'x'.repeat(5000),
+      'revision-summary': 'y'.repeat(5000),
+      'failure-message': 'z'.repeat(9000)
+    })
     const settings = readReportSettings(JOB)
     expect(settings.summary).toHaveLength(2048)
     expect(settings.revision.summary).toHaveLength(2048)
@@ -134,7 +124,7 @@ describe('readReportSettings', () => {
   })
 
   it('collects every problem at once', () => {
-    given({
+    core.givenInputs({
       'percent-complete': '1e2',
       'revision-created': 'tomorrow',
       'change-identifier': 'c'.repeat(101),
@@ -149,14 +139,14 @@ describe('readReportSettings', () => {
   })
 
   it('wants an ISO 8601 date for revision-created', () => {
-    given({ 'revision-created': '26/11/2026' })
+    core.givenInputs({ 'revision-created': '26/11/2026' })
     expect(problemsOf(() => readReportSettings(JOB))).toEqual(['revision-created'])
   })
 
   it('rejects variables with a continuation token only when reporting success', () => {
-    given({ 'output-variables': 'A=1', 'continuation-token': 't' })
+    core.givenInputs({ 'output-variables': 'A=1', 'continuation-token': 't' })
     expect(problemsOf(() => readReportSettings(JOB))).toEqual(['output-variables'])
-    given({ 'output-variables': 'A=1', 'continuation-token': 't', status: 'failure' })
+    core.givenInputs({ 'output-variables': 'A=1', 'continuation-token': 't', status: 'failure' })
     expect(problemsOf(() => readReportSettings(JOB))).toEqual([])
   })
 })

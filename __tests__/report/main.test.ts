@@ -1,6 +1,9 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import * as core from '../../__fixtures__/core.js'
 
 // main and the reporter, with the runner and CodePipeline mocked at the module edges.
+vi.mock('@actions/core', () => core)
+
 const inputs = new Map<string, string>()
 const failingOutput: { name?: string } = {}
 const calls = {
@@ -9,21 +12,6 @@ const calls = {
   warnings: [] as string[],
   errors: [] as string[]
 }
-
-vi.mock('@actions/core', () => ({
-  getInput: (name: string) => inputs.get(name) ?? '',
-  setSecret: vi.fn(),
-  setFailed: (message: string) => calls.failed.push(message),
-  setOutput: (name: string, value: string) => {
-    if (name === failingOutput.name) throw new Error('output file gone')
-    calls.outputs[name] = value
-  },
-  warning: (message: string) => calls.warnings.push(message),
-  error: (message: string) => calls.errors.push(message),
-  info: vi.fn(),
-  debug: vi.fn(),
-  summary: { addHeading: vi.fn(), addRaw: vi.fn(), write: vi.fn() }
-}))
 
 const putJobSuccessResult = vi.fn()
 const putJobFailureResult = vi.fn()
@@ -60,6 +48,14 @@ function sdkError(name: string): Error {
 
 beforeEach(() => {
   inputs.clear()
+  core.getInput.mockImplementation((name) => inputs.get(name) ?? '')
+  core.setFailed.mockImplementation((message) => calls.failed.push(String(message)))
+  core.setOutput.mockImplementation((name, value) => {
+    if (name === failingOutput.name) throw new Error('output file gone')
+    calls.outputs[name] = String(value)
+  })
+  core.warning.mockImplementation((message) => calls.warnings.push(String(message)))
+  core.error.mockImplementation((message) => calls.errors.push(String(message)))
   calls.failed.length = 0
   calls.warnings.length = 0
   calls.errors.length = 0
