@@ -14,12 +14,20 @@ import {
   type PutJobFailureResultInput,
   type PutJobSuccessResultInput
 } from '@aws-sdk/client-codepipeline'
-import type { AwsSettings } from './inputs.js'
 import { errorCode, isAnswerLost } from './aws-errors.js'
 import { ACTION_NAME, ACTION_VERSION } from './version.js'
 
 export type Operation =
   'PutJobSuccessResult' | 'PutJobFailureResult' | 'AcknowledgeJob' | 'GetJobDetails' | 'PollForJobs' | 'ListActionTypes'
+
+/** How the client reaches CodePipeline. */
+export interface AwsSettings {
+  /** Undefined to let the SDK resolve it, from AWS_REGION for one. */
+  readonly region?: string
+  readonly maxAttempts: number
+  /** Bounds all attempts of one call together. */
+  readonly timeoutSeconds: number
+}
 
 /**
  * Where the client writes what it is doing. The actions pass `@actions/core`'s
@@ -172,6 +180,7 @@ export class CodePipeline {
     } catch (error) {
       const earlier = this.attemptErrors.filter((seen) => seen !== error)
       for (const seen of earlier) this.log.debug(`${operation}: an earlier attempt failed: ${String(seen)}`)
+      this.log.debug(`${operation} failed: ${String(error)}`)
       throw new CodePipelineCallError(
         operation,
         error,

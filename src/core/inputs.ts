@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { InputError, InvalidInputs, quote } from './errors.js'
 import { JOB_ID_PATTERN, isWithin, type LengthLimit } from './limits.js'
+import type { AwsSettings } from './codepipeline.js'
 
 /**
  * Input reading shared by the actions in this repository: each reads all its
@@ -38,13 +39,6 @@ export class Problems {
   throwIfAny(): void {
     if (this.found.length > 0) throw new InvalidInputs(this.found)
   }
-}
-
-/** How the action reaches CodePipeline. Always readable, so that a configuration error can still be reported. */
-export interface AwsSettings {
-  readonly region?: string
-  readonly maxAttempts: number
-  readonly timeoutSeconds: number
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 10

@@ -1,8 +1,8 @@
 import * as core from '@actions/core'
 import type { ActionTypeId } from '@aws-sdk/client-codepipeline'
-import { errorCode, explainAwsError } from '../core/aws-errors.js'
-import { CodePipeline, CodePipelineCallError } from '../core/codepipeline.js'
-import { readAwsSettings, type AwsSettings } from '../core/inputs.js'
+import { errorCode, explainCallError } from '../core/aws-errors.js'
+import { CodePipeline, CodePipelineCallError, type AwsSettings } from '../core/codepipeline.js'
+import { readAwsSettings } from '../core/inputs.js'
 import { errorMessage, InputError, InvalidInputs } from '../core/errors.js'
 import { maskEnvironmentSecrets } from '../core/secrets.js'
 import { AcknowledgeError, claimJob, realClock, type Clock } from './claim.js'
@@ -51,13 +51,16 @@ export async function run(env: NodeJS.ProcessEnv = process.env, clock: Clock = r
       // The job may be ours now: give the workflow its ID, so that its report step can answer it.
       core.setOutput('job-id', error.jobId)
       core.setFailed(
-        `Could not acknowledge job ${error.jobId}, which may now be claimed by this workflow; its ID is in the job-id output, so that a later step with if: always() can report on it. ${explain(error.cause, aws.settings, error.jobId)}`
+        `Could not acknowledge job ${error.jobId}, which may now be claimed by this workflow; its ID is in the job-id output, so that a later step with if: always() can report on it. ${explainCallError(error.cause, { ...aws.settings, jobId: error.jobId })}`
       )
       return
     }
     core.setFailed(
       error instanceof CodePipelineCallError
-        ? explain(error, aws.settings, read.settings.kind === 'known' ? read.settings.jobId : undefined)
+        ? explainCallError(error, {
+            ...aws.settings,
+            jobId: read.settings.kind === 'known' ? read.settings.jobId : undefined
+          })
         : errorMessage(error)
     )
   }
@@ -160,15 +163,4 @@ async function secretPropertiesOf(pipeline: CodePipeline, job: JobRecord): Promi
     )
   }
   return undefined
-}
-
-function explain(error: CodePipelineCallError, aws: AwsSettings, jobId: string | undefined): string {
-  core.debug(`${error.operation} failed: ${String(error.cause)}`)
-  return explainAwsError(error.cause, {
-    operation: error.operation,
-    jobId: jobId ?? 'the job',
-    region: aws.region,
-    attempts: error.attempts,
-    timeoutSeconds: aws.timeoutSeconds
-  })
 }

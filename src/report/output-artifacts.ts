@@ -1,7 +1,6 @@
 import * as core from '@actions/core'
-import { explainAwsError } from '../core/aws-errors.js'
-import { CodePipelineCallError, type CodePipeline } from '../core/codepipeline.js'
-import type { AwsSettings } from '../core/inputs.js'
+import { explainCallError } from '../core/aws-errors.js'
+import { CodePipelineCallError, type AwsSettings, type CodePipeline } from '../core/codepipeline.js'
 import { InputError } from '../core/errors.js'
 import { maskCredentials } from '../artifacts/credentials.js'
 import { planOutputArtifacts, type OutputArtifactLine } from '../artifacts/output-mapping.js'
@@ -29,7 +28,7 @@ export async function shipOutputArtifacts(
     details = await pipeline.getJobDetails(jobId)
   } catch (error) {
     if (!(error instanceof CodePipelineCallError)) throw error
-    const reason = explainAwsError(error.cause, { operation: error.operation, jobId, region: aws.region })
+    const reason = explainCallError(error, { ...aws, jobId })
     return { ok: false, type: 'JobFailed', message: `Could not read the job's output artifact locations: ${reason}` }
   }
   const data = details?.data

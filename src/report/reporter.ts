@@ -1,10 +1,9 @@
 import * as core from '@actions/core'
 import type { PutJobFailureResultInput, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline'
-import { errorCode, explainAwsError } from '../core/aws-errors.js'
-import { CodePipelineCallError, type CodePipeline, type SendResult } from '../core/codepipeline.js'
+import { errorCode, explainCallError, type CallContext } from '../core/aws-errors.js'
+import { CodePipelineCallError, type AwsSettings, type CodePipeline, type SendResult } from '../core/codepipeline.js'
 import { githubCommitLookup } from './commit-lookup.js'
 import type { GitHubContext } from '../core/github-context.js'
-import type { AwsSettings } from '../core/inputs.js'
 import type { ReportSettings } from './inputs.js'
 import { failureRequest, successRequest, type Reported } from './requests.js'
 import { requestProblems, type FailureType } from '../core/limits.js'
@@ -16,13 +15,16 @@ import { writeStepSummary } from './summary.js'
 export class Reporter {
   private resultSent = false
   private claimedByAnother = false
+  private readonly callContext: CallContext
 
   constructor(
     private readonly pipeline: CodePipeline,
     private readonly aws: AwsSettings,
     private readonly context: GitHubContext,
     private readonly jobId: string
-  ) {}
+  ) {
+    this.callContext = { ...aws, jobId }
+  }
 
   /** False once a result went out, or when the job belongs to another worker. */
   get mayStillReport(): boolean {
@@ -57,7 +59,7 @@ export class Reporter {
       await this.send(request, () => this.pipeline.putJobSuccessResult(request))
     } catch (error) {
       if (!(error instanceof CodePipelineCallError)) throw error
-      const explanation = this.explain(error)
+      const explanation = explainCallError(error, this.callContext)
       core.setFailed(explanation)
       // A request CodePipeline found wrong in content can still be answered with a failure, so the pipeline stops.
       if (['ValidationException', 'OutputVariablesSizeExceededException'].includes(errorCode(error.cause))) {
@@ -104,7 +106,7 @@ export class Reporter {
         return false
       }
       // The job may still take a result; reporting beats leaving the pipeline waiting.
-      core.warning(`Could not acknowledge the job; reporting anyway. ${this.explain(error)}`)
+      core.warning(`Could not acknowledge the job; reporting anyway. ${explainCallError(error, this.callContext)}`)
       return true
     }
   }
@@ -119,7 +121,7 @@ export class Reporter {
       await this.send(request, () => this.pipeline.putJobFailureResult(request))
     } catch (error) {
       if (!(error instanceof CodePipelineCallError)) throw error
-      const explanation = this.explain(error)
+      const explanation = explainCallError(error, this.callContext)
       core.setFailed(stepFails ? `Could not tell CodePipeline about the problem above: ${explanation}` : explanation)
       return
     }
@@ -153,17 +155,6 @@ export class Reporter {
       }
       throw error
     }
-  }
-
-  private explain(error: CodePipelineCallError): string {
-    core.debug(`${error.operation} failed: ${String(error.cause)}`)
-    return explainAwsError(error.cause, {
-      operation: error.operation,
-      jobId: this.jobId,
-      region: this.aws.region,
-      attempts: error.attempts,
-      timeoutSeconds: this.aws.timeoutSeconds
-    })
   }
 }
 
