@@ -191,6 +191,55 @@ export class CodePipeline {
   }
 }
 
+/**
+ * Whose a job is after acknowledging it: `claimed`, this worker's now, or
+ * `taken`, another worker's, as CodePipeline refused the nonce.
+ */
+export type Acknowledgement =
+  | {
+      readonly outcome: 'claimed'
+      /** The job's status as CodePipeline answered it; `InProgress` means go ahead. Undefined when the answer was lost. */
+      readonly status: string | undefined
+      /** True when the answer was lost and a retry found the nonce used: by that lost attempt, almost surely. */
+      readonly answerLost: boolean
+    }
+  | {
+      readonly outcome: 'taken'
+      /** CodePipeline's refusal, to explain with explainCallError. */
+      readonly refusal: CodePipelineCallError
+    }
+
+/**
+ * Acknowledges a job and says whether it is now this worker's or another's.
+ * Any other failure is thrown as a CodePipelineCallError: the job may or may
+ * not be this worker's then, and what to do about it is the caller's to decide.
+ */
+export async function acknowledge(
+  pipeline: Pick<CodePipeline, 'acknowledgeJob'>,
+  jobId: string,
+  nonce: string
+): Promise<Acknowledgement> {
+  try {
+    const status = await pipeline.acknowledgeJob(jobId, nonce)
+    return { outcome: 'claimed', status, answerLost: false }
+  } catch (error) {
+    if (!(error instanceof CodePipelineCallError)) throw error
+    if (error.landedEarlier('InvalidNonceException')) return { outcome: 'claimed', status: undefined, answerLost: true }
+    if (errorCode(error.cause) === 'InvalidNonceException') return { outcome: 'taken', refusal: error }
+    throw error
+  }
+}
+
+/** Says, for the log, that a job was claimed. */
+export function describeAcknowledgement(
+  jobId: string,
+  answer: Extract<Acknowledgement, { outcome: 'claimed' }>
+): string {
+  return answer.answerLost
+    ? `Acknowledged CodePipeline job ${jobId}. The first answer was lost; the retry found the nonce already used, by that first attempt.`
+    : `Acknowledged CodePipeline job ${jobId} (${answer.status ?? 'no status'}).`
+}
+
 /** A third of the whole budget, so that at least three attempts fit, within 2 to 30 seconds. */
 export function attemptTimeoutMs(timeoutSeconds: number): number {
   return Math.min(30_000, Math.max(2_000, Math.floor((timeoutSeconds * 1000) / 3)))

@@ -1,7 +1,13 @@
 import * as core from '@actions/core'
 import type { ActionTypeId } from '@aws-sdk/client-codepipeline'
 import { errorCode, explainCallError } from '../core/aws-errors.js'
-import { CodePipeline, CodePipelineCallError, type AwsSettings } from '../core/codepipeline.js'
+import {
+  acknowledge,
+  CodePipeline,
+  CodePipelineCallError,
+  describeAcknowledgement,
+  type AwsSettings
+} from '../core/codepipeline.js'
 import { readAwsSettings } from '../core/inputs.js'
 import { errorMessage, InputError, InvalidInputs } from '../core/errors.js'
 import { maskEnvironmentSecrets } from '../core/secrets.js'
@@ -105,13 +111,10 @@ async function bringInputArtifacts(
 
 async function readKnownJob(pipeline: CodePipeline, settings: KnownJob): Promise<JobRecord | undefined> {
   if (settings.nonce !== undefined) {
-    try {
-      const status = await pipeline.acknowledgeJob(settings.jobId, settings.nonce)
-      core.info(`Acknowledged CodePipeline job ${settings.jobId} (${status ?? 'no status'}).`)
-    } catch (error) {
-      // A refused nonce after a lost answer means the lost attempt took the job.
-      if (!(error instanceof CodePipelineCallError && error.landedEarlier('InvalidNonceException'))) throw error
-    }
+    const answer = await acknowledge(pipeline, settings.jobId, settings.nonce)
+    // Another worker's job is not this workflow's to read: the refusal explains why.
+    if (answer.outcome === 'taken') throw answer.refusal
+    core.info(describeAcknowledgement(settings.jobId, answer))
   }
   return pipeline.getJobDetails(settings.jobId)
 }

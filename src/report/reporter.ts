@@ -1,7 +1,15 @@
 import * as core from '@actions/core'
 import type { PutJobFailureResultInput, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline'
 import { errorCode, explainCallError, type CallContext } from '../core/aws-errors.js'
-import { CodePipelineCallError, type AwsSettings, type CodePipeline, type SendResult } from '../core/codepipeline.js'
+import {
+  acknowledge,
+  CodePipelineCallError,
+  describeAcknowledgement,
+  type Acknowledgement,
+  type AwsSettings,
+  type CodePipeline,
+  type SendResult
+} from '../core/codepipeline.js'
 import { githubCommitLookup } from './commit-lookup.js'
 import type { GitHubContext } from '../core/github-context.js'
 import type { ReportSettings } from './inputs.js'
@@ -85,30 +93,24 @@ export class Reporter {
    * False when another worker holds the job: its result is not this step's to give.
    */
   async acknowledge(nonce: string): Promise<boolean> {
+    let answer: Acknowledgement
     try {
-      const status = await this.pipeline.acknowledgeJob(this.jobId, nonce)
-      core.info(`Acknowledged CodePipeline job ${this.jobId} (${status ?? 'no status'}).`)
-      return true
+      answer = await acknowledge(this.pipeline, this.jobId, nonce)
     } catch (error) {
       if (!(error instanceof CodePipelineCallError)) throw error
-      if (error.landedEarlier('InvalidNonceException')) {
-        // The retry found the nonce used: by the attempt whose answer was lost, almost surely.
-        core.info(
-          `Acknowledged CodePipeline job ${this.jobId}; the first answer was lost, and the retry found the job taken.`
-        )
-        return true
-      }
-      if (errorCode(error.cause) === 'InvalidNonceException') {
-        this.claimedByAnother = true
-        core.setFailed(
-          `Another worker already claimed CodePipeline job ${this.jobId}: CodePipeline refused the nonce. This step reports nothing, so as not to overrule that worker. Check that only one workflow is started per job.`
-        )
-        return false
-      }
       // The job may still take a result; reporting beats leaving the pipeline waiting.
       core.warning(`Could not acknowledge the job; reporting anyway. ${explainCallError(error, this.callContext)}`)
       return true
     }
+    if (answer.outcome === 'taken') {
+      this.claimedByAnother = true
+      core.setFailed(
+        `Another worker already claimed CodePipeline job ${this.jobId}: CodePipeline refused the nonce. This step reports nothing, so as not to overrule that worker. Check that only one workflow is started per job.`
+      )
+      return false
+    }
+    core.info(describeAcknowledgement(this.jobId, answer))
+    return true
   }
 
   /**
