@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import * as core from '../../__fixtures__/core.js'
-import { maskEnvironmentSecrets } from '../../src/core/secrets.js'
+import { maskCredentials, maskEnvironmentSecrets } from '../../src/core/secrets.js'
 
 vi.mock('@actions/core', () => core)
 
@@ -13,5 +13,13 @@ describe('maskEnvironmentSecrets', () => {
       AWS_REGION: 'x'
     })
     expect(core.setSecret.mock.calls.flat()).toEqual(['AKIA1', 'secret'])
+  })
+})
+
+describe('maskCredentials', () => {
+  it('masks each part that is set, and nothing when there are none', () => {
+    maskCredentials({ accessKeyId: 'ASIA1', secretAccessKey: 'sk' })
+    maskCredentials(undefined)
+    expect(core.setSecret.mock.calls.flat()).toEqual(['ASIA1', 'sk'])
   })
 })

@@ -1,5 +1,5 @@
-import * as core from '@actions/core'
 import type { AWSSessionCredentials } from '@aws-sdk/client-codepipeline'
+import { maskCredentials } from '../core/secrets.js'
 
 /** What the SDK takes as a credential provider. */
 export interface SessionCredentials {
@@ -44,11 +44,5 @@ export function jobCredentialProvider(
       sessionToken: credentials.sessionToken,
       expiration: new Date(now() + JOB_CREDENTIALS_LIFETIME_MS)
     }
-  }
-}
-
-export function maskCredentials(credentials: AWSSessionCredentials | undefined): void {
-  for (const value of [credentials?.accessKeyId, credentials?.secretAccessKey, credentials?.sessionToken]) {
-    if (value) core.setSecret(value)
   }
 }
