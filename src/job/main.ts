@@ -50,7 +50,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env, clock: Clock = r
     core.info(
       `CodePipeline job ${job.id}: pipeline ${context?.pipelineName ?? '?'}, stage ${context?.stage?.name ?? '?'}, action ${context?.action?.name ?? '?'}, input revision ${outputs['input-revision'] ?? 'none'}.`
     )
-    if (inputArtifactsPath !== undefined) await bringInputArtifacts(pipeline, aws.settings, job, inputArtifactsPath)
+    if (inputArtifactsPath !== undefined)
+      await downloadInputArtifactsTo(pipeline, aws.settings, job, inputArtifactsPath)
     await writeJobSummary(outputs)
   } catch (error) {
     if (error instanceof AcknowledgeError) {
@@ -73,7 +74,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env, clock: Clock = r
 }
 
 /** Downloads the job's input artifacts, each into `<path>/<ArtifactName>/`, and says where they went. */
-async function bringInputArtifacts(
+async function downloadInputArtifactsTo(
   pipeline: CodePipeline,
   aws: AwsSettings,
   job: JobRecord,
@@ -89,10 +90,10 @@ async function bringInputArtifacts(
   if (!credentials) throw new Error('CodePipeline gave no artifact credentials with the job.')
   const store = await import('../artifacts/store.js')
   try {
-    const downloaded = await store.downloadInputs(inputs, path, {
-      region: await pipeline.region,
+    const downloaded = await store.downloadJobInputs(inputs, path, {
+      pipeline,
+      jobId: job.id!,
       credentials,
-      refresh: async () => (await pipeline.getJobDetails(job.id!))?.data?.artifactCredentials,
       maxAttempts: aws.maxAttempts
     })
     for (const artifact of downloaded) {

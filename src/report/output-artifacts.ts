@@ -46,21 +46,17 @@ export async function shipOutputArtifacts(
   }
 
   const store = await import('../artifacts/store.js')
-  const key = data.encryptionKey?.type === 'KMS' ? data.encryptionKey.id : undefined
   try {
-    const uploaded = await store.uploadOutputs(
+    const uploaded = await store.uploadJobOutputs(
       plans,
+      { pipeline, jobId, credentials: data.artifactCredentials, maxAttempts: aws.maxAttempts },
       {
-        region: await pipeline.region,
-        credentials: data.artifactCredentials,
-        refresh: async () => (await pipeline.getJobDetails(jobId))?.data?.artifactCredentials,
-        maxAttempts: aws.maxAttempts
-      },
-      key,
-      (artifact) =>
-        core.info(
-          `Uploaded output artifact ${artifact.name} (${artifact.bytes} bytes) to s3://${artifact.bucketName}/${artifact.objectKey}.`
-        )
+        kmsKeyId: data.encryptionKey?.type === 'KMS' ? data.encryptionKey.id : undefined,
+        onUploaded: (artifact) =>
+          core.info(
+            `Uploaded output artifact ${artifact.name} (${artifact.bytes} bytes) to s3://${artifact.bucketName}/${artifact.objectKey}.`
+          )
+      }
     )
     return { ok: true, uploaded }
   } catch (error) {
