@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import * as core from '../../__fixtures__/core.js'
+import { InvalidInputs } from '../../src/core/errors.js'
 import { readJobSettings, DEFAULT_WAIT_SECONDS } from '../../src/job/inputs.js'
 
 vi.mock('@actions/core', () => core)
@@ -53,6 +54,11 @@ describe('readJobSettings', () => {
   it('warns about a query value no pipeline can hold', () => {
     core.givenInputs({ provider: 'GitHubActions', query: `Workflow=${'w'.repeat(21)}` })
     expect(readJobSettings().warnings).toEqual([expect.stringMatching(/longer than the 20 characters/)])
+  })
+
+  it('asks for a job ID or a provider when given neither', () => {
+    expect(() => readJobSettings()).toThrow(InvalidInputs)
+    expect(() => readJobSettings()).toThrow(/either 'job-id' or 'provider' is required/)
   })
 
   it('names every bad claim input at once', () => {

@@ -1,21 +1,33 @@
 import { describe, expect, it, vi } from 'vitest'
 import * as core from '../../__fixtures__/core.js'
 import { InvalidInputs } from '../../src/core/errors.js'
-import { DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS, readAwsSettings, readJobId } from '../../src/core/inputs.js'
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_TIMEOUT_SECONDS,
+  InvalidAwsInputs,
+  readAwsSettings,
+  readJobId
+} from '../../src/core/inputs.js'
 import { readReportSettings } from '../../src/report/inputs.js'
 
 vi.mock('@actions/core', () => core)
 
 const JOB = '0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11'
 
-function problemsOf(read: () => unknown): string[] {
+function catchError(read: () => unknown): unknown {
   try {
     read()
   } catch (error) {
-    if (error instanceof InvalidInputs) return error.problems.map((problem) => problem.input)
-    throw error
+    return error
   }
-  return []
+  return undefined
+}
+
+function problemsOf(read: () => unknown): string[] {
+  const error = catchError(read)
+  if (error === undefined) return []
+  if (error instanceof InvalidInputs) return error.problems.map((problem) => problem.input)
+  throw error
 }
 
 describe('readJobId', () => {
@@ -34,7 +46,7 @@ describe('readAwsSettings', () => {
   it('uses the defaults and the environment Region', () => {
     expect(readAwsSettings({ AWS_REGION: 'eu-west-1' })).toEqual({
       settings: { region: 'eu-west-1', maxAttempts: DEFAULT_MAX_ATTEMPTS, timeoutSeconds: DEFAULT_TIMEOUT_SECONDS },
-      problems: []
+      warnings: []
     })
     expect(readAwsSettings({ AWS_DEFAULT_REGION: 'eu-north-1' }).settings.region).toBe('eu-north-1')
     expect(readAwsSettings({}).settings.region).toBeUndefined()
@@ -51,8 +63,10 @@ describe('readAwsSettings', () => {
 
   it('falls back to the defaults for bad values, and says what was wrong', () => {
     core.givenInputs({ 'aws-region': 'Not A Region', 'max-attempts': '99', 'timeout-seconds': '-1' })
-    const { settings, problems } = readAwsSettings({ AWS_REGION: 'eu-west-1' })
-    expect(settings).toEqual({
+    const error = catchError(() => readAwsSettings({ AWS_REGION: 'eu-west-1' }))
+    expect(error).toBeInstanceOf(InvalidAwsInputs)
+    const { fallback, problems } = error as InvalidAwsInputs
+    expect(fallback).toEqual({
       region: 'eu-west-1',
       maxAttempts: DEFAULT_MAX_ATTEMPTS,
       timeoutSeconds: DEFAULT_TIMEOUT_SECONDS
@@ -64,17 +78,19 @@ describe('readAwsSettings', () => {
 describe('readReportSettings', () => {
   it('reads a plain success report', () => {
     expect(readReportSettings(JOB)).toEqual({
-      jobId: JOB,
-      status: 'success',
-      continuationToken: undefined,
-      percentComplete: undefined,
-      summary: undefined,
-      externalExecutionId: undefined,
-      revision: {},
-      failureType: 'JobFailed',
-      failureMessage: undefined,
-      githubToken: undefined,
-      nonce: undefined,
+      settings: {
+        jobId: JOB,
+        status: 'success',
+        continuationToken: undefined,
+        percentComplete: undefined,
+        summary: undefined,
+        externalExecutionId: undefined,
+        revision: {},
+        failureType: 'JobFailed',
+        failureMessage: undefined,
+        githubToken: undefined,
+        nonce: undefined
+      },
       warnings: []
     })
   })
@@ -99,7 +115,7 @@ describe('readReportSettings', () => {
       'failure-type': 'permissionerror',
       'failure-message': 'why'
     })
-    expect(readReportSettings(JOB)).toMatchObject({
+    expect(readReportSettings(JOB).settings).toMatchObject({
       status: 'cancelled',
       outputVariables: { A: '1' },
       percentComplete: 0,
@@ -117,7 +133,7 @@ describe('readReportSettings', () => {
       'revision-summary': 'y'.repeat(5000),
       'failure-message': 'z'.repeat(9000)
     })
-    const settings = readReportSettings(JOB)
+    const { settings } = readReportSettings(JOB)
     expect(settings.summary).toHaveLength(2048)
     expect(settings.revision.summary).toHaveLength(2048)
     expect(settings.failureMessage).toHaveLength(5000)

@@ -111,6 +111,23 @@ describe('run', () => {
     expect(calls.outputs.reported).toBe('failure')
   })
 
+  it('reports bad AWS inputs through the good ones and the defaults', async () => {
+    inputs.set('job-id', JOB)
+    inputs.set('aws-region', 'ap-south-1')
+    inputs.set('max-attempts', '99')
+    await run(env)
+    expect(constructed).toHaveBeenCalledWith({ region: 'ap-south-1', maxAttempts: 10, timeoutSeconds: 120 })
+    expect(putJobFailureResult).toHaveBeenCalledWith(
+      expect.objectContaining({
+        failureDetails: expect.objectContaining({
+          type: 'ConfigurationError',
+          message: expect.stringMatching(/max-attempts/)
+        })
+      })
+    )
+    expect(calls.errors).toEqual([expect.stringMatching(/Invalid input 'max-attempts'/)])
+  })
+
   it('says so when even the configuration error cannot reach CodePipeline', async () => {
     inputs.set('job-id', JOB)
     inputs.set('status', 'unknown')

@@ -14,7 +14,7 @@ const context: GitHubContext = {
   serverUrl: 'https://github.com',
   apiUrl: 'https://api.github.com'
 }
-const settings: ReportSettings = { jobId: JOB, status: 'success', revision: {}, failureType: 'JobFailed', warnings: [] }
+const settings: ReportSettings = { jobId: JOB, status: 'success', revision: {}, failureType: 'JobFailed' }
 
 describe('successRequest', () => {
   it('sends 100 percent, the run ID and the variables with a final result', () => {

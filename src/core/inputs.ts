@@ -8,6 +8,16 @@ import type { AwsSettings } from './codepipeline.js'
  * inputs once through these, into a typed and checked settings object.
  */
 
+/**
+ * What every input reader returns. Problems are not returned but thrown, all
+ * of them together, as one InvalidInputs.
+ */
+export interface InputRead<Settings> {
+  readonly settings: Settings
+  /** Findings worth a warning that do not stop the step. */
+  readonly warnings: readonly string[]
+}
+
 export function input(name: string): string {
   return core.getInput(name).trim()
 }
@@ -21,19 +31,20 @@ export function optionalInput(name: string): string | undefined {
 export class Problems {
   readonly found: InputError[] = []
 
-  /** Runs one read; a rule it breaks is noted and gives undefined. */
+  /** Runs one read; the rules it breaks are noted, and it gives undefined. */
   check<T>(read: () => T): T | undefined {
     try {
       return read()
     } catch (error) {
-      if (!(error instanceof InputError)) throw error
-      this.found.push(error)
+      if (error instanceof InvalidInputs) this.found.push(...error.problems)
+      else if (error instanceof InputError) this.found.push(error)
+      else throw error
       return undefined
     }
   }
 
-  add(problem: InputError): void {
-    this.found.push(problem)
+  add(...problems: readonly InputError[]): void {
+    this.found.push(...problems)
   }
 
   throwIfAny(): void {
@@ -82,11 +93,19 @@ export function readJobId(): string {
   return jobId
 }
 
-/** Reads the AWS inputs, falling back to defaults for bad values so that the problem can still be reported. */
-export function readAwsSettings(env: NodeJS.ProcessEnv = process.env): {
-  settings: AwsSettings
-  problems: InputError[]
-} {
+/** Bad AWS inputs, with settings that can still reach CodePipeline, so that the problems can be reported. */
+export class InvalidAwsInputs extends InvalidInputs {
+  constructor(
+    problems: readonly InputError[],
+    /** The settings with defaults in place of the bad values. */
+    readonly fallback: AwsSettings
+  ) {
+    super(problems)
+  }
+}
+
+/** Reads how to reach CodePipeline; throws InvalidAwsInputs, which still carries usable settings. */
+export function readAwsSettings(env: NodeJS.ProcessEnv = process.env): InputRead<AwsSettings> {
   const problems = new Problems()
   const regionInput = optionalInput('aws-region')
   const region = problems.check(() => checkRegion(regionInput)) ?? envRegion(env)
@@ -98,7 +117,9 @@ export function readAwsSettings(env: NodeJS.ProcessEnv = process.env): {
     problems.check(() =>
       readInteger('timeout-seconds', { min: 1, max: 3600 }, DEFAULT_TIMEOUT_SECONDS, 'It bounds all attempts together.')
     ) ?? DEFAULT_TIMEOUT_SECONDS
-  return { settings: { region, maxAttempts, timeoutSeconds }, problems: problems.found }
+  const settings = { region, maxAttempts, timeoutSeconds }
+  if (problems.found.length > 0) throw new InvalidAwsInputs(problems.found, settings)
+  return { settings, warnings: [] }
 }
 
 function envRegion(env: NodeJS.ProcessEnv): string | undefined {

@@ -8,8 +8,8 @@ import {
   describeAcknowledgement,
   type AwsSettings
 } from '../core/codepipeline.js'
-import { readAwsSettings } from '../core/inputs.js'
-import { errorMessage, InputError, InvalidInputs } from '../core/errors.js'
+import { Problems, readAwsSettings } from '../core/inputs.js'
+import { errorMessage } from '../core/errors.js'
 import { maskEnvironmentSecrets } from '../core/secrets.js'
 import { AcknowledgeError, claimJob, realClock, type Clock } from './claim.js'
 import { readInputArtifactsPath, readJobSettings, type ClaimSettings, type KnownJob } from './inputs.js'
@@ -18,18 +18,13 @@ import { describeActionType, jobOutputs, maskJobSecrets, writeJobSummary, type J
 /** Reads a known job, or claims the next one, and hands its context to the workflow. */
 export async function run(env: NodeJS.ProcessEnv = process.env, clock: Clock = realClock): Promise<void> {
   maskEnvironmentSecrets(env)
-  const aws = readAwsSettings(env)
-  let read: ReturnType<typeof readJobSettings>
-  let inputArtifactsPath: string | undefined
-  try {
-    if (aws.problems.length > 0) throw new InvalidInputs(aws.problems)
-    read = readJobSettings()
-    inputArtifactsPath = readInputArtifactsPath()
-  } catch (error) {
-    const problems = error instanceof InvalidInputs ? error.problems : error instanceof InputError ? [error] : undefined
-    if (problems === undefined) throw error
+  const problems = new Problems()
+  const aws = problems.check(() => readAwsSettings(env))
+  const read = problems.check(readJobSettings)
+  const inputArtifactsPath = readInputArtifactsPath()
+  if (aws === undefined || read === undefined) {
     // Bad input makes no call: nothing has been claimed yet.
-    for (const problem of problems) core.error(problem.message)
+    for (const problem of problems.found) core.error(problem.message)
     core.setFailed('No job was read or claimed: fix the inputs above.')
     return
   }
