@@ -6,7 +6,7 @@ const context = { jobId: 'job-1', region: 'eu-west-1', timeoutSeconds: 30 }
 
 /** A PutJobSuccessResult call that failed with `cause` after 4 attempts. */
 function failedCall(cause: unknown): CodePipelineCallError {
-  return new CodePipelineCallError('PutJobSuccessResult', cause, 4, false)
+  return new CodePipelineCallError('PutJobSuccessResult', cause, { attempts: 4, earlierAnswerLost: false })
 }
 
 function named(name: string, extra: Record<string, unknown> = {}): Error {

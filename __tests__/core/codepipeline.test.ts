@@ -67,14 +67,6 @@ describe('CodePipeline', () => {
 })
 
 describe('acknowledge', () => {
-  const nonceRefused = (earlierAnswerLost: boolean): CodePipelineCallError =>
-    new CodePipelineCallError(
-      'AcknowledgeJob',
-      Object.assign(new Error('The nonce was already used'), { name: 'InvalidNonceException' }),
-      earlierAnswerLost ? 2 : 1,
-      earlierAnswerLost
-    )
-
   it('claims a job with its nonce, and says its status', async () => {
     const job = emulator.createJob({ state: 'Dispatched' })
     expect(await acknowledge(pipeline(), job.id, job.nonce)).toEqual({
@@ -92,7 +84,12 @@ describe('acknowledge', () => {
   })
 
   it('claims a job whose nonce a lost attempt of its own used', async () => {
-    const refusing = { acknowledgeJob: () => Promise.reject(nonceRefused(true)) }
+    const refused = new CodePipelineCallError(
+      'AcknowledgeJob',
+      Object.assign(new Error('The nonce was already used'), { name: 'InvalidNonceException' }),
+      { attempts: 2, earlierAnswerLost: true }
+    )
+    const refusing = { acknowledgeJob: () => Promise.reject(refused) }
     expect(await acknowledge(refusing, 'job-1', 'n')).toEqual({
       outcome: 'claimed',
       status: undefined,
@@ -101,7 +98,10 @@ describe('acknowledge', () => {
   })
 
   it('throws every other failure, for the caller to weigh', async () => {
-    const denied = new CodePipelineCallError('AcknowledgeJob', new Error('denied'), 1, false)
+    const denied = new CodePipelineCallError('AcknowledgeJob', new Error('denied'), {
+      attempts: 1,
+      earlierAnswerLost: false
+    })
     await expect(acknowledge({ acknowledgeJob: () => Promise.reject(denied) }, 'job-1', 'n')).rejects.toBe(denied)
     const unexpected = new Error('bug')
     await expect(acknowledge({ acknowledgeJob: () => Promise.reject(unexpected) }, 'job-1', 'n')).rejects.toBe(

@@ -46,8 +46,7 @@ function source(polls: Job[][], refuse: string[] = []): JobSource & { acked: str
         throw new CodePipelineCallError(
           'AcknowledgeJob',
           Object.assign(new Error('nonce'), { name: 'InvalidNonceException' }),
-          1,
-          false
+          { attempts: 1, earlierAnswerLost: false }
         )
       }
       return 'InProgress'
@@ -101,7 +100,7 @@ describe('claimJob', () => {
   it('hands back the job ID when an acknowledgement fails in a way that may have claimed it', async () => {
     const jobs = source([[job('a')]])
     vi.mocked(jobs.acknowledgeJob).mockRejectedValue(
-      new CodePipelineCallError('AcknowledgeJob', new Error('denied'), 1, false)
+      new CodePipelineCallError('AcknowledgeJob', new Error('denied'), { attempts: 1, earlierAnswerLost: false })
     )
     await expect(claimJob(jobs, settings, fakeClock())).rejects.toMatchObject({ name: 'AcknowledgeError', jobId: 'a' })
   })
@@ -112,8 +111,7 @@ describe('claimJob', () => {
       new CodePipelineCallError(
         'AcknowledgeJob',
         Object.assign(new Error('nonce'), { name: 'InvalidNonceException' }),
-        2,
-        true
+        { attempts: 2, earlierAnswerLost: true }
       )
     )
     expect((await claimJob(jobs, settings, fakeClock()))?.id).toBe('a')

@@ -132,7 +132,10 @@ describe('run', () => {
     inputs.set('job-id', JOB)
     inputs.set('status', 'unknown')
     putJobFailureResult.mockRejectedValue(
-      new CodePipelineCallError('PutJobFailureResult', sdkError('AccessDeniedException'), 1, false)
+      new CodePipelineCallError('PutJobFailureResult', sdkError('AccessDeniedException'), {
+        attempts: 1,
+        earlierAnswerLost: false
+      })
     )
     await run(env)
     expect(calls.failed).toEqual([
@@ -144,7 +147,10 @@ describe('run', () => {
   it('passes with a warning when only a lost answer stands between it and success', async () => {
     inputs.set('job-id', JOB)
     putJobSuccessResult.mockRejectedValue(
-      new CodePipelineCallError('PutJobSuccessResult', sdkError('InvalidJobStateException'), 2, true)
+      new CodePipelineCallError('PutJobSuccessResult', sdkError('InvalidJobStateException'), {
+        attempts: 2,
+        earlierAnswerLost: true
+      })
     )
     await run(env)
     expect(calls.failed).toEqual([])
@@ -155,7 +161,10 @@ describe('run', () => {
   it('fails on InvalidJobStateException when no answer was lost', async () => {
     inputs.set('job-id', JOB)
     putJobSuccessResult.mockRejectedValue(
-      new CodePipelineCallError('PutJobSuccessResult', sdkError('InvalidJobStateException'), 1, false)
+      new CodePipelineCallError('PutJobSuccessResult', sdkError('InvalidJobStateException'), {
+        attempts: 1,
+        earlierAnswerLost: false
+      })
     )
     await run(env)
     expect(calls.failed).toEqual([expect.stringMatching(/is not waiting for one/)])
@@ -165,7 +174,10 @@ describe('run', () => {
   it('turns a success CodePipeline refuses as invalid into a failure report', async () => {
     inputs.set('job-id', JOB)
     putJobSuccessResult.mockRejectedValue(
-      new CodePipelineCallError('PutJobSuccessResult', sdkError('ValidationException'), 1, false)
+      new CodePipelineCallError('PutJobSuccessResult', sdkError('ValidationException'), {
+        attempts: 1,
+        earlierAnswerLost: false
+      })
     )
     await run(env)
     expect(putJobFailureResult).toHaveBeenCalledWith(

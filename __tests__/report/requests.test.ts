@@ -48,7 +48,7 @@ describe('successRequest', () => {
 
 describe('failureRequest', () => {
   it('cuts the message to 5000 characters and carries the run ID', () => {
-    const request = failureRequest(JOB, 'JobFailed', 'x'.repeat(6000), context)
+    const request = failureRequest({ jobId: JOB, type: 'JobFailed', message: 'x'.repeat(6000) }, context)
     expect(request.failureDetails?.message).toHaveLength(5000)
     expect(request.failureDetails?.externalExecutionId).toBe('99')
   })

@@ -22,8 +22,8 @@ export type CredentialsRefresh = () => Promise<AWSSessionCredentials | undefined
 
 /**
  * The job's temporary S3 credentials as an SDK credential provider: the first
- * set as handed out, fresh ones from GetJobDetails before they expire. Every
- * set is masked before the SDK can use, and so print, it.
+ * set as handed out, fresh ones from GetJobDetails before they expire. Each
+ * set is masked before the SDK gets it, so that no log can show it.
  */
 export function jobCredentialProvider(
   initial: AWSSessionCredentials,

@@ -44,15 +44,20 @@ export interface SendResult {
 
 /** Raised when a call finally fails; keeps what the attempts before it saw. */
 export class CodePipelineCallError extends Error {
+  /** How many attempts the SDK made, retries included. */
+  readonly attempts: number
+  /** True when an earlier attempt may have reached CodePipeline but its answer never came back. */
+  readonly earlierAnswerLost: boolean
+
   constructor(
     readonly operation: Operation,
     override readonly cause: unknown,
-    readonly attempts: number,
-    /** True when an earlier attempt may have reached CodePipeline but its answer never came back. */
-    readonly earlierAnswerLost: boolean
+    history: { readonly attempts: number; readonly earlierAnswerLost: boolean }
   ) {
     super(cause instanceof Error ? cause.message : String(cause))
     this.name = 'CodePipelineCallError'
+    this.attempts = history.attempts
+    this.earlierAnswerLost = history.earlierAnswerLost
   }
 
   /**
@@ -122,7 +127,10 @@ export class CodePipeline {
     ).result
   }
 
-  /** Claims a job; resolves the job's status, InProgress when the claim holds. */
+  /**
+   * The bare AcknowledgeJob call; resolves the job's status. acknowledge() builds
+   * on it and also tells a claim whose answer was lost from another worker's.
+   */
   async acknowledgeJob(jobId: string, nonce: string): Promise<string | undefined> {
     return (
       await this.send('AcknowledgeJob', (abortSignal) =>
@@ -181,12 +189,10 @@ export class CodePipeline {
       const earlier = this.attemptErrors.filter((seen) => seen !== error)
       for (const seen of earlier) this.log.debug(`${operation}: an earlier attempt failed: ${String(seen)}`)
       this.log.debug(`${operation} failed: ${String(error)}`)
-      throw new CodePipelineCallError(
-        operation,
-        error,
-        Math.max(attemptsOf(error), this.attemptErrors.length),
-        earlier.some(isAnswerLost)
-      )
+      throw new CodePipelineCallError(operation, error, {
+        attempts: Math.max(attemptsOf(error), this.attemptErrors.length),
+        earlierAnswerLost: earlier.some(isAnswerLost)
+      })
     }
   }
 }

@@ -55,24 +55,28 @@ export class Problems {
 export const DEFAULT_MAX_ATTEMPTS = 10
 export const DEFAULT_TIMEOUT_SECONDS = 120
 
+export interface ChoiceRule<T extends string> {
+  readonly choices: readonly T[]
+  /** Taken when the input is empty. */
+  readonly fallback: T
+  /** What a value must be, for the error: "a CodePipeline failure type". */
+  readonly what: string
+  /** How to choose, for the error; the choices follow it. */
+  readonly fix: string
+}
+
 /**
  * One of a fixed set of values, matched without regard to case and returned
- * as the API spells it; the default when the input is empty.
+ * as the API spells it.
  */
-export function readChoice<T extends string>(
-  name: string,
-  choices: readonly T[],
-  fallback: T,
-  what: string,
-  fix: string
-): T {
+export function readChoice<T extends string>(name: string, { choices, fallback, what, fix }: ChoiceRule<T>): T {
   const text = input(name) || fallback
   const match = choices.find((choice) => choice.toLowerCase() === text.toLowerCase())
   if (!match) throw new InputError(name, `${quote(text)} is not ${what}`, `${fix} One of ${choices.join(', ')}.`)
   return match
 }
 
-/** Checked first and on its own: without a valid job ID there is nothing to report to. */
+/** The `job-id` input, which must be a CodePipeline job ID. */
 export function readJobId(): string {
   const jobId = input('job-id')
   if (jobId === '') {
@@ -111,11 +115,21 @@ export function readAwsSettings(env: NodeJS.ProcessEnv = process.env): InputRead
   const region = problems.check(() => checkRegion(regionInput)) ?? envRegion(env)
   const maxAttempts =
     problems.check(() =>
-      readInteger('max-attempts', { min: 1, max: 50 }, DEFAULT_MAX_ATTEMPTS, 'Use 1 to turn retries off.')
+      readInteger('max-attempts', {
+        min: 1,
+        max: 50,
+        fallback: DEFAULT_MAX_ATTEMPTS,
+        fix: 'Use 1 to turn retries off.'
+      })
     ) ?? DEFAULT_MAX_ATTEMPTS
   const timeoutSeconds =
     problems.check(() =>
-      readInteger('timeout-seconds', { min: 1, max: 3600 }, DEFAULT_TIMEOUT_SECONDS, 'It bounds all attempts together.')
+      readInteger('timeout-seconds', {
+        min: 1,
+        max: 3600,
+        fallback: DEFAULT_TIMEOUT_SECONDS,
+        fix: 'It bounds all attempts together.'
+      })
     ) ?? DEFAULT_TIMEOUT_SECONDS
   const settings = { region, maxAttempts, timeoutSeconds }
   if (problems.found.length > 0) throw new InvalidAwsInputs(problems.found, settings)
@@ -146,17 +160,25 @@ export function readLimited(name: string, limit: LengthLimit, fix: string): stri
   return value
 }
 
+export interface IntegerRule<T extends number | undefined> {
+  readonly min: number
+  readonly max: number
+  /** Taken when the input is empty. */
+  readonly fallback: T
+  /** What to do about a bad value, for the error. */
+  readonly fix: string
+}
+
+/** A whole number within a range. */
 export function readInteger<T extends number | undefined>(
   name: string,
-  range: { min: number; max: number },
-  fallback: T,
-  fix: string
+  { min, max, fallback, fix }: IntegerRule<T>
 ): number | T {
   const text = optionalInput(name)
   if (text === undefined) return fallback
   const value = /^\d+$/.test(text) ? Number(text) : Number.NaN
-  if (!Number.isSafeInteger(value) || value < range.min || value > range.max) {
-    throw new InputError(name, `${quote(text)} is not a whole number from ${range.min} to ${range.max}`, fix)
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new InputError(name, `${quote(text)} is not a whole number from ${min} to ${max}`, fix)
   }
   return value
 }

@@ -69,12 +69,14 @@ export function readJobSettings(): InputRead<JobSettings> {
   )
   const provider = optionalInput('provider')
 
-  if (jobId !== undefined || (provider === undefined && problems.found.length > 0)) {
+  if (jobId !== undefined) {
     problems.throwIfAny()
     if (provider !== undefined) warnings.push(`'job-id' is set, so 'provider' and the other claim inputs are ignored.`)
-    return { settings: { kind: 'known', jobId: jobId!, ...(nonce !== undefined && { nonce }) }, warnings }
+    return { settings: { kind: 'known', jobId, ...(nonce !== undefined && { nonce }) }, warnings }
   }
   if (provider === undefined) {
+    // A bad job ID is the problem to name, if there is one; otherwise neither input was set.
+    problems.throwIfAny()
     throw new InvalidInputs([
       new InputError(
         'provider',
@@ -98,7 +100,7 @@ export function readJobSettings(): InputRead<JobSettings> {
   )
   const waitSeconds =
     problems.check(() =>
-      readInteger('wait-seconds', { min: 0, max: 21_600 }, DEFAULT_WAIT_SECONDS, 'Use 0 to poll once.')
+      readInteger('wait-seconds', { min: 0, max: 21_600, fallback: DEFAULT_WAIT_SECONDS, fix: 'Use 0 to poll once.' })
     ) ?? DEFAULT_WAIT_SECONDS
   const failIfNone = problems.check(readFailIfNone) ?? true
   problems.throwIfAny()
@@ -109,13 +111,12 @@ export function readJobSettings(): InputRead<JobSettings> {
 }
 
 function readCategory(): ActionCategory {
-  return readChoice(
-    'category',
-    ACTION_CATEGORIES,
-    'Build',
-    'an action category',
-    'Use the category your custom action type was created with:'
-  )
+  return readChoice('category', {
+    choices: ACTION_CATEGORIES,
+    fallback: 'Build',
+    what: 'an action category',
+    fix: 'Use the category your custom action type was created with:'
+  })
 }
 
 function checkActionTypePart(name: 'provider' | 'version', value: string, limit: { min: number; max: number }): string {

@@ -96,7 +96,11 @@ export function readReportSettings(jobId: string): InputRead<ReportSettings> {
     )
   }
   const percentComplete = check(() =>
-    readInteger('percent-complete', PERCENT_COMPLETE, undefined, 'Leave it empty to send 100 with a final report.')
+    readInteger('percent-complete', {
+      ...PERCENT_COMPLETE,
+      fallback: undefined,
+      fix: 'Leave it empty to send 100 with a final report.'
+    })
   )
   const summary = optionalInput('summary')
   const externalExecutionId = check(() =>
@@ -145,13 +149,12 @@ function readStatus(): Status {
 }
 
 function readFailureType(): FailureType {
-  return readChoice(
-    'failure-type',
-    FAILURE_TYPES,
-    'JobFailed',
-    'a CodePipeline failure type',
-    'Use the type that fits:'
-  )
+  return readChoice('failure-type', {
+    choices: FAILURE_TYPES,
+    fallback: 'JobFailed',
+    what: 'a CodePipeline failure type',
+    fix: 'Use the type that fits:'
+  })
 }
 
 function readRevisionOverrides(check: <T>(read: () => T) => T | undefined): RevisionOverrides {

@@ -40,7 +40,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     if (read === undefined || problems.found.length > 0) {
       // The pipeline is waiting on this job: tell it, or it waits for a day.
       for (const problem of problems.found) core.error(problem.message)
-      await reporter.fail('ConfigurationError', problems.found.map((problem) => problem.message).join('\n'), true)
+      await reporter.fail('ConfigurationError', problems.found.map((problem) => problem.message).join('\n'), {
+        stepFails: true
+      })
       return
     }
     const { settings, warnings } = read
@@ -50,14 +52,14 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       await reporter.succeed(settings)
     } else {
       const message = settings.failureMessage ?? defaultFailureMessage(settings.status, context)
-      await reporter.fail(settings.failureType, message, false, settings.externalExecutionId)
+      await reporter.fail(settings.failureType, message, { externalExecutionId: settings.externalExecutionId })
     }
   } catch (error) {
     core.setFailed(errorMessage(error))
     // Whatever went wrong, a job still waiting must hear about it; the pipeline would otherwise wait a day.
     if (reporter.mayStillReport) {
       await reporter
-        .fail('JobFailed', `The reporting step failed: ${errorMessage(error)}`, true)
+        .fail('JobFailed', `The reporting step failed: ${errorMessage(error)}`, { stepFails: true })
         .catch((reportError: unknown) => core.debug(`Could not report the failure: ${errorMessage(reportError)}`))
     }
   }

@@ -19,6 +19,17 @@ import { resolveCurrentRevision } from './revision.js'
 import type { UploadedArtifact } from '../artifacts/upload.js'
 import { writeStepSummary } from './summary.js'
 
+export interface FailOptions {
+  /**
+   * True when the failure is this step's own, such as bad input or an upload
+   * that did not go through: the step fails along with the job. Otherwise the
+   * step reports the workflow's failure, and itself passes.
+   */
+  readonly stepFails?: boolean
+  /** Links the failure to a run; the run ID when not given. */
+  readonly externalExecutionId?: string
+}
+
 /** Sends one result and tells the workflow what was sent. */
 export class Reporter {
   private resultSent = false
@@ -47,7 +58,7 @@ export class Reporter {
     if (problems.length > 0) {
       const message = `The result for job ${this.jobId} breaks CodePipeline's limits: ${problems.join('; ')}. Check the inputs and the workflow's environment.`
       core.error(message)
-      await this.fail('ConfigurationError', message, true)
+      await this.fail('ConfigurationError', message, { stepFails: true })
       return
     }
     let uploaded: readonly UploadedArtifact[] = []
@@ -57,7 +68,7 @@ export class Reporter {
       const shipped = await shipOutputArtifacts(settings.outputArtifacts, this.pipeline, this.aws, this.jobId)
       if (!shipped.ok) {
         core.error(shipped.message)
-        await this.fail(shipped.type, shipped.message, true)
+        await this.fail(shipped.type, shipped.message, { stepFails: true })
         return
       }
       uploaded = shipped.uploaded
@@ -69,9 +80,9 @@ export class Reporter {
       if (!(error instanceof CodePipelineCallError)) throw error
       const explanation = explainCallError(error, this.callContext)
       core.setFailed(explanation)
-      // A request CodePipeline found wrong in content can still be answered with a failure, so the pipeline stops.
+      // CodePipeline refused what the success said, not the job: a failure report still goes through and stops the pipeline.
       if (['ValidationException', 'OutputVariablesSizeExceededException'].includes(errorCode(error.cause))) {
-        await this.fail('JobFailed', explanation, true)
+        await this.fail('JobFailed', explanation, { stepFails: true })
       }
       return
     }
@@ -113,12 +124,13 @@ export class Reporter {
     return true
   }
 
-  /**
-   * Reports a failure. `stepFails` is true when the failure is this step's own
-   * (bad configuration), false when the step faithfully reports the workflow's.
-   */
-  async fail(type: FailureType, message: string, stepFails: boolean, externalExecutionId?: string): Promise<void> {
-    const request = failureRequest(this.jobId, type, message, this.context, externalExecutionId ?? this.context.runId)
+  /** Reports a failure: the workflow's, or with `stepFails`, this step's own. */
+  async fail(
+    type: FailureType,
+    message: string,
+    { stepFails = false, externalExecutionId }: FailOptions = {}
+  ): Promise<void> {
+    const request = failureRequest({ jobId: this.jobId, type, message, externalExecutionId }, this.context)
     try {
       await this.send(request, () => this.pipeline.putJobFailureResult(request))
     } catch (error) {
