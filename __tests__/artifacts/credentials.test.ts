@@ -24,6 +24,8 @@ describe('jobCredentialProvider', () => {
   })
 
   it('says so when CodePipeline gives no credentials', async () => {
-    await expect(jobCredentialProvider({} as never, async () => undefined)()).rejects.toThrow(/no artifact credentials/)
+    await expect(jobCredentialProvider({} as never, () => Promise.resolve(undefined))()).rejects.toThrow(
+      /no artifact credentials/
+    )
   })
 })

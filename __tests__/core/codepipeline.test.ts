@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { stringMatching } from '../../__fixtures__/expect.js'
 import { acknowledge, CodePipeline, CodePipelineCallError } from '../../src/core/codepipeline.js'
 import { CodePipelineEmulator, EMULATOR_CREDENTIALS } from '../../tools/emulator/server.js'
 
@@ -62,7 +63,7 @@ describe('CodePipeline', () => {
       .putJobSuccessResult({ jobId: emulator.createJob().id })
       .catch((caught: unknown) => caught)) as CodePipelineCallError
     expect(Date.now() - started).toBeLessThan(2500)
-    expect(error.cause).toMatchObject({ name: expect.stringMatching(/AbortError|TimeoutError/) })
+    expect(error.cause).toMatchObject({ name: stringMatching(/AbortError|TimeoutError/) })
   })
 })
 

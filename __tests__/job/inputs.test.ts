@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
+import { stringMatching } from '../../__fixtures__/expect.js'
 import * as core from '../../__fixtures__/core.js'
 import { InvalidInputs } from '../../src/core/errors.js'
 import { readJobSettings, DEFAULT_WAIT_SECONDS } from '../../src/job/inputs.js'
@@ -14,9 +15,7 @@ describe('readJobSettings', () => {
 
   it('warns that claim inputs are ignored next to job-id', () => {
     core.givenInputs({ 'job-id': JOB, provider: 'GitHubActions' })
-    expect(readJobSettings().warnings).toEqual([
-      expect.stringMatching(/'provider' and the other claim inputs are ignored/)
-    ])
+    expect(readJobSettings().warnings).toEqual([stringMatching(/'provider' and the other claim inputs are ignored/)])
   })
 
   it('reads a claim with the defaults', () => {
@@ -53,7 +52,7 @@ describe('readJobSettings', () => {
 
   it('warns about a query value no pipeline can hold', () => {
     core.givenInputs({ provider: 'GitHubActions', query: `Workflow=${'w'.repeat(21)}` })
-    expect(readJobSettings().warnings).toEqual([expect.stringMatching(/longer than the 20 characters/)])
+    expect(readJobSettings().warnings).toEqual([stringMatching(/longer than the 20 characters/)])
   })
 
   it('asks for a job ID or a provider when given neither', () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { stringMatching } from '../../__fixtures__/expect.js'
 import * as core from '../../__fixtures__/core.js'
 import type { GitHubContext } from '../../src/core/github-context.js'
 import { githubCommitLookup } from '../../src/report/commit-lookup.js'
@@ -39,6 +40,6 @@ describe('githubCommitLookup', () => {
     [{ apiUrl: 'http://127.0.0.1:9' }, TOKEN, /GitHub API lookup .* failed/]
   ])('warns and resolves undefined when it cannot look up (%j)', async (overrides, token, warning) => {
     expect(await githubCommitLookup(context(overrides), token)(SHA)).toBeUndefined()
-    expect(core.warning.mock.calls.flat()).toEqual([expect.stringMatching(warning)])
+    expect(core.warning.mock.calls.flat()).toEqual([stringMatching(warning)])
   })
 })

@@ -1,5 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { objectContaining, stringMatching } from '../../__fixtures__/expect.js'
 import * as core from '../../__fixtures__/core.js'
+import type { CodePipeline } from '../../src/core/codepipeline.js'
 
 // main and the reporter, with the runner and CodePipeline mocked at the module edges.
 vi.mock('@actions/core', () => core)
@@ -13,9 +15,9 @@ const calls = {
   errors: [] as string[]
 }
 
-const putJobSuccessResult = vi.fn()
-const putJobFailureResult = vi.fn()
-const constructed = vi.fn()
+const putJobSuccessResult = vi.fn<CodePipeline['putJobSuccessResult']>()
+const putJobFailureResult = vi.fn<CodePipeline['putJobFailureResult']>()
+const constructed = vi.fn<(settings: unknown) => void>()
 vi.mock('../../src/core/codepipeline.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../src/core/codepipeline.js')>()
   return {
@@ -69,7 +71,7 @@ describe('run', () => {
   it('fails alone, without a client, when the job ID is bad', async () => {
     inputs.set('job-id', 'nope')
     await run(env)
-    expect(calls.failed).toEqual([expect.stringMatching(/Invalid input 'job-id'/)])
+    expect(calls.failed).toEqual([stringMatching(/Invalid input 'job-id'/)])
     expect(constructed).not.toHaveBeenCalled()
   })
 
@@ -78,10 +80,10 @@ describe('run', () => {
     inputs.set('output-variables', 'A=1')
     await run(env)
     expect(putJobSuccessResult).toHaveBeenCalledWith(
-      expect.objectContaining({
+      objectContaining({
         jobId: JOB,
         outputVariables: { A: '1' },
-        currentRevision: expect.objectContaining({ changeIdentifier: 'main' })
+        currentRevision: objectContaining({ changeIdentifier: 'main' })
       })
     )
     expect(calls.outputs).toEqual({
@@ -101,13 +103,13 @@ describe('run', () => {
       jobId: JOB,
       failureDetails: {
         type: 'ConfigurationError',
-        message: expect.stringMatching(/percent-complete/),
+        message: stringMatching(/percent-complete/),
         externalExecutionId: '5'
       }
     })
     expect(putJobSuccessResult).not.toHaveBeenCalled()
     expect(calls.errors).toHaveLength(1)
-    expect(calls.failed).toEqual([expect.stringMatching(/so the pipeline stops instead of waiting/)])
+    expect(calls.failed).toEqual([stringMatching(/so the pipeline stops instead of waiting/)])
     expect(calls.outputs.reported).toBe('failure')
   })
 
@@ -118,14 +120,14 @@ describe('run', () => {
     await run(env)
     expect(constructed).toHaveBeenCalledWith({ region: 'ap-south-1', maxAttempts: 10, timeoutSeconds: 120 })
     expect(putJobFailureResult).toHaveBeenCalledWith(
-      expect.objectContaining({
-        failureDetails: expect.objectContaining({
+      objectContaining({
+        failureDetails: objectContaining({
           type: 'ConfigurationError',
-          message: expect.stringMatching(/max-attempts/)
+          message: stringMatching(/max-attempts/)
         })
       })
     )
-    expect(calls.errors).toEqual([expect.stringMatching(/Invalid input 'max-attempts'/)])
+    expect(calls.errors).toEqual([stringMatching(/Invalid input 'max-attempts'/)])
   })
 
   it('says so when even the configuration error cannot reach CodePipeline', async () => {
@@ -139,7 +141,7 @@ describe('run', () => {
     )
     await run(env)
     expect(calls.failed).toEqual([
-      expect.stringMatching(/^Could not tell CodePipeline about the problem above: .*codepipeline:PutJobFailureResult/)
+      stringMatching(/^Could not tell CodePipeline about the problem above: .*codepipeline:PutJobFailureResult/)
     ])
     expect(calls.outputs.reported).toBeUndefined()
   })
@@ -154,7 +156,7 @@ describe('run', () => {
     )
     await run(env)
     expect(calls.failed).toEqual([])
-    expect(calls.warnings).toContainEqual(expect.stringMatching(/almost surely reached CodePipeline/))
+    expect(calls.warnings).toContainEqual(stringMatching(/almost surely reached CodePipeline/))
     expect(calls.outputs.reported).toBe('success')
   })
 
@@ -167,7 +169,7 @@ describe('run', () => {
       })
     )
     await run(env)
-    expect(calls.failed).toEqual([expect.stringMatching(/is not waiting for one/)])
+    expect(calls.failed).toEqual([stringMatching(/is not waiting for one/)])
     expect(putJobFailureResult).not.toHaveBeenCalled()
   })
 
@@ -181,7 +183,7 @@ describe('run', () => {
     )
     await run(env)
     expect(putJobFailureResult).toHaveBeenCalledWith(
-      expect.objectContaining({ failureDetails: expect.objectContaining({ type: 'JobFailed' }) })
+      objectContaining({ failureDetails: objectContaining({ type: 'JobFailed' }) })
     )
     expect(calls.failed[0]).toMatch(/refused the request as invalid/)
   })
@@ -192,8 +194,8 @@ describe('run', () => {
     await run(env)
     expect(calls.failed[0]).toBe('disk full')
     expect(putJobFailureResult).toHaveBeenCalledWith(
-      expect.objectContaining({
-        failureDetails: expect.objectContaining({ type: 'JobFailed', message: 'The reporting step failed: disk full' })
+      objectContaining({
+        failureDetails: objectContaining({ type: 'JobFailed', message: 'The reporting step failed: disk full' })
       })
     )
   })
@@ -226,6 +228,6 @@ describe('run', () => {
     inputs.set('status', 'cancelled')
     inputs.set('external-execution-id', 'ext-9')
     await run(env)
-    expect(putJobFailureResult.mock.calls[0][0].failureDetails.externalExecutionId).toBe('ext-9')
+    expect(putJobFailureResult.mock.lastCall?.[0].failureDetails?.externalExecutionId).toBe('ext-9')
   })
 })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { stringMatching } from '../../__fixtures__/expect.js'
 import type { GitHubContext } from '../../src/core/github-context.js'
 import type { ReportSettings } from '../../src/report/inputs.js'
 import { defaultFailureMessage, defaultSummary, failureRequest, successRequest } from '../../src/report/requests.js'
@@ -41,7 +42,7 @@ describe('successRequest', () => {
     expect(request).toEqual({
       jobId: JOB,
       continuationToken: 't',
-      executionDetails: { summary: expect.stringMatching(/^In progress in/), externalExecutionId: '99' }
+      executionDetails: { summary: stringMatching(/^In progress in/), externalExecutionId: '99' }
     })
   })
 })

@@ -37,7 +37,7 @@ interface SdkErrorShape {
 }
 
 function shape(error: unknown): SdkErrorShape {
-  return typeof error === 'object' && error !== null ? (error as SdkErrorShape) : { message: String(error) }
+  return typeof error === 'object' && error !== null ? error : { message: String(error) }
 }
 
 /** The error's AWS or Node name: `InvalidJobStateException`, `ECONNRESET`, … */

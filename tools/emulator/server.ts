@@ -86,7 +86,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
         'queryParam must be empty: the action type has no queryable property'
       )
     }
-    if (queryable !== undefined && (query.length !== 1 || query[0][0] !== queryable)) {
+    if (queryable !== undefined && (query.length !== 1 || query[0]?.[0] !== queryable)) {
       throw new ServiceError(
         'ValidationException',
         `queryParam must hold the action type's queryable property ${queryable}`
@@ -330,7 +330,7 @@ export class CodePipelineEmulator {
   private control(request: IncomingMessage, body: Buffer, response: ServerResponse): void {
     const path = request.url!.slice(CONTROL_PREFIX.length)
     const input = body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {}
-    if (request.method === 'POST' && path === 'jobs') return this.answer(response, 200, this.createJob(input as NewJob))
+    if (request.method === 'POST' && path === 'jobs') return this.answer(response, 200, this.createJob(input))
     if (request.method === 'GET' && path.startsWith('jobs/')) {
       const job = this.jobs.get(path.slice('jobs/'.length))
       return job ? this.answer(response, 200, job) : this.answer(response, 404, { message: 'no such job' })

@@ -1,0 +1,16 @@
+/**
+ * vitest's asymmetric matchers, typed as the values they stand in for.
+ * vitest types them `any`, which would let a mistake through wherever one is
+ * placed; typed, each fits only where such a value belongs.
+ */
+import { expect, type DeeplyAllowMatchers } from 'vitest'
+
+/** Any string that matches `pattern`. */
+export function stringMatching(pattern: string | RegExp): string {
+  return expect.stringMatching(pattern) as string
+}
+
+/** Any object with at least these properties, each equal to its value here, or matching its matcher. */
+export function objectContaining<T extends object>(properties: DeeplyAllowMatchers<T>): T {
+  return expect.objectContaining(properties) as T
+}
