@@ -14,3 +14,13 @@ export function stringMatching(pattern: string | RegExp): string {
 export function objectContaining<T extends object>(properties: DeeplyAllowMatchers<T>): T {
   return expect.objectContaining(properties) as T
 }
+
+/** Any string that contains `text`. */
+export function stringContaining(text: string): string {
+  return expect.stringContaining(text) as string
+}
+
+/** Any instance of `type`: `instanceOf<unknown[]>(Array)` for any array. */
+export function instanceOf<T>(type: abstract new (...args: never[]) => T): T {
+  return expect.any(type) as T
+}
