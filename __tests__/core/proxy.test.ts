@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
 import { describe, expect, it } from 'vitest'
+import { stringMatching } from '../../__fixtures__/expect.js'
 import {
   announceProxy,
   describeProxy,
@@ -47,7 +48,7 @@ describe('readProxySettings', () => {
 
   it('warns on a Node.js whose agents cannot use a proxy', () => {
     expect(readProxySettings({ HTTPS_PROXY: 'http://proxy:3128' }, '24.4.1').problems).toEqual([
-      expect.stringMatching(/^A proxy is set, but this runner runs actions on Node\.js 24\.4\.1, .* Update the runner/)
+      stringMatching(/^A proxy is set, but this runner runs actions on Node\.js 24\.4\.1, .* Update the runner/)
     ])
     expect(readProxySettings({}, '24.4.1').problems).toEqual([])
   })
@@ -145,7 +146,7 @@ describe('what reaches the log', () => {
       'info: AWS and GitHub calls go HTTP through http://proxy:8080/.',
       'warning: HTTPS_PROXY is not a proxy URL such as http://proxy.example.com:3128, so it is not used.',
       // The tests run on the development machine's Node.js, which may be older than the runner's.
-      ...(nodeSupportsProxyEnv() ? [] : [expect.stringMatching(/^warning: A proxy is set, but this runner runs/)])
+      ...(nodeSupportsProxyEnv() ? [] : [stringMatching(/^warning: A proxy is set, but this runner runs/)])
     ])
   })
 })

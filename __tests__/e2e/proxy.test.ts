@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { objectContaining } from '../../__fixtures__/expect.js'
 import { CodePipelineEmulator } from '../../tools/emulator/server.js'
 import { FakeGitHubApi } from '../support/fake-github.js'
 import { standInClient, startS3StandIn, type S3StandIn } from '../support/moto.js'
@@ -27,7 +28,7 @@ let fronts: { codepipeline: TlsFront; s3: TlsFront; github: TlsFront }
 beforeAll(async () => {
   ;[emulator, github, proxy, moto] = await Promise.all([
     CodePipelineEmulator.start(),
-    FakeGitHubApi.start(ACTION_DEFAULTS['github-token']),
+    FakeGitHubApi.start(ACTION_DEFAULTS['github-token'] ?? ''),
     LoopbackProxy.start(),
     startS3StandIn()
   ])
@@ -137,7 +138,7 @@ async function roundTrip(endpoints: Endpoints, env: Record<string, string>): Pro
       await s3.send(new HeadObjectCommand({ Bucket: location.bucketName, Key: location.objectKey }))
     ).toMatchObject({ ContentType: 'application/zip' })
     expect(job.state).toBe('Succeeded')
-    expect(github.requests).toEqual([expect.objectContaining({ path: `/repos/acme/app/git/commits/${SHA}` })])
+    expect(github.requests).toEqual([objectContaining({ path: `/repos/acme/app/git/commits/${SHA}` })])
     expect(emulator.requestsFor('PutJobSuccessResult')[0]?.body.currentRevision).toMatchObject({
       revisionSummary: 'Route through the proxy'
     })

@@ -1,21 +1,15 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import { stringMatching } from '../../__fixtures__/expect.js'
+import * as core from '../../__fixtures__/core.js'
+import { InvalidInputs } from '../../src/core/errors.js'
+import { readJobSettings, DEFAULT_WAIT_SECONDS } from '../../src/job/inputs.js'
 
-const inputs = new Map<string, string>()
-vi.mock('@actions/core', () => ({ getInput: (name: string) => inputs.get(name) ?? '' }))
-const { readJobSettings, DEFAULT_WAIT_SECONDS } = await import('../../src/job/inputs.js')
+vi.mock('@actions/core', () => core)
 
 const JOB = '0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11'
-
-function given(values: Record<string, string>): void {
-  inputs.clear()
-  for (const [name, value] of Object.entries(values)) inputs.set(name, value)
-}
-
-beforeEach(() => given({}))
-
 describe('readJobSettings', () => {
   it('reads a known job, with its nonce', () => {
-    given({ 'job-id': JOB, nonce: 'n1' })
+    core.givenInputs({ 'job-id': JOB, nonce: 'n1' })
     expect(readJobSettings()).toEqual({
       settings: { kind: 'known', jobId: JOB, nonce: 'n1', failIfUnreported: true },
       warnings: []
@@ -23,26 +17,24 @@ describe('readJobSettings', () => {
   })
 
   it('turns the check for an unreported job off', () => {
-    given({ 'job-id': JOB, 'fail-if-unreported': 'False' })
+    core.givenInputs({ 'job-id': JOB, 'fail-if-unreported': 'False' })
     expect(readJobSettings().settings).toEqual({ kind: 'known', jobId: JOB, failIfUnreported: false })
   })
 
   it('refuses a fail-if-unreported that is not true or false, with the other problems', () => {
-    given({ 'job-id': 'nope', 'fail-if-unreported': 'later' })
+    core.givenInputs({ 'job-id': 'nope', 'fail-if-unreported': 'later' })
     expect(() => readJobSettings()).toThrow(
       /'job-id'[\s\S]*'fail-if-unreported': "later" is not true or false\. Use false when a later GitHub job/
     )
   })
 
   it('warns that claim inputs are ignored next to job-id', () => {
-    given({ 'job-id': JOB, provider: 'GitHubActions' })
-    expect(readJobSettings().warnings).toEqual([
-      expect.stringMatching(/'provider' and the other claim inputs are ignored/)
-    ])
+    core.givenInputs({ 'job-id': JOB, provider: 'GitHubActions' })
+    expect(readJobSettings().warnings).toEqual([stringMatching(/'provider' and the other claim inputs are ignored/)])
   })
 
   it('reads a claim with the defaults', () => {
-    given({ provider: 'GitHubActions' })
+    core.givenInputs({ provider: 'GitHubActions' })
     expect(readJobSettings().settings).toEqual({
       kind: 'claim',
       actionTypeId: { owner: 'Custom', category: 'Build', provider: 'GitHubActions', version: '1' },
@@ -55,7 +47,7 @@ describe('readJobSettings', () => {
   })
 
   it('reads every claim input', () => {
-    given({
+    core.givenInputs({
       provider: 'Gh_1',
       category: 'deploy',
       version: 'v2',
@@ -76,12 +68,17 @@ describe('readJobSettings', () => {
   })
 
   it('warns about a query value no pipeline can hold', () => {
-    given({ provider: 'GitHubActions', query: `Workflow=${'w'.repeat(21)}` })
-    expect(readJobSettings().warnings).toEqual([expect.stringMatching(/longer than the 20 characters/)])
+    core.givenInputs({ provider: 'GitHubActions', query: `Workflow=${'w'.repeat(21)}` })
+    expect(readJobSettings().warnings).toEqual([stringMatching(/longer than the 20 characters/)])
+  })
+
+  it('asks for a job ID or a provider when given neither', () => {
+    expect(() => readJobSettings()).toThrow(InvalidInputs)
+    expect(() => readJobSettings()).toThrow(/either 'job-id' or 'provider' is required/)
   })
 
   it('names every bad claim input at once', () => {
-    given({ provider: 'bad provider', version: '', category: 'Nope', query: 'x', 'wait-seconds': '-1' })
+    core.givenInputs({ provider: 'bad provider', version: '', category: 'Nope', query: 'x', 'wait-seconds': '-1' })
     expect(() => readJobSettings()).toThrow(/'category'[\s\S]*'provider'[\s\S]*'query'[\s\S]*'wait-seconds'/)
   })
 })

@@ -1,7 +1,16 @@
 import { resolve } from 'node:path'
 import type { ActionTypeId } from '@aws-sdk/client-codepipeline'
-import { input, optionalInput, Problems, readChoice, readInteger, readJobId, readLimited } from '../core/inputs.js'
-import { InputError, quote } from '../core/errors.js'
+import {
+  input,
+  optionalInput,
+  Problems,
+  readChoice,
+  readInteger,
+  readJobId,
+  readLimited,
+  type InputRead
+} from '../core/inputs.js'
+import { InputError, InvalidInputs, quote } from '../core/errors.js'
 import { ACTION_CATEGORIES, ACTION_TYPE, LENGTH, QUERY_PARAM, isWithin, type ActionCategory } from '../core/limits.js'
 
 /** Every input the job action reads; job/action.yml declares exactly these. */
@@ -49,7 +58,6 @@ export interface ClaimSettings extends JobHandling {
 
 export type JobSettings = KnownJob | ClaimSettings
 
-/** Reads and checks the job action's inputs; throws InvalidInputs naming every problem. */
 /** Where to download the input artifacts, from `input-artifacts-path`; undefined to leave them. */
 export function readInputArtifactsPath(
   workspace: string = process.env.GITHUB_WORKSPACE || process.cwd()
@@ -58,7 +66,8 @@ export function readInputArtifactsPath(
   return path === undefined ? undefined : resolve(workspace, path)
 }
 
-export function readJobSettings(): { settings: JobSettings; warnings: string[] } {
+/** Reads and checks the job action's inputs; throws InvalidInputs naming every problem. */
+export function readJobSettings(): InputRead<JobSettings> {
   const problems = new Problems()
   const warnings: string[] = []
   const jobId = problems.check(() => (optionalInput('job-id') === undefined ? undefined : readJobId()))
@@ -68,23 +77,30 @@ export function readJobSettings(): { settings: JobSettings; warnings: string[] }
   const provider = optionalInput('provider')
   const failIfUnreported =
     problems.check(() =>
-      readBoolean('fail-if-unreported', true, 'Use false when a later GitHub job, not this one, reports the result.')
+      readBoolean('fail-if-unreported', {
+        fallback: true,
+        fix: 'Use false when a later GitHub job, not this one, reports the result.'
+      })
     ) ?? true
 
-  if (jobId !== undefined || (provider === undefined && problems.found.length > 0)) {
+  if (jobId !== undefined) {
     problems.throwIfAny()
     if (provider !== undefined) warnings.push(`'job-id' is set, so 'provider' and the other claim inputs are ignored.`)
     return {
-      settings: { kind: 'known', jobId: jobId!, ...(nonce !== undefined && { nonce }), failIfUnreported },
+      settings: { kind: 'known', jobId, ...(nonce !== undefined && { nonce }), failIfUnreported },
       warnings
     }
   }
   if (provider === undefined) {
-    throw new InputError(
-      'provider',
-      "either 'job-id' or 'provider' is required",
-      "Set 'job-id' to read a job the workflow was given, or 'provider' (with 'category' and 'version') to claim the next job of your custom action type."
-    )
+    // A bad job ID is the problem to name, if there is one; otherwise neither input was set.
+    problems.throwIfAny()
+    throw new InvalidInputs([
+      new InputError(
+        'provider',
+        "either 'job-id' or 'provider' is required",
+        "Set 'job-id' to read a job the workflow was given, or 'provider' (with 'category' and 'version') to claim the next job of your custom action type."
+      )
+    ])
   }
   if (nonce !== undefined)
     warnings.push("'nonce' goes with 'job-id'; a claimed job is acknowledged with the nonce it comes with.")
@@ -101,10 +117,12 @@ export function readJobSettings(): { settings: JobSettings; warnings: string[] }
   )
   const waitSeconds =
     problems.check(() =>
-      readInteger('wait-seconds', { min: 0, max: 21_600 }, DEFAULT_WAIT_SECONDS, 'Use 0 to poll once.')
+      readInteger('wait-seconds', { min: 0, max: 21_600, fallback: DEFAULT_WAIT_SECONDS, fix: 'Use 0 to poll once.' })
     ) ?? DEFAULT_WAIT_SECONDS
   const failIfNone =
-    problems.check(() => readBoolean('fail-if-none', true, 'Use false to get an empty result instead.')) ?? true
+    problems.check(() =>
+      readBoolean('fail-if-none', { fallback: true, fix: 'Use false to get an empty result instead.' })
+    ) ?? true
   problems.throwIfAny()
   return {
     settings: { kind: 'claim', actionTypeId, query, matchRevision, waitSeconds, failIfNone, failIfUnreported },
@@ -113,13 +131,12 @@ export function readJobSettings(): { settings: JobSettings; warnings: string[] }
 }
 
 function readCategory(): ActionCategory {
-  return readChoice(
-    'category',
-    ACTION_CATEGORIES,
-    'Build',
-    'an action category',
-    'Use the category your custom action type was created with:'
-  )
+  return readChoice('category', {
+    choices: ACTION_CATEGORIES,
+    fallback: 'Build',
+    what: 'an action category',
+    fix: 'Use the category your custom action type was created with:'
+  })
 }
 
 function checkActionTypePart(name: 'provider' | 'version', value: string, limit: { min: number; max: number }): string {
@@ -163,7 +180,7 @@ function readQuery(warnings: string[]): ClaimSettings['query'] {
   return { name, value }
 }
 
-function readBoolean(name: string, fallback: boolean, fix: string): boolean {
+function readBoolean(name: string, { fallback, fix }: { fallback: boolean; fix: string }): boolean {
   const text = input(name).toLowerCase() || String(fallback)
   if (text !== 'true' && text !== 'false') throw new InputError(name, `${quote(text)} is not true or false`, fix)
   return text === 'true'

@@ -1,9 +1,10 @@
 import * as core from '@actions/core'
 import { answeredJobs } from '../core/answered-jobs.js'
-import { errorCode, explainAwsError, isCredentialsError } from '../core/aws-errors.js'
+import { errorCode, explainCallError, isCredentialsError } from '../core/aws-errors.js'
 import { failureRequest } from '../core/failure-request.js'
 import { describeRun, readGitHubContext, runUrl, type GitHubContext } from '../core/github-context.js'
-import { readAwsSettings } from '../core/inputs.js'
+import type { AwsSettings } from '../core/codepipeline.js'
+import { InvalidAwsInputs, readAwsSettings } from '../core/inputs.js'
 import { announceProxy } from '../core/proxy.js'
 import { maskEnvironmentSecrets } from '../core/secrets.js'
 import { rememberedJob } from './state.js'
@@ -28,12 +29,12 @@ export async function runSafetyNet(env: NodeJS.ProcessEnv = process.env): Promis
   }
   maskEnvironmentSecrets(env)
   announceProxy(core, env)
-  const aws = readAwsSettings(env).settings
+  const aws = awsSettings(env)
   const context = readGitHubContext(env)
   // Loaded only here: most GitHub jobs end with their result reported, and need no client.
   const { CodePipeline, CodePipelineCallError } = await import('../core/codepipeline.js')
   const pipeline = new CodePipeline(aws, core)
-  const request = failureRequest(jobId, 'JobFailed', unreportedMessage(context), context)
+  const request = failureRequest({ jobId, type: 'JobFailed', message: unreportedMessage(context) }, context)
   try {
     await pipeline.putJobFailureResult(request)
   } catch (error) {
@@ -45,14 +46,7 @@ export async function runSafetyNet(env: NodeJS.ProcessEnv = process.env): Promis
         core.info(`CodePipeline job ${jobId} already has its result; nothing to report.`)
         return
       }
-      core.debug(`${error.operation} failed: ${String(error.cause)}`)
-      const explanation = explainAwsError(error.cause, {
-        operation: error.operation,
-        jobId,
-        region: aws.region,
-        attempts: error.attempts,
-        timeoutSeconds: aws.timeoutSeconds
-      })
+      const explanation = explainCallError(error, { ...aws, jobId })
       core.setFailed(
         `No step reported a result for CodePipeline job ${jobId}, and this step could not tell CodePipeline either, so the pipeline waits until the action times out. ${explanation}${isCredentialsError(error.cause) ? ` ${CREDENTIALS_AT_THE_END}` : ''}`
       )
@@ -62,6 +56,16 @@ export async function runSafetyNet(env: NodeJS.ProcessEnv = process.env): Promis
   core.setFailed(
     `No step of this GitHub job reported a result for CodePipeline job ${jobId}, so this step reported JobFailed, and the pipeline stops instead of waiting. Report from the last step, with if: always() and status: \${{ job.status }}. If a later GitHub job reports on this job, set fail-if-unreported: false on the job action.`
   )
+}
+
+/** The AWS inputs; bad ones were named by the main step, so their defaults do here. */
+function awsSettings(env: NodeJS.ProcessEnv): AwsSettings {
+  try {
+    return readAwsSettings(env).settings
+  } catch (error) {
+    if (!(error instanceof InvalidAwsInputs)) throw error
+    return error.fallback
+  }
 }
 
 /** What this step runs with, and what to do about credentials that do not last that long. */
