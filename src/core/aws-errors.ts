@@ -9,6 +9,8 @@ export interface ErrorContext {
   readonly region?: string
   readonly attempts?: number
   readonly timeoutSeconds?: number
+  /** Whose IAM policy must allow the call; a workflow's role unless said otherwise. */
+  readonly principal?: string
 }
 
 interface SdkErrorShape {
@@ -31,7 +33,7 @@ export function errorCode(error: unknown): string {
 }
 
 /** Errors that say the request never left this machine, so it cannot have been processed. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+export const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
 
 /**
  * True when an attempt ended without any answer, after the request may have
@@ -98,7 +100,7 @@ export function explainAwsError(error: unknown, context: ErrorContext): string {
   }
   if (ACCESS_DENIED.test(code)) {
     return detail(
-      `The AWS credentials may not call codepipeline:${context.operation}. Allow codepipeline:${context.operation} in the policy of the role this workflow assumes`
+      `The AWS credentials may not call codepipeline:${context.operation}. Allow codepipeline:${context.operation} in the policy of ${context.principal ?? 'the role this workflow assumes'}`
     )
   }
   if (EXPIRED.test(code)) {

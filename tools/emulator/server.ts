@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { actionExecutionEvent, type ActionExecutionState } from './events.js'
 import { FaultPlan, type Fault } from './faults.js'
 import {
   artifactCredentials,
@@ -182,6 +183,14 @@ export class CodePipelineEmulator {
   ]
   /** Jobs that another worker will acknowledge first, once they are polled. */
   readonly takenByOthers = new Set<string>()
+  /**
+   * Action execution state changes, as CodePipeline sends them to EventBridge:
+   * STARTED when a job is queued, SUCCEEDED or FAILED when it gets its result,
+   * CANCELED or ABANDONED when its execution is stopped.
+   */
+  readonly events: Record<string, unknown>[] = []
+  /** Called with each event as it happens, as an EventBridge rule would deliver it. */
+  onEvent?: (event: Record<string, unknown>) => void
   readonly dispatchTimeoutMs: number
   private readonly secrets: Map<string, string>
   private readonly server: Server
@@ -211,7 +220,22 @@ export class CodePipelineEmulator {
   }
 
   createJob(job?: NewJob): EmulatedJob {
-    return this.jobs.create(job)
+    const created = this.jobs.create(job)
+    if (created.state === 'Queued') this.emit(created, 'STARTED')
+    return created
+  }
+
+  /** Stops the job's pipeline execution: the job takes no result any more. */
+  stopExecution(job: EmulatedJob, state: 'CANCELED' | 'ABANDONED' = 'ABANDONED'): void {
+    job.state = 'Abandoned'
+    job.dispatchedUntil = undefined
+    this.emit(job, state)
+  }
+
+  private emit(job: EmulatedJob, state: ActionExecutionState): void {
+    const event = actionExecutionEvent(job, state)
+    this.events.push(event)
+    this.onEvent?.(event)
   }
 
   /** Adds a custom action type, such as one without a queryable property. */
@@ -250,6 +274,7 @@ export class CodePipelineEmulator {
     }
     job.state = state
     job.result = { operation, body }
+    this.emit(job, state === 'Succeeded' ? 'SUCCEEDED' : 'FAILED')
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
