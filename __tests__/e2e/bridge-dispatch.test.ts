@@ -168,3 +168,19 @@ describe('idle', () => {
     expect((await world.invoke(event)).result?.dispatched).toEqual([job.id])
   })
 })
+
+describe('CodePipeline refusing the bridge', () => {
+  it("fails the invocation, so that EventBridge retries it, with what to allow in the function's role", async () => {
+    world.emulator.inject(
+      { kind: 'error', type: 'AccessDeniedException', message: 'not authorized' },
+      { operation: 'PollForJobs' }
+    )
+    const job = world.queueJob()
+    const { error, logs } = await world.invoke(world.event(job))
+    expect(error?.message).toContain("Allow codepipeline:PollForJobs in the policy of the bridge function's role")
+    expect(logs.find((line) => line.level === 'error')?.message).toContain('AccessDeniedException: not authorized')
+    // The record and the lease came first: the sweep takes the job from here.
+    expect(await world.record(job)).toMatchObject({ phase: 'expected' })
+    expect((await world.sweep()).result?.dispatched).toEqual([job.id])
+  })
+})

@@ -199,6 +199,7 @@ export class FakeGitHubActions {
     if (runs) {
       this.runs.length = 0
       this.issued.length = 0
+      this.tokenLifetimeMs = 60 * 60_000
     }
   }
 

@@ -36,9 +36,9 @@ export function credentialsOutcome(error: CredentialsError, secretId: string): O
 function unprocessable(message: string, target: WorkflowTarget, ref: string | undefined): string {
   if (/unexpected inputs/i.test(message))
     return "Declare the input the bridge passes: under on.workflow_dispatch.inputs, add 'job-id' (required: true), and no other required inputs."
+  if (/disabled/i.test(message)) return `Enable the workflow in the repository's Actions tab.`
   if (/workflow_dispatch/i.test(message))
     return `Add a workflow_dispatch trigger with a 'job-id' input to ${target.workflow}, on the default branch and on ${ref ?? 'the branch that runs'}.`
-  if (/disabled/i.test(message)) return `Enable the workflow in the repository's Actions tab.`
   if (/ref|branch/i.test(message))
     return `Set Branch to a branch or tag that exists in ${target.owner}/${target.repo}, or leave it empty for the default branch.`
   return `Check that ${target.workflow} has a workflow_dispatch trigger with a 'job-id' input, is enabled, and that the branch exists.`

@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { BridgeWorld, sleep } from '../support/bridge-world.js'
+
+// A crash at any point never dispatches twice and never leaves a job unwatched; and the GitHub Enterprise Server fallback.
+let world: BridgeWorld
+
+beforeAll(async () => {
+  // Unacknowledged jobs are handed out again after 2 seconds.
+  world = await BridgeWorld.start({ dispatchTimeoutMs: 2_000, parameters: { GitHubRetryMinutes: '0.05' } })
+})
+afterAll(() => world.close())
+beforeEach(() => world.fresh())
+
+/** A crashed invocation's lease on its record lasts until its deadline, plus 5 seconds. */
+const CRASHED_TIMEOUT_MS = 3_000
+const LEASE_ENDS_MS = CRASHED_TIMEOUT_MS + 5_000 + 500
+
+describe('a crash', () => {
+  it('after the claim, before the dispatch: a later sweep dispatches the job once', async () => {
+    const job = world.queueJob()
+    world.github.onRequest = (request) => {
+      if (request.path === '/repos/acme/app') world.container.kill()
+    }
+    const crashed = await world.invoke(world.event(job), world.container, CRASHED_TIMEOUT_MS)
+    expect(crashed.error?.name).toBe('Exited')
+    expect(await world.record(job)).toMatchObject({ phase: 'dispatching' })
+    expect(world.github.runs).toEqual([])
+    world.github.onRequest = undefined
+    await sleep(LEASE_ENDS_MS)
+    const sweep = await world.sweep(await world.newContainer())
+    expect(sweep.result?.dispatched).toEqual([job.id])
+    expect(world.github.runs).toHaveLength(1)
+    expect(job.state).toBe('InProgress')
+  })
+
+  it('after the dispatch, before the run was recorded: the run is found by name, never dispatched again', async () => {
+    const job = world.queueJob()
+    world.github.onDispatch = () => world.container.kill()
+    await world.invoke(world.event(job), world.container, CRASHED_TIMEOUT_MS)
+    expect(world.github.runs).toHaveLength(1)
+    expect(await world.record(job)).toMatchObject({
+      phase: 'dispatching',
+      dispatchSentAt: expect.any(Number) as unknown
+    })
+    world.github.onDispatch = undefined
+    await sleep(LEASE_ENDS_MS)
+    const sweep = await world.sweep(await world.newContainer())
+    expect(sweep.error).toBeUndefined()
+    expect(world.github.runs).toHaveLength(1)
+    expect(world.github.requestsTo('POST', /dispatches$/)).toHaveLength(1)
+    expect(await world.record(job)).toMatchObject({
+      phase: 'running',
+      runId: world.github.runs[0]?.id,
+      acknowledged: true
+    })
+    expect(job.state).toBe('InProgress')
+  })
+
+  it('after the run was recorded, before the acknowledgement: the handout that follows is acknowledged', async () => {
+    const job = world.queueJob()
+    // The acknowledgement is on its way when the container dies, and never arrives.
+    world.emulator.inject({ kind: 'latency', ms: 10_000 }, { operation: 'AcknowledgeJob' })
+    world.emulator.inject({ kind: 'drop-before' }, { operation: 'AcknowledgeJob' })
+    const crashed = world.invoke(world.event(job), world.container, CRASHED_TIMEOUT_MS)
+    while (world.emulator.requestsFor('AcknowledgeJob').length === 0) await sleep(50)
+    world.container.kill()
+    await crashed
+    const recorded = await world.record(job)
+    expect(recorded).toMatchObject({ phase: 'running', runId: world.github.runs[0]?.id })
+    expect(recorded?.acknowledged).toBeUndefined()
+    await sleep(LEASE_ENDS_MS)
+    world.emulator.reset()
+    // CodePipeline hands the unacknowledged job out again, with a new nonce.
+    const sweep = await world.sweep(await world.newContainer())
+    expect(sweep.result?.polled).toBe(1)
+    expect(world.github.runs).toHaveLength(1)
+    expect(job.state).toBe('InProgress')
+    expect(await world.record(job)).toMatchObject({ acknowledged: true })
+  })
+})
+
+describe('GitHub Enterprise Server 3.20 and older', () => {
+  let ghes: BridgeWorld
+  beforeAll(async () => {
+    ghes = await BridgeWorld.start({ flavour: 'ghes-3.20', parameters: { QueueTimeoutMinutes: '0.05' } })
+  })
+  afterAll(() => ghes.close())
+  beforeEach(() => ghes.fresh())
+
+  it('dispatches again without asking for the run, and finds the run by the job ID in its name', async () => {
+    const job = ghes.queueJob()
+    const { result } = await ghes.invoke(ghes.event(job))
+    expect(result?.dispatched).toEqual([job.id])
+    const dispatches = ghes.github.requestsTo('POST', /dispatches$/)
+    expect(dispatches.map((request) => request.status)).toEqual([422, 204])
+    expect(dispatches[1]?.body).toEqual({ ref: 'main', inputs: { 'job-id': job.id } })
+    expect(await ghes.record(job)).toMatchObject({ phase: 'running', runId: ghes.github.runs[0]?.id })
+    // The container remembers: the next job is dispatched once.
+    ghes.github.reset()
+    await ghes.invoke(ghes.event(ghes.queueJob()))
+    expect(ghes.github.requestsTo('POST', /dispatches$/).map((request) => request.status)).toEqual([204])
+  })
+
+  it('fails the job with SystemUnavailable when no run carries the job ID, naming the run-name to set', async () => {
+    const job = ghes.queueJob({ Workflow: 'unnamed.yml' })
+    await ghes.invoke(ghes.event(job))
+    expect(ghes.github.runs).toHaveLength(1)
+    expect(await ghes.record(job)).toMatchObject({ phase: 'running', acknowledged: true })
+    await sleep(3_500)
+    await ghes.sweep()
+    expect(ghes.failure(job)).toMatchObject({
+      type: 'SystemUnavailable',
+      message: expect.stringContaining("Give the workflow run-name: 'CodePipeline ${{ inputs.job-id }}'") as unknown
+    })
+  })
+})
