@@ -717,6 +717,7 @@ var SecretTokens = class {
     if (fresh || !this.credentials || now - this.credentials.readAt > SECRET_MAX_AGE_MS) {
       const value = this.readSecret().then((text) => {
         this.log.secret(text);
+        this.log.secret(text.replace(/\\n/g, "\n"));
         const parsed = parseCredentials(text);
         if (parsed.kind === "token") this.log.secret(parsed.token);
         return parsed;

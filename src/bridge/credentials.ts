@@ -144,7 +144,9 @@ export class SecretTokens implements TokenSource {
     const now = this.now()
     if (fresh || !this.credentials || now - this.credentials.readAt > SECRET_MAX_AGE_MS) {
       const value = this.readSecret().then((text) => {
+        // As it is, and with the key's escaped newlines undone, so that its lines are masked one by one.
         this.log.secret(text)
+        this.log.secret(text.replace(/\\n/g, '\n'))
         const parsed = parseCredentials(text)
         if (parsed.kind === 'token') this.log.secret(parsed.token)
         return parsed
