@@ -1181,12 +1181,15 @@ var Bridge = class {
   /** Takes a record through its steps while it holds the lease, and lets go when there is nothing to do now. */
   async work(record) {
     let current = record;
+    let started = false;
     for (let steps = 0; current !== void 0; steps++) {
       const step = nextStep(current, this.now);
-      if (step.kind === "wait" || steps >= MAX_STEPS || !this.hasTime()) {
-        await this.parts.store.release(current.key, this.invocation.owner);
+      const fresh = started && step.kind === "check-run";
+      if (step.kind === "wait" || fresh || steps >= MAX_STEPS || !this.hasTime()) {
+        await this.letGo(current);
         return;
       }
+      started ||= step.kind === "dispatch" || step.kind === "find-run";
       current = await this.perform(step, current);
     }
   }
@@ -1286,9 +1289,7 @@ var Bridge = class {
       attempts: attempt.attempts,
       error: message
     });
-    const saved = await this.save(record, { ...changes, ...attempt, nextAttemptAt: this.now + delay });
-    if (saved) await this.parts.store.release(saved.key, this.invocation.owner);
-    return void 0;
+    return this.letGo(record, { ...changes, ...attempt, nextAttemptAt: this.now + delay });
   }
   /**
    * Looks for the run by the job ID in its name: after a dispatch whose
@@ -1312,7 +1313,7 @@ var Bridge = class {
       const attempt = this.failedAttempt(record, error.message);
       if (uncertain && this.now - attempt.firstFailureAt >= this.parts.settings.retryWindowMs)
         return this.decide(record, unavailableOutcome(target, error.message, this.parts.settings.retryWindowMs));
-      return this.letGo(await this.save(record, attempt));
+      return this.letGo(record, attempt);
     }
     if (run) {
       this.log.info("Found the workflow run by its name", { jobId, runId: run.id });
@@ -1384,7 +1385,7 @@ var Bridge = class {
     }
     const verdict = judgeRun(run, this.now, this.parts.settings);
     if (verdict.kind === "watch") {
-      return this.letGo(await this.save(record, { nextCheckAt: verdict.nextCheckAt, runUrl: run.html_url }));
+      return this.letGo(record, { nextCheckAt: verdict.nextCheckAt, runUrl: run.html_url });
     }
     if (verdict.kind === "queued-too-long") {
       await this.cancelRun(owner, repo, runId, record.jobId);
@@ -1445,7 +1446,7 @@ var Bridge = class {
       this.log.error(`Could not tell CodePipeline the job failed: ${this.explain(error, jobId)}`, { jobId });
       if (this.now - (record.outcomeAt ?? record.createdAt) > this.parts.settings.retryWindowMs)
         return this.close(record, "CodePipeline did not take the result");
-      return this.letGo(await this.save(record, { acknowledged, nonce }));
+      return this.letGo(record, { acknowledged, nonce });
     }
     return this.failed(record, outcome2);
   }
@@ -1491,9 +1492,9 @@ var Bridge = class {
     this.log.info(`Closed: ${because}`, { jobId: record.jobId, actionExecutionId: record.key });
     return void 0;
   }
-  /** Nothing more to do for now: let go of the record for a later sweep. */
-  async letGo(record) {
-    if (record) await this.parts.store.release(record.key, this.invocation.owner);
+  /** Nothing more to do for now: writes the changes and lets go of the record, in one write, for a later sweep. */
+  async letGo(record, changes = {}) {
+    if (record) await this.save(record, { ...changes, leaseOwner: void 0, leaseUntil: void 0 });
     return void 0;
   }
   lease() {
@@ -1551,13 +1552,19 @@ var SweepSchedule = class {
   settings;
   log;
   now;
+  /** How far this container last saw the lease reach; it does not ask again before it must. */
+  knownUntil = 0;
   /** Makes sure the sweep runs for at least ten more minutes. */
   async ensure() {
+    if (this.knownUntil - this.now() > RENEW_WHEN_LEFT_MS) return;
     const { Name, GroupName } = { Name: this.settings.scheduleName, GroupName: this.settings.groupName };
     const schedule = await this.scheduler.send(new import_client_scheduler.GetScheduleCommand({ Name, GroupName }));
     const now = this.now();
     const end = schedule.EndDate?.getTime();
-    if (schedule.State === "ENABLED" && end !== void 0 && end - now > RENEW_WHEN_LEFT_MS) return;
+    if (schedule.State === "ENABLED" && end !== void 0 && end - now > RENEW_WHEN_LEFT_MS) {
+      this.knownUntil = end;
+      return;
+    }
     if (!schedule.Target?.Arn || !schedule.Target.RoleArn)
       throw new Error(`The sweep schedule ${Name} has no target: deploy the stack again to restore it`);
     const until = new Date(now + LEASE_MS);
@@ -1578,6 +1585,7 @@ var SweepSchedule = class {
         }
       })
     );
+    this.knownUntil = until.getTime();
     this.log.info("The sweep runs every minute until its lease ends", { leaseEnds: until.toISOString() });
   }
 };
@@ -1866,10 +1874,6 @@ var StateStore = class {
     }
     if (changes.phase === "closed") remove.push(TABLE.openAttribute, "leaseOwner", "leaseUntil");
     return this.write(update(key, set, remove, { condition: "leaseOwner = :owner", values: { ":owner": owner } }));
-  }
-  /** Lets go of a record without changing it. */
-  async release(key, owner) {
-    await this.save(key, owner, { leaseOwner: void 0, leaseUntil: void 0 });
   }
   /**
    * Marks the action execution stopped. A record made here, before any job

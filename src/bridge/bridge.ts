@@ -272,12 +272,16 @@ export class Bridge {
   /** Takes a record through its steps while it holds the lease, and lets go when there is nothing to do now. */
   private async work(record: BridgeRecord): Promise<void> {
     let current: BridgeRecord | undefined = record
+    let started = false
     for (let steps = 0; current !== undefined; steps++) {
       const step = nextStep(current, this.now)
-      if (step.kind === 'wait' || steps >= MAX_STEPS || !this.hasTime()) {
-        await this.parts.store.release(current.key, this.invocation.owner)
+      // A run started just now is looked at by the next sweep, not at once.
+      const fresh = started && step.kind === 'check-run'
+      if (step.kind === 'wait' || fresh || steps >= MAX_STEPS || !this.hasTime()) {
+        await this.letGo(current)
         return
       }
+      started ||= step.kind === 'dispatch' || step.kind === 'find-run'
       current = await this.perform(step, current)
     }
   }
@@ -396,9 +400,7 @@ export class Bridge {
       attempts: attempt.attempts,
       error: message
     })
-    const saved = await this.save(record, { ...changes, ...attempt, nextAttemptAt: this.now + delay })
-    if (saved) await this.parts.store.release(saved.key, this.invocation.owner)
-    return undefined
+    return this.letGo(record, { ...changes, ...attempt, nextAttemptAt: this.now + delay })
   }
 
   /**
@@ -423,7 +425,7 @@ export class Bridge {
       const attempt = this.failedAttempt(record, error.message)
       if (uncertain && this.now - attempt.firstFailureAt! >= this.parts.settings.retryWindowMs)
         return this.decide(record, unavailableOutcome(target, error.message, this.parts.settings.retryWindowMs))
-      return this.letGo(await this.save(record, attempt))
+      return this.letGo(record, attempt)
     }
     if (run) {
       this.log.info('Found the workflow run by its name', { jobId, runId: run.id })
@@ -506,7 +508,7 @@ export class Bridge {
     }
     const verdict = judgeRun(run, this.now, this.parts.settings)
     if (verdict.kind === 'watch') {
-      return this.letGo(await this.save(record, { nextCheckAt: verdict.nextCheckAt, runUrl: run.html_url }))
+      return this.letGo(record, { nextCheckAt: verdict.nextCheckAt, runUrl: run.html_url })
     }
     if (verdict.kind === 'queued-too-long') {
       await this.cancelRun(owner, repo, runId, record.jobId)
@@ -576,7 +578,7 @@ export class Bridge {
       if (this.now - (record.outcomeAt ?? record.createdAt) > this.parts.settings.retryWindowMs)
         return this.close(record, 'CodePipeline did not take the result')
       // Not acknowledged: the next handout brings a nonce to acknowledge with first.
-      return this.letGo(await this.save(record, { acknowledged, nonce }))
+      return this.letGo(record, { acknowledged, nonce })
     }
     return this.failed(record, outcome)
   }
@@ -629,9 +631,9 @@ export class Bridge {
     return undefined
   }
 
-  /** Nothing more to do for now: let go of the record for a later sweep. */
-  private async letGo(record: BridgeRecord | undefined): Promise<undefined> {
-    if (record) await this.parts.store.release(record.key, this.invocation.owner)
+  /** Nothing more to do for now: writes the changes and lets go of the record, in one write, for a later sweep. */
+  private async letGo(record: BridgeRecord | undefined, changes: Changes = {}): Promise<undefined> {
+    if (record) await this.save(record, { ...changes, leaseOwner: undefined, leaseUntil: undefined })
     return undefined
   }
 

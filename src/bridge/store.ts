@@ -170,11 +170,6 @@ export class StateStore {
     return this.write(update(key, set, remove, { condition: 'leaseOwner = :owner', values: { ':owner': owner } }))
   }
 
-  /** Lets go of a record without changing it. */
-  async release(key: string, owner: string): Promise<void> {
-    await this.save(key, owner, { leaseOwner: undefined, leaseUntil: undefined })
-  }
-
   /**
    * Marks the action execution stopped. A record made here, before any job
    * was seen, stays closed, and keeps a later handout of the job from

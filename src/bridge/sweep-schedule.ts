@@ -18,6 +18,9 @@ const RENEW_WHEN_LEFT_MS = 10 * 60_000
  * that someone changed, is put right too.
  */
 export class SweepSchedule {
+  /** How far this container last saw the lease reach; it does not ask again before it must. */
+  private knownUntil = 0
+
   constructor(
     private readonly scheduler: SchedulerClient,
     private readonly settings: BridgeSettings['sweep'],
@@ -27,11 +30,15 @@ export class SweepSchedule {
 
   /** Makes sure the sweep runs for at least ten more minutes. */
   async ensure(): Promise<void> {
+    if (this.knownUntil - this.now() > RENEW_WHEN_LEFT_MS) return
     const { Name, GroupName } = { Name: this.settings.scheduleName, GroupName: this.settings.groupName }
     const schedule = await this.scheduler.send(new GetScheduleCommand({ Name, GroupName }))
     const now = this.now()
     const end = schedule.EndDate?.getTime()
-    if (schedule.State === 'ENABLED' && end !== undefined && end - now > RENEW_WHEN_LEFT_MS) return
+    if (schedule.State === 'ENABLED' && end !== undefined && end - now > RENEW_WHEN_LEFT_MS) {
+      this.knownUntil = end
+      return
+    }
     if (!schedule.Target?.Arn || !schedule.Target.RoleArn)
       throw new Error(`The sweep schedule ${Name} has no target: deploy the stack again to restore it`)
     const until = new Date(now + LEASE_MS)
@@ -53,6 +60,7 @@ export class SweepSchedule {
         }
       })
     )
+    this.knownUntil = until.getTime()
     this.log.info('The sweep runs every minute until its lease ends', { leaseEnds: until.toISOString() })
   }
 }
