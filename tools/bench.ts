@@ -11,6 +11,7 @@
  *    throughput against a plain @aws-sdk/lib-storage upload of the same bytes to
  *    the same S3 endpoint (moto), and the action's peak memory.
  * 3. The size of dist/.
+ * 4–6. The bridge: see tools/bench-bridge.ts.
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { randomFillSync } from 'node:crypto'
@@ -29,6 +30,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
+import { benchBridge } from './bench-bridge.js'
 import { CodePipelineEmulator } from './emulator/server.js'
 import { startS3StandIn } from '../__tests__/support/moto.js'
 import { node24Path } from '../__tests__/support/node24.js'
@@ -241,3 +243,5 @@ line(
 s3.destroy()
 await Promise.all([emulator.close(), moto.close()])
 rmSync(work, { recursive: true, force: true })
+
+await benchBridge(ROUNDS)

@@ -1040,6 +1040,7 @@ var Bridge = class {
   invocation;
   summary;
   unexpected = [];
+  deferred = /* @__PURE__ */ new Map();
   reserveMs;
   get log() {
     return this.parts.log;
@@ -1360,10 +1361,10 @@ var Bridge = class {
     try {
       const status = await this.parts.pipeline.acknowledgeJob(jobId, record.nonce);
       if (status !== "InProgress") this.log.info(`Acknowledging the job answered ${status ?? "no status"}`, { jobId });
-      return this.save(record, { acknowledged: true });
+      return this.later(record, { acknowledged: true });
     } catch (error) {
       if (!(error instanceof CodePipelineCallError)) throw error;
-      if (error.landedEarlier("InvalidNonceException")) return this.save(record, { acknowledged: true });
+      if (error.landedEarlier("InvalidNonceException")) return this.later(record, { acknowledged: true });
       const code = errorCode(error.cause);
       this.log.warn(`Could not acknowledge the job yet: ${this.explain(error, jobId)}`, { jobId });
       if (code === "InvalidNonceException" || code === "JobNotFoundException")
@@ -1482,7 +1483,9 @@ var Bridge = class {
     this.log.info(cancelled ? "Cancelled the workflow run" : "The workflow run had already finished", { jobId, runId });
   }
   async save(record, changes) {
-    const saved = await this.parts.store.save(record.key, this.invocation.owner, changes);
+    const deferred = this.deferred.get(record.key);
+    this.deferred.delete(record.key);
+    const saved = await this.parts.store.save(record.key, this.invocation.owner, { ...deferred, ...changes });
     if (!saved)
       this.log.info("The record was taken over or closed meanwhile; leaving it", { actionExecutionId: record.key });
     return saved;
@@ -1491,6 +1494,15 @@ var Bridge = class {
     if (await this.save(record, { phase: "closed", closedBecause: because })) this.summary.closed += 1;
     this.log.info(`Closed: ${because}`, { jobId: record.jobId, actionExecutionId: record.key });
     return void 0;
+  }
+  /**
+   * Changes that go with the record's next write. Only for what may be lost
+   * in a crash: an acknowledgement not written down is made again, and
+   * CodePipeline answers it the same.
+   */
+  later(record, changes) {
+    this.deferred.set(record.key, { ...this.deferred.get(record.key), ...changes });
+    return { ...record, ...changes };
   }
   /** Nothing more to do for now: writes the changes and lets go of the record, in one write, for a later sweep. */
   async letGo(record, changes = {}) {

@@ -99,6 +99,7 @@ export interface Summary {
 export class Bridge {
   private readonly summary: Summary
   private readonly unexpected: unknown[] = []
+  private readonly deferred = new Map<string, Changes>()
   private readonly reserveMs: number
 
   constructor(
@@ -481,10 +482,10 @@ export class Bridge {
     try {
       const status = await this.parts.pipeline.acknowledgeJob(jobId, record.nonce!)
       if (status !== 'InProgress') this.log.info(`Acknowledging the job answered ${status ?? 'no status'}`, { jobId })
-      return this.save(record, { acknowledged: true })
+      return this.later(record, { acknowledged: true })
     } catch (error) {
       if (!(error instanceof CodePipelineCallError)) throw error
-      if (error.landedEarlier('InvalidNonceException')) return this.save(record, { acknowledged: true })
+      if (error.landedEarlier('InvalidNonceException')) return this.later(record, { acknowledged: true })
       const code = errorCode(error.cause)
       this.log.warn(`Could not acknowledge the job yet: ${this.explain(error, jobId)}`, { jobId })
       // A spent nonce waits for the next handout, which brings a fresh one.
@@ -619,7 +620,9 @@ export class Bridge {
   }
 
   private async save(record: BridgeRecord, changes: Changes): Promise<BridgeRecord | undefined> {
-    const saved = await this.parts.store.save(record.key, this.invocation.owner, changes)
+    const deferred = this.deferred.get(record.key)
+    this.deferred.delete(record.key)
+    const saved = await this.parts.store.save(record.key, this.invocation.owner, { ...deferred, ...changes })
     if (!saved)
       this.log.info('The record was taken over or closed meanwhile; leaving it', { actionExecutionId: record.key })
     return saved
@@ -629,6 +632,16 @@ export class Bridge {
     if (await this.save(record, { phase: 'closed', closedBecause: because })) this.summary.closed += 1
     this.log.info(`Closed: ${because}`, { jobId: record.jobId, actionExecutionId: record.key })
     return undefined
+  }
+
+  /**
+   * Changes that go with the record's next write. Only for what may be lost
+   * in a crash: an acknowledgement not written down is made again, and
+   * CodePipeline answers it the same.
+   */
+  private later(record: BridgeRecord, changes: Changes): BridgeRecord {
+    this.deferred.set(record.key, { ...this.deferred.get(record.key), ...changes })
+    return { ...record, ...changes }
   }
 
   /** Nothing more to do for now: writes the changes and lets go of the record, in one write, for a later sweep. */
