@@ -13,7 +13,7 @@
  */
 import { GetScheduleCommand } from '@aws-sdk/client-scheduler'
 import type { EmulatedJob } from './emulator/jobs.js'
-import { BridgeWorld, type Summary } from '../__tests__/support/bridge-world.js'
+import { BridgeWorld } from '../__tests__/support/bridge-world.js'
 import { resource, resolve } from '../__tests__/support/bridge-stack.js'
 import type { FakeRun } from '../__tests__/support/fake-github-actions.js'
 import { runStep } from '../__tests__/support/runner.js'
@@ -36,8 +36,7 @@ const say = (actor: string, text: string): void => {
 let invocations: Promise<unknown> = Promise.resolve()
 function invoke(event: unknown, why: string): void {
   invocations = invocations.then(async () => {
-    const { result, error } = await world.invoke(event)
-    const summary = result as Summary | undefined
+    const { result: summary, error } = await world.invoke(event)
     const did = [
       summary?.dispatched.length && `dispatched ${summary.dispatched.length} job(s)`,
       summary?.failed.map((failed) => `failed job ${failed.jobId.slice(0, 8)} with ${failed.type}`).join(', '),

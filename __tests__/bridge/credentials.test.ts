@@ -7,6 +7,8 @@ const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 20
 const PKCS1 = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()
 const PKCS8 = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
 const NOW = Date.parse('2026-11-25T12:00:00Z')
+const href = (url: string | URL | Request): string =>
+  typeof url === 'string' ? url : url instanceof URL ? url.href : url.url
 
 describe('parseCredentials', () => {
   it('reads a token as plain text or as {"token"}', () => {
@@ -72,7 +74,7 @@ describe('SecretTokens', () => {
     const calls: string[] = []
     let minted = 0
     const fetcher: typeof fetch = (url) => {
-      const path = new URL(String(url)).pathname
+      const path = new URL(href(url)).pathname
       calls.push(path)
       if (path.endsWith('/installation')) return Promise.resolve(Response.json({ id: 7 }))
       minted += 1
@@ -153,7 +155,7 @@ describe('SecretTokens', () => {
       log,
       (url) =>
         Promise.resolve(
-          String(url).endsWith('/installation')
+          href(url).endsWith('/installation')
             ? Response.json({ id: 7 })
             : Response.json({ token: 'ghs_abcdefghijklmnop', expires_at: '2099-01-01T00:00:00Z' })
         )

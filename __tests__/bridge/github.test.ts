@@ -77,7 +77,7 @@ describe('GitHubApi.dispatch', () => {
   it('falls back once for a server that refuses return_run_details, and remembers', async () => {
     const bodies: unknown[] = []
     const fetcher: typeof fetch = (_, init) => {
-      const body = JSON.parse(String(init?.body)) as Record<string, unknown>
+      const body = JSON.parse(init?.body as string) as Record<string, unknown>
       bodies.push(body)
       return Promise.resolve(
         'return_run_details' in body

@@ -54,10 +54,10 @@ describe('a STARTED event', () => {
     const onBranch = world.queueJob({ Branch: 'release/2.x' })
     const onDefault = world.queueJob({ Repo: 'web' })
     await world.invoke(world.event(onBranch))
-    const refs = Object.fromEntries(
-      world.github.dispatches.map((request) => {
+    const refs: Record<string, string> = Object.fromEntries(
+      world.github.dispatches.map((request): [string, string] => {
         const body = request.body as { ref: string; inputs: Record<string, string> }
-        return [body.inputs['job-id'], body.ref]
+        return [body.inputs['job-id'] ?? '', body.ref]
       })
     )
     expect(refs).toEqual({ [onBranch.id]: 'release/2.x', [onDefault.id]: 'trunk' })

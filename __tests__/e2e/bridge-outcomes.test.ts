@@ -1,7 +1,7 @@
 import { createServer } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { runStep } from '../support/runner.js'
-import { BridgeWorld, sleep } from '../support/bridge-world.js'
+import { BridgeWorld, expectDispatchedOnce, sleep } from '../support/bridge-world.js'
 
 // Whatever happens to a run, the pipeline hears about it: every outcome through the bundled handler.
 let world: BridgeWorld
@@ -147,13 +147,7 @@ describe('GitHub unavailable', () => {
     expect(result?.dispatched).toEqual([job.id])
     await sleep(1_000)
     await world.sweep()
-    expect(world.github.runs).toHaveLength(1)
-    expect(world.github.requestsTo('POST', /dispatches$/)).toHaveLength(1)
-    expect(await world.record(job)).toMatchObject({
-      phase: 'running',
-      runId: world.github.runs[0]?.id,
-      acknowledged: true
-    })
+    await expectDispatchedOnce(world, job)
   })
 
   it('waits out a 429 with backoff on later triggers, then dispatches', async () => {

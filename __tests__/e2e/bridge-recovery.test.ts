@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { BridgeWorld, sleep } from '../support/bridge-world.js'
+import { BridgeWorld, expectDispatchedOnce, sleep } from '../support/bridge-world.js'
 
 // A crash at any point never dispatches twice and never leaves a job unwatched; and the GitHub Enterprise Server fallback.
 let world: BridgeWorld
@@ -46,14 +46,7 @@ describe('a crash', () => {
     await sleep(LEASE_ENDS_MS)
     const sweep = await world.sweep(await world.newContainer())
     expect(sweep.error).toBeUndefined()
-    expect(world.github.runs).toHaveLength(1)
-    expect(world.github.requestsTo('POST', /dispatches$/)).toHaveLength(1)
-    expect(await world.record(job)).toMatchObject({
-      phase: 'running',
-      runId: world.github.runs[0]?.id,
-      acknowledged: true
-    })
-    expect(job.state).toBe('InProgress')
+    await expectDispatchedOnce(world, job)
   })
 
   it('after the run was recorded, before the acknowledgement: the handout that follows is acknowledged', async () => {

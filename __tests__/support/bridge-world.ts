@@ -1,3 +1,4 @@
+import { expect } from 'vitest'
 import { actionExecutionEvent, type ActionExecutionState } from '../../tools/emulator/events.js'
 import type { EmulatedJob, NewJob } from '../../tools/emulator/jobs.js'
 import { CodePipelineEmulator } from '../../tools/emulator/server.js'
@@ -150,6 +151,15 @@ export class BridgeWorld {
     this.stack?.close()
     await Promise.all([this.emulator.close(), this.moto.close(), this.github.close()])
   }
+}
+
+/** The job was dispatched exactly once, and its record holds that run, acknowledged. */
+export async function expectDispatchedOnce(world: BridgeWorld, job: EmulatedJob): Promise<void> {
+  const runs = world.github.runs.filter((run) => run.inputs['job-id'] === job.id)
+  expect(runs).toHaveLength(1)
+  expect(world.github.requestsTo('POST', /dispatches$/)).toHaveLength(1)
+  expect(await world.record(job)).toMatchObject({ phase: 'running', runId: runs[0]?.id, acknowledged: true })
+  expect(job.state).toBe('InProgress')
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
