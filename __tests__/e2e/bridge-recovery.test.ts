@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { BridgeWorld, expectDispatchedOnce, sleep } from '../support/bridge-world.js'
 
-// A crash at any point never dispatches twice and never leaves a job unwatched; and the GitHub Enterprise Server fallback.
+// A crash at any point never dispatches twice and never leaves a job unwatched.
 let world: BridgeWorld
 
 beforeAll(async () => {
@@ -11,9 +11,9 @@ beforeAll(async () => {
 afterAll(() => world.close())
 beforeEach(() => world.fresh())
 
-/** A crashed invocation's lease on its record lasts until its deadline, plus 5 seconds. */
+/** A crashed invocation's lease on its record lasts until its deadline, plus 2 seconds. */
 const CRASHED_TIMEOUT_MS = 3_000
-const LEASE_ENDS_MS = CRASHED_TIMEOUT_MS + 5_000 + 500
+const LEASE_ENDS_MS = CRASHED_TIMEOUT_MS + 2_000 + 500
 
 describe('a crash', () => {
   it('after the claim, before the dispatch: a later sweep dispatches the job once', async () => {
@@ -69,41 +69,5 @@ describe('a crash', () => {
     expect(world.github.runs).toHaveLength(1)
     expect(job.state).toBe('InProgress')
     expect(await world.record(job)).toMatchObject({ acknowledged: true })
-  })
-})
-
-describe('GitHub Enterprise Server 3.20 and older', () => {
-  let ghes: BridgeWorld
-  beforeAll(async () => {
-    ghes = await BridgeWorld.start({ flavour: 'ghes-3.20', parameters: { QueueTimeoutMinutes: '0.05' } })
-  })
-  afterAll(() => ghes.close())
-  beforeEach(() => ghes.fresh())
-
-  it('dispatches again without asking for the run, and finds the run by the job ID in its name', async () => {
-    const job = ghes.queueJob()
-    const { result } = await ghes.invoke(ghes.event(job))
-    expect(result?.dispatched).toEqual([job.id])
-    const dispatches = ghes.github.requestsTo('POST', /dispatches$/)
-    expect(dispatches.map((request) => request.status)).toEqual([422, 204])
-    expect(dispatches[1]?.body).toEqual({ ref: 'main', inputs: { 'job-id': job.id } })
-    expect(await ghes.record(job)).toMatchObject({ phase: 'running', runId: ghes.github.runs[0]?.id })
-    // The container remembers: the next job is dispatched once.
-    ghes.github.reset()
-    await ghes.invoke(ghes.event(ghes.queueJob()))
-    expect(ghes.github.requestsTo('POST', /dispatches$/).map((request) => request.status)).toEqual([204])
-  })
-
-  it('fails the job with SystemUnavailable when no run carries the job ID, naming the run-name to set', async () => {
-    const job = ghes.queueJob({ Workflow: 'unnamed.yml' })
-    await ghes.invoke(ghes.event(job))
-    expect(ghes.github.runs).toHaveLength(1)
-    expect(await ghes.record(job)).toMatchObject({ phase: 'running', acknowledged: true })
-    await sleep(3_500)
-    await ghes.sweep()
-    expect(ghes.failure(job)).toMatchObject({
-      type: 'SystemUnavailable',
-      message: expect.stringContaining("Give the workflow run-name: 'CodePipeline ${{ inputs.job-id }}'") as unknown
-    })
   })
 })

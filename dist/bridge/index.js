@@ -1021,7 +1021,7 @@ var POLL_BATCH = 10;
 var MAX_POLL_ROUNDS = 100;
 var SWEEP_CONCURRENCY = 8;
 var STARTED_REPOLL_MS = [1e3, 2e3, 4e3];
-var LEASE_MARGIN_MS = 5e3;
+var LEASE_MARGIN_MS = 2e3;
 var MAX_STEPS = 8;
 var Bridge = class {
   constructor(parts, invocation, trigger) {

@@ -41,8 +41,8 @@ const MAX_POLL_ROUNDS = 100
 const SWEEP_CONCURRENCY = 8
 /** After a STARTED event, the queue is polled again after these pauses when its job was not there yet. */
 const STARTED_REPOLL_MS = [1_000, 2_000, 4_000]
-/** A lease outlives its invocation's deadline by this much, for clock differences between containers. */
-const LEASE_MARGIN_MS = 5_000
+/** A lease outlives its invocation's deadline by this much: for a write in flight at the deadline, and clocks a little apart. */
+const LEASE_MARGIN_MS = 2_000
 /** Steps one record goes through in one go, at most: dispatch, acknowledge, and a few more. */
 const MAX_STEPS = 8
 
