@@ -253,7 +253,10 @@ describe('a run that does not report', () => {
     expect(result?.failed).toEqual([])
     expect(job.state).toBe('Succeeded')
     expect(job.result?.body.outputVariables).toEqual({ IMAGE_TAG: '1.4.2' })
-    expect(await world.record(job)).toMatchObject({ phase: 'closed', closedBecause: 'the job already had its result' })
+    // Looking a while for a job continuing this one, until the action's SUCCEEDED event closes it.
+    expect(await world.record(job)).toMatchObject({ phase: 'expected', jobId: job.id })
+    await world.invoke(world.event(job, 'SUCCEEDED'))
+    expect(await world.record(job)).toMatchObject({ phase: 'closed', closedBecause: 'the action succeeded' })
   })
 
   it('cancels a run queued past the queue timeout, and fails the job with SystemUnavailable', async () => {

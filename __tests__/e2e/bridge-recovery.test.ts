@@ -71,3 +71,32 @@ describe('a crash', () => {
     expect(await world.record(job)).toMatchObject({ acknowledged: true })
   })
 })
+
+describe('a continuation job', () => {
+  it('gets a run of its own once the run that reported progress has ended', async () => {
+    const first = world.queueJob()
+    await world.invoke(world.event(first))
+    const firstRun = world.github.runs[0]!
+    world.github.setRun(firstRun, 'in_progress')
+    // The run reports progress: CodePipeline ends its job, and queues one for the same action carrying the token.
+    world.emulator.finish({ jobId: first.id, continuationToken: 'step-2' }, 'PutJobSuccessResult', 'Succeeded')
+    const next = world.emulator.createJob({
+      state: 'Queued',
+      actionTypeId: world.stack.actionType.id,
+      configuration: first.data.actionConfiguration.configuration,
+      continuationToken: 'step-2'
+    })
+    next.data.pipelineContext = { ...first.data.pipelineContext }
+    // Not while the first run goes on.
+    expect((await world.sweep()).result?.dispatched).toEqual([])
+    world.github.setRun(firstRun, 'completed', 'success')
+    const ended = await world.sweep()
+    // The first job has its result from the run; no failure is added.
+    expect(ended.result?.failed).toEqual([])
+    await sleep(2_500)
+    const continued = await world.sweep()
+    expect(continued.result?.dispatched).toEqual([next.id])
+    expect(world.github.runs.map((run) => run.inputs['job-id'])).toEqual([first.id, next.id])
+    expect(next.state).toBe('InProgress')
+  })
+})

@@ -1202,7 +1202,7 @@ var Bridge = class {
       case "deliver":
         return this.deliver(record);
       case "forget":
-        return this.close(record, "its job never showed up in the queue");
+        return this.close(record, "no job showed up in the queue");
       case "dispatch":
         return this.dispatch(record);
       case "find-run":
@@ -1439,10 +1439,7 @@ var Bridge = class {
       if (!(error instanceof CodePipelineCallError)) throw error;
       const code = errorCode(error.cause);
       if (error.landedEarlier("InvalidJobStateException")) return this.failed(record, outcome2);
-      if (code === "InvalidJobStateException" && acknowledged) {
-        this.log.info("CodePipeline already has a result for the job, most likely from the run itself", { jobId });
-        return this.close(record, "the job already had its result");
-      }
+      if (code === "InvalidJobStateException" && acknowledged) return this.answeredByRun(record);
       if (code === "JobNotFoundException") return this.close(record, "CodePipeline no longer has the job");
       this.log.error(`Could not tell CodePipeline the job failed: ${this.explain(error, jobId)}`, { jobId });
       if (this.now - (record.outcomeAt ?? record.createdAt) > this.parts.settings.retryWindowMs)
@@ -1450,6 +1447,19 @@ var Bridge = class {
       return this.letGo(record, { acknowledged, nonce });
     }
     return this.failed(record, outcome2);
+  }
+  /**
+   * CodePipeline already has the job's result, most likely from the run
+   * itself. That result may have been progress with a continuation token:
+   * CodePipeline then queues another job for the same action, without an
+   * event, so the queue is looked at for a while as after a STARTED event.
+   * The action's SUCCEEDED or FAILED event closes the record at once.
+   */
+  async answeredByRun(record) {
+    this.log.info("CodePipeline already has a result for the job, most likely from the run itself", {
+      jobId: record.jobId
+    });
+    return this.letGo(record, { phase: "expected", createdAt: this.now, outcome: void 0, outcomeAt: void 0 });
   }
   async failed(record, outcome2) {
     this.summary.failed.push({ jobId: record.jobId, type: outcome2.type });
@@ -1813,8 +1823,9 @@ var StateStore = class {
   }
   /**
    * Takes a polled job for this invocation: when no record has it yet, or
-   * when it continues an action execution whose earlier job is done. A
-   * stopped execution is never taken.
+   * when it continues an action execution whose earlier job is done (the
+   * record is closed, or expecting the next job). A stopped execution is
+   * never taken.
    */
   async claim(key, job, lease) {
     const now = this.now();
@@ -1836,8 +1847,8 @@ var StateStore = class {
       },
       JOB_FIELDS,
       {
-        condition: "attribute_not_exists(stopped) AND (attribute_not_exists(jobId) OR (phase = :closed AND jobId <> :jobId))",
-        values: { ":closed": "closed", ":jobId": job.jobId }
+        condition: "attribute_not_exists(stopped) AND (attribute_not_exists(jobId) OR (phase IN (:closed, :expected) AND jobId <> :jobId))",
+        values: { ":closed": "closed", ":expected": "expected", ":jobId": job.jobId }
       }
     );
     try {

@@ -298,7 +298,7 @@ export class Bridge {
       case 'deliver':
         return this.deliver(record)
       case 'forget':
-        return this.close(record, 'its job never showed up in the queue')
+        return this.close(record, 'no job showed up in the queue')
       case 'dispatch':
         return this.dispatch(record)
       case 'find-run':
@@ -570,10 +570,7 @@ export class Bridge {
       const code = errorCode(error.cause)
       if (error.landedEarlier('InvalidJobStateException')) return this.failed(record, outcome)
       // Once acknowledged, a refusal can only mean the job has its result: most likely the run's own report.
-      if (code === 'InvalidJobStateException' && acknowledged) {
-        this.log.info('CodePipeline already has a result for the job, most likely from the run itself', { jobId })
-        return this.close(record, 'the job already had its result')
-      }
+      if (code === 'InvalidJobStateException' && acknowledged) return this.answeredByRun(record)
       if (code === 'JobNotFoundException') return this.close(record, 'CodePipeline no longer has the job')
       this.log.error(`Could not tell CodePipeline the job failed: ${this.explain(error, jobId)}`, { jobId })
       if (this.now - (record.outcomeAt ?? record.createdAt) > this.parts.settings.retryWindowMs)
@@ -582,6 +579,20 @@ export class Bridge {
       return this.letGo(record, { acknowledged, nonce })
     }
     return this.failed(record, outcome)
+  }
+
+  /**
+   * CodePipeline already has the job's result, most likely from the run
+   * itself. That result may have been progress with a continuation token:
+   * CodePipeline then queues another job for the same action, without an
+   * event, so the queue is looked at for a while as after a STARTED event.
+   * The action's SUCCEEDED or FAILED event closes the record at once.
+   */
+  private async answeredByRun(record: BridgeRecord): Promise<undefined> {
+    this.log.info('CodePipeline already has a result for the job, most likely from the run itself', {
+      jobId: record.jobId
+    })
+    return this.letGo(record, { phase: 'expected', createdAt: this.now, outcome: undefined, outcomeAt: undefined })
   }
 
   private async failed(record: BridgeRecord, outcome: Outcome): Promise<undefined> {

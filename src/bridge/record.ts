@@ -4,7 +4,8 @@ import type { WorkflowTarget } from './target.js'
 
 /**
  * What the bridge knows about one action execution, kept in the state store:
- * - expected: a STARTED event came, its job has not been polled yet;
+ * - expected: a STARTED event came, or a job was answered that may be
+ *   continued, and the next job has not been polled yet;
  * - dispatching: the job is the bridge's, its run is being started;
  * - running: the run was started; it is watched until it ends;
  * - closed: nothing more to do.
@@ -75,7 +76,7 @@ export interface Timing {
   readonly retryWindowMs: number
 }
 
-/** A STARTED event whose job does not show up within this long is forgotten. */
+/** An expected job that does not show up within this long is not looked for any more. */
 export const EXPECT_MS = 10 * 60_000
 
 /**
@@ -98,7 +99,7 @@ export type Step =
   | { readonly kind: 'stop' }
   /** A result was decided: tell CodePipeline, then close. */
   | { readonly kind: 'deliver' }
-  /** A STARTED event whose job never showed up: close quietly. */
+  /** An expected job never showed up: close quietly. */
   | { readonly kind: 'forget' }
   /** Look for the run by the job ID in its name. */
   | { readonly kind: 'find-run' }

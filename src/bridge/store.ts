@@ -87,8 +87,9 @@ export class StateStore {
 
   /**
    * Takes a polled job for this invocation: when no record has it yet, or
-   * when it continues an action execution whose earlier job is done. A
-   * stopped execution is never taken.
+   * when it continues an action execution whose earlier job is done (the
+   * record is closed, or expecting the next job). A stopped execution is
+   * never taken.
    */
   async claim(key: string, job: NewJob, lease: Lease): Promise<Claim> {
     const now = this.now()
@@ -111,8 +112,8 @@ export class StateStore {
       JOB_FIELDS,
       {
         condition:
-          'attribute_not_exists(stopped) AND (attribute_not_exists(jobId) OR (phase = :closed AND jobId <> :jobId))',
-        values: { ':closed': 'closed', ':jobId': job.jobId }
+          'attribute_not_exists(stopped) AND (attribute_not_exists(jobId) OR (phase IN (:closed, :expected) AND jobId <> :jobId))',
+        values: { ':closed': 'closed', ':expected': 'expected', ':jobId': job.jobId }
       }
     )
     try {
