@@ -1,6 +1,8 @@
 // Fails when the committed dist/ is not what the source builds to (GitHub runs dist/, not src/),
 // or when an entry bundle outgrows its budget: every step loads it, and load time follows size.
-import { execFileSync } from 'node:child_process'
+// Also fails when a bundled dependency's license is off the allow-list (scripts/licenses.mjs),
+// or when the READMEs' input and output tables no longer match the action.yml files.
+import { execFileSync, spawnSync } from 'node:child_process'
 import { statSync } from 'node:fs'
 
 const BUDGET_KIB = 768
@@ -27,3 +29,6 @@ if (over.length > 0) process.exit(1)
 console.log(
   `Entry bundles within ${BUDGET_KIB} KiB: ${ENTRY_BUNDLES.map((file) => `${file} ${(statSync(file).size / 1024).toFixed(0)} KiB`).join(', ')}.`
 )
+for (const script of ['scripts/licenses.mjs', 'scripts/action-docs.mjs']) {
+  if (spawnSync('node', [script, '--check'], { stdio: 'inherit' }).status !== 0) process.exitCode = 1
+}

@@ -11,7 +11,10 @@
  *    throughput against a plain @aws-sdk/lib-storage upload of the same bytes to
  *    the same S3 endpoint (moto), and the action's peak memory.
  * 3. The size of dist/.
- * 4–6. The bridge: see tools/bench-bridge.ts.
+ * 4–7. The bridge: see tools/bench-bridge.ts.
+ *
+ * The baselines and probes are small programs in tools/bench-probes/, bundled
+ * with ncc as the action is, so that the linter and the type check read them.
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { randomFillSync } from 'node:crypto'
@@ -97,14 +100,26 @@ async function expectSuccess(run: Promise<StepRun>): Promise<number> {
   return done.durationMs
 }
 
+// Small programs bundled the way the action is, each from tools/bench-probes/:
+// the baselines, and the two big dependencies alone, to show where the time goes.
+const probes = join(work, 'probes')
+for (const probe of ['bare-post', 'core-only', 'sdk-only', 'lib-storage-upload']) {
+  execFileSync(
+    'npx',
+    ['--no-install', 'ncc', 'build', `tools/bench-probes/${probe}.ts`, '-o', join(probes, probe), '--minify', '-q'],
+    { cwd: root, stdio: 'inherit' }
+  )
+}
+const runProbe = (probe: string, env: NodeJS.ProcessEnv): Promise<{ ms: number; peakMiB: number }> =>
+  measured(node, [join(probes, probe, 'index.js')], { ...process.env, ...env })
+
 // 1. Cold start.
-const bareScript = `
-const request = require('node:http').request(process.argv[1], { method: 'POST', headers: {
-  'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'CodePipeline_20150709.PutJobSuccessResult' } },
-  (response) => response.resume())
-request.end(JSON.stringify({ jobId: process.argv[2] }))`
-const bare = async (): Promise<number> =>
-  (await measured(node, ['-e', bareScript, emulator.url, emulator.createJob().id])).ms
+const probeEnv = (): NodeJS.ProcessEnv => ({
+  ...runnerEnvironment(),
+  AWS_ENDPOINT_URL_CODEPIPELINE: emulator.url,
+  PROBE_JOB_ID: emulator.createJob().id
+})
+const bare = async (): Promise<number> => (await runProbe('bare-post', probeEnv())).ms
 const reportOnly = (): Promise<number> =>
   expectSuccess(report({ inputs: { 'job-id': emulator.createJob().id, 'output-variables': '{"IMAGE_TAG":"1.2.3"}' } }))
 const jobRead = (): Promise<number> =>
@@ -125,27 +140,8 @@ const withArtifact = (): Promise<number> =>
     })
   )
 
-// Where the time goes: the two big dependencies, each bundled alone the way the action is.
-const probes = join(work, 'probes')
-for (const probe of ['core-only', 'sdk-only']) {
-  execFileSync(
-    'npx',
-    ['--no-install', 'ncc', 'build', `tools/bench-probes/${probe}.mjs`, '-o', join(probes, probe), '--minify', '-q'],
-    {
-      cwd: root,
-      stdio: 'inherit'
-    }
-  )
-}
-const probeEnv = (): NodeJS.ProcessEnv => ({
-  ...process.env,
-  ...runnerEnvironment(),
-  AWS_ENDPOINT_URL_CODEPIPELINE: emulator.url,
-  PROBE_JOB_ID: emulator.createJob().id
-})
-const coreOnly = async (): Promise<number> =>
-  (await measured(node, [join(probes, 'core-only/index.mjs')], probeEnv())).ms
-const sdkOnly = async (): Promise<number> => (await measured(node, [join(probes, 'sdk-only/index.mjs')], probeEnv())).ms
+const coreOnly = async (): Promise<number> => (await runProbe('core-only', probeEnv())).ms
+const sdkOnly = async (): Promise<number> => (await runProbe('sdk-only', probeEnv())).ms
 
 await bare()
 await reportOnly()
@@ -196,16 +192,11 @@ closeSync(fd)
 const bytes = statSync(payload).size
 const mibPerSecond = (ms: number): string => `${(bytes / 1024 / 1024 / (ms / 1000)).toFixed(1)} MiB/s`
 
-const baselineScript = `
-import { createReadStream } from 'node:fs'
-import { S3Client } from '@aws-sdk/client-s3'
-import { Upload } from '@aws-sdk/lib-storage'
-const [endpoint, bucket, file] = process.argv.slice(1)
-const client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials: { accessKeyId: 'b', secretAccessKey: 'b' } })
-await new Upload({ client, partSize: 8 * 1024 * 1024, queueSize: 4,
-  params: { Bucket: bucket, Key: 'baseline/payload', Body: createReadStream(file), ServerSideEncryption: 'aws:kms' } }).done()
-client.destroy()`
-const baseline = await measured(node, ['--input-type=module', '-e', baselineScript, moto.url, BUCKET, payload])
+const baseline = await runProbe('lib-storage-upload', {
+  AWS_ENDPOINT_URL_S3: moto.url,
+  PROBE_BUCKET: BUCKET,
+  PROBE_FILE: payload
+})
 
 const job = emulator.createJob({ outputArtifacts: ['BuildOutput'], artifactBucket: BUCKET })
 const actionEnv: NodeJS.ProcessEnv = {}
