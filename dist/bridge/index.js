@@ -495,16 +495,21 @@ var GitHubApi = class {
   async authorize(owner, repo) {
     await this.tokens.token(owner, repo);
   }
-  /** The repository's default branch, kept for five minutes. */
+  /** The repository's default branch, kept for five minutes; jobs asking together share one request. */
   async defaultBranch(owner, repo) {
     const key = `${owner}/${repo}`.toLowerCase();
     const known = this.defaultBranches.get(key);
     if (known && known.until > Date.now()) return known.branch;
+    const branch = this.readDefaultBranch(owner, repo);
+    this.defaultBranches.set(key, { branch, until: Date.now() + 5 * 6e4 });
+    void branch.catch(() => this.defaultBranches.delete(key));
+    return branch;
+  }
+  async readDefaultBranch(owner, repo) {
     const { body } = await this.read(owner, repo, `/repos/${path(owner)}/${path(repo)}`);
     const branch = body?.default_branch;
     if (typeof branch !== "string" || branch === "")
       throw new GitHubError("refused", `GET /repos/${owner}/${repo}`, "the answer has no default_branch");
-    this.defaultBranches.set(key, { branch, until: Date.now() + 5 * 6e4 });
     return branch;
   }
   /**

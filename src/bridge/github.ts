@@ -155,7 +155,7 @@ export interface TokenSource {
 
 /** The few Actions endpoints the bridge needs, each authorized for its repository. */
 export class GitHubApi {
-  private readonly defaultBranches = new Map<string, { branch: string; until: number }>()
+  private readonly defaultBranches = new Map<string, { branch: Promise<string>; until: number }>()
   /** Whether the server returns the run of a dispatch; false once it refused to. */
   private runDetails = true
 
@@ -172,16 +172,23 @@ export class GitHubApi {
     await this.tokens.token(owner, repo)
   }
 
-  /** The repository's default branch, kept for five minutes. */
+  /** The repository's default branch, kept for five minutes; jobs asking together share one request. */
   async defaultBranch(owner: string, repo: string): Promise<string> {
     const key = `${owner}/${repo}`.toLowerCase()
     const known = this.defaultBranches.get(key)
     if (known && known.until > Date.now()) return known.branch
+    const branch = this.readDefaultBranch(owner, repo)
+    this.defaultBranches.set(key, { branch, until: Date.now() + 5 * 60_000 })
+    // A failed read is not kept.
+    void branch.catch(() => this.defaultBranches.delete(key))
+    return branch
+  }
+
+  private async readDefaultBranch(owner: string, repo: string): Promise<string> {
     const { body } = await this.read(owner, repo, `/repos/${path(owner)}/${path(repo)}`)
     const branch = (body as { default_branch?: unknown } | undefined)?.default_branch
     if (typeof branch !== 'string' || branch === '')
       throw new GitHubError('refused', `GET /repos/${owner}/${repo}`, 'the answer has no default_branch')
-    this.defaultBranches.set(key, { branch, until: Date.now() + 5 * 60_000 })
     return branch
   }
 
