@@ -58,7 +58,7 @@ const s3 = new S3Client({
 })
 await s3.send(new CreateBucketCommand({ Bucket: BUCKET }))
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`
 const line = (text: string): boolean => process.stdout.write(`${text}\n`)
 

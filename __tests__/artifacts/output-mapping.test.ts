@@ -53,7 +53,22 @@ describe('planOutputArtifacts', () => {
       ['First', 'directory', 'k1'],
       ['Third', 'file', 'k3']
     ])
-    expect(plans[1].path).toBe(join(workspace, 'dist'))
+    expect(plans[1]?.path).toBe(join(workspace, 'dist'))
+  })
+
+  it("gives a bare path to the job's one output artifact, and to no other", () => {
+    const [plan] = planOutputArtifacts([{ path: 'dist' }], [{ name: 'Only', ...location('k') }], workspace)
+    expect(plan).toMatchObject({ name: 'Only', kind: 'directory', objectKey: 'k' })
+    expect(() =>
+      planOutputArtifacts(
+        [{ path: 'dist' }],
+        [
+          { name: 'A', ...location('a') },
+          { name: 'B', ...location('b') }
+        ],
+        workspace
+      )
+    ).toThrow(/a bare path needs exactly one output artifact, and the job has 2/)
   })
 
   it('says there is nothing to upload to when the job has no outputs', () => {

@@ -12,6 +12,7 @@ import {
   type HeadObjectCommandOutput
 } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { stringMatching } from '../../__fixtures__/expect.js'
 import { openPromise } from 'yauzl'
 import { CodePipelineEmulator } from '../../tools/emulator/server.js'
 import { startS3StandIn, type S3StandIn } from '../support/moto.js'
@@ -188,7 +189,7 @@ describe('output artifacts', () => {
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(new RegExp(`::error::Invalid input 'output-artifacts': ${message.source}`))
     expect(operations()).toEqual(['GetJobDetails', 'PutJobFailureResult'])
-    expect(emulator.requests[1].body.failureDetails).toMatchObject({ type: 'ConfigurationError' })
+    expect(emulator.requests[1]?.body.failureDetails).toMatchObject({ type: 'ConfigurationError' })
     for (const name of names) expect(await head(locationOf(job, name))).toBeUndefined()
   })
 
@@ -198,9 +199,9 @@ describe('output artifacts', () => {
     const run = await step({ 'job-id': job.id, 'output-artifacts': 'Out=dist' })
     expect(run.code).toBe(1)
     expect(operations()).toEqual(['GetJobDetails', 'PutJobFailureResult'])
-    expect(emulator.requests[1].body.failureDetails).toMatchObject({
+    expect(emulator.requests[1]?.body.failureDetails).toMatchObject({
       type: 'JobFailed',
-      message: expect.stringMatching(/^Output artifact Out: /)
+      message: stringMatching(/^Output artifact Out: /)
     })
     expect(job.state).toBe('Failed')
   })
@@ -292,7 +293,7 @@ describe('input artifacts', () => {
     const run = await step({ 'job-id': job.id, 'input-artifacts-path': 'inputs' }, { action: 'job' })
     expect(run.code).toBe(0)
     const root = join(workspace, 'inputs')
-    expect(JSON.parse(run.outputs['input-artifact-paths'])).toEqual({
+    expect(JSON.parse(run.outputs['input-artifact-paths'] ?? 'null')).toEqual({
       SourceArtifact: join(root, 'SourceArtifact'),
       Notes: join(root, 'Notes')
     })

@@ -15,7 +15,7 @@ let proxy: LoopbackProxy
 beforeAll(async () => {
   ;[emulator, github, proxy] = await Promise.all([
     CodePipelineEmulator.start(),
-    FakeGitHubApi.start(ACTION_DEFAULTS['github-token']),
+    FakeGitHubApi.start(ACTION_DEFAULTS['github-token'] ?? ''),
     LoopbackProxy.start()
   ])
   github.commits.set(SHA, { message: 'Route through the proxy', committedAt: '2026-11-22T08:00:00Z' })

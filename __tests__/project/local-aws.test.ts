@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { instanceOf, stringContaining } from '../../__fixtures__/expect.js'
 import { startS3StandIn, type S3StandIn } from '../support/moto.js'
 
 // The tests use moto's server for every AWS service beyond CodePipeline. This proves that the
@@ -45,7 +46,7 @@ describe("moto's server", () => {
       contentType: 'application/x-amz-json-1.0',
       body: {}
     })
-    expect(await response.json()).toMatchObject({ TableNames: expect.any(Array) })
+    expect(await response.json()).toMatchObject({ TableNames: instanceOf<unknown[]>(Array) })
   })
 
   it('serves SQS', async () => {
@@ -54,7 +55,7 @@ describe("moto's server", () => {
       contentType: 'application/x-amz-json-1.0',
       body: { QueueName: 'local-aws-check' }
     })
-    expect(await response.json()).toMatchObject({ QueueUrl: expect.stringContaining('local-aws-check') })
+    expect(await response.json()).toMatchObject({ QueueUrl: stringContaining('local-aws-check') })
   })
 
   it('serves Secrets Manager', async () => {
@@ -80,7 +81,7 @@ describe("moto's server", () => {
       }
     })
     expect(await response.json()).toMatchObject({
-      ScheduleArn: expect.stringContaining('schedule/default/local-aws-check')
+      ScheduleArn: stringContaining('schedule/default/local-aws-check')
     })
   })
 })

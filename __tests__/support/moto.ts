@@ -21,7 +21,7 @@ export async function startS3StandIn(): Promise<S3StandIn> {
   const given = process.env.MOTO_S3_ENDPOINT
   if (given) {
     await waitUntilUp(given, undefined)
-    return { url: given, close: async () => undefined }
+    return { url: given, close: () => Promise.resolve() }
   }
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`

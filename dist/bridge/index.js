@@ -33,6 +33,16 @@ var import_client_secrets_manager = require("@aws-sdk/client-secrets-manager");
 var import_client_codepipeline = require("@aws-sdk/client-codepipeline");
 
 // src/core/aws-errors.ts
+function explainCallError(error, context) {
+  return explain(error.cause, {
+    operation: error.operation,
+    jobId: context.jobId ?? "the job",
+    region: context.region,
+    attempts: error.attempts,
+    timeoutSeconds: context.timeoutSeconds,
+    principal: context.principal
+  });
+}
 function shape(error) {
   return typeof error === "object" && error !== null ? error : { message: String(error) };
 }
@@ -50,7 +60,7 @@ function isAnswerLost(error) {
 var ACCESS_DENIED = /^(AccessDenied(Exception)?|UnauthorizedOperation|UnauthorizedException|NotAuthorized)$/;
 var EXPIRED = /^(ExpiredToken(Exception)?|RequestExpired|TokenRefreshRequired)$/;
 var BAD_KEYS = /^(UnrecognizedClientException|InvalidClientTokenId|InvalidSignatureException|IncompleteSignature|SignatureDoesNotMatch)$/;
-function explainAwsError(error, context) {
+function explain(error, context) {
   const code = errorCode(error);
   const raw = shape(error).message ?? String(error);
   const region = context.region ?? "the Region the SDK resolved";
@@ -115,10 +125,10 @@ function explainAwsError(error, context) {
   }
   if (code === "AbortError" || code === "TimeoutError") {
     return detail(
-      `CodePipeline did not answer within ${context.timeoutSeconds ?? "?"} s ('timeout-seconds'). Check the network path to CodePipeline in ${region}, and raise 'timeout-seconds' if it is only slow`
+      `CodePipeline did not answer within ${context.timeoutSeconds} s ('timeout-seconds'). Check the network path to CodePipeline in ${region}, and raise 'timeout-seconds' if it is only slow`
     );
   }
-  const attempts = context.attempts && context.attempts > 1 ? ` after ${context.attempts} attempts` : "";
+  const attempts = context.attempts > 1 ? ` after ${context.attempts} attempts` : "";
   return detail(
     `Calling CodePipeline ${context.operation} failed${attempts}. If CodePipeline is throttling or unavailable, raise 'max-attempts' or 'timeout-seconds'; otherwise check the network path to CodePipeline in ${region}`
   );
@@ -130,17 +140,19 @@ var ACTION_VERSION = "0.1.0";
 
 // src/core/codepipeline.ts
 var CodePipelineCallError = class extends Error {
-  constructor(operation, cause, attempts, earlierAnswerLost) {
+  constructor(operation, cause, history) {
     super(cause instanceof Error ? cause.message : String(cause));
     this.operation = operation;
     this.cause = cause;
-    this.attempts = attempts;
-    this.earlierAnswerLost = earlierAnswerLost;
     this.name = "CodePipelineCallError";
+    this.attempts = history.attempts;
+    this.earlierAnswerLost = history.earlierAnswerLost;
   }
   operation;
   cause;
+  /** How many attempts the SDK made, retries included. */
   attempts;
+  /** True when an earlier attempt may have reached CodePipeline but its answer never came back. */
   earlierAnswerLost;
   /**
    * True when the retry was refused with `code` only because an earlier
@@ -197,7 +209,10 @@ var CodePipeline = class {
       (abortSignal) => this.client.send(new import_client_codepipeline.PutJobFailureResultCommand(input), { abortSignal })
     )).result;
   }
-  /** Claims a job; resolves the job's status, InProgress when the claim holds. */
+  /**
+   * The bare AcknowledgeJob call; resolves the job's status. acknowledge() builds
+   * on it and also tells a claim whose answer was lost from another worker's.
+   */
   async acknowledgeJob(jobId, nonce) {
     return (await this.send(
       "AcknowledgeJob",
@@ -243,15 +258,25 @@ var CodePipeline = class {
     } catch (error) {
       const earlier = this.attemptErrors.filter((seen) => seen !== error);
       for (const seen of earlier) this.log.debug(`${operation}: an earlier attempt failed: ${String(seen)}`);
-      throw new CodePipelineCallError(
-        operation,
-        error,
-        Math.max(attemptsOf(error), this.attemptErrors.length),
-        earlier.some(isAnswerLost)
-      );
+      this.log.debug(`${operation} failed: ${String(error)}`);
+      throw new CodePipelineCallError(operation, error, {
+        attempts: Math.max(attemptsOf(error), this.attemptErrors.length),
+        earlierAnswerLost: earlier.some(isAnswerLost)
+      });
     }
   }
 };
+async function acknowledge(pipeline, jobId, nonce) {
+  try {
+    const status = await pipeline.acknowledgeJob(jobId, nonce);
+    return { outcome: "claimed", status, answerLost: false };
+  } catch (error) {
+    if (!(error instanceof CodePipelineCallError)) throw error;
+    if (error.landedEarlier("InvalidNonceException")) return { outcome: "claimed", status: void 0, answerLost: true };
+    if (errorCode(error.cause) === "InvalidNonceException") return { outcome: "taken", refusal: error };
+    throw error;
+  }
+}
 function attemptTimeoutMs(timeoutSeconds) {
   return Math.min(3e4, Math.max(2e3, Math.floor(timeoutSeconds * 1e3 / 3)));
 }
@@ -286,7 +311,7 @@ var LENGTH = {
 var ACTION_TYPE = {
   provider: { min: 1, max: 35 },
   version: { min: 1, max: 9 },
-  /** provider and version */
+  /** What provider and version may hold. */
   pattern: /^[0-9A-Za-z_-]+$/
 };
 var ACTION_CATEGORIES = ["Source", "Build", "Deploy", "Test", "Invoke", "Approval", "Compute"];
@@ -1021,6 +1046,72 @@ function judgeRun(run, now, timing) {
   return { kind: "watch", nextCheckAt: now + (age > 60 * 6e4 ? 5 : 2) * 6e4 - 5e3 };
 }
 
+// src/bridge/settings.ts
+var CODEPIPELINE_CALLS = { maxAttempts: 3, timeoutSeconds: 20 };
+var ENVIRONMENT = {
+  category: "ACTION_CATEGORY",
+  provider: "ACTION_PROVIDER",
+  version: "ACTION_VERSION",
+  allowedRepos: "ALLOWED_REPOS",
+  githubApiUrl: "GITHUB_API_URL",
+  githubSecretId: "GITHUB_CREDENTIALS_SECRET",
+  queueTimeoutMinutes: "QUEUE_TIMEOUT_MINUTES",
+  retryMinutes: "GITHUB_RETRY_MINUTES",
+  tableName: "TABLE_NAME",
+  scheduleName: "SWEEP_SCHEDULE_NAME",
+  scheduleGroup: "SWEEP_SCHEDULE_GROUP",
+  logLevel: "LOG_LEVEL"
+};
+function readSettings(env) {
+  const problems = [];
+  const text = (name) => {
+    const value = env[name]?.trim();
+    if (!value) problems.push(`${name} is not set`);
+    return value ?? "";
+  };
+  const minutes2 = (name) => {
+    const value = Number(text(name));
+    if (!(value > 0 && value <= 24 * 60)) problems.push(`${name} must be a number of minutes from 0 to 1440`);
+    return value * 6e4;
+  };
+  const category = ACTION_CATEGORIES.find((choice) => choice === env[ENVIRONMENT.category]?.trim());
+  if (category === void 0) problems.push(`${ENVIRONMENT.category} must be one of ${ACTION_CATEGORIES.join(", ")}`);
+  const typePart = (name, limit) => {
+    const value = text(name);
+    if (value && !(isWithin(value, limit) && ACTION_TYPE.pattern.test(value)))
+      problems.push(`${name} ${quote(value)} is not ${limit.min}\u2013${limit.max} letters, digits, _ or -`);
+    return value;
+  };
+  const provider = typePart(ENVIRONMENT.provider, ACTION_TYPE.provider);
+  const version = typePart(ENVIRONMENT.version, ACTION_TYPE.version);
+  let allowedRepos;
+  try {
+    allowedRepos = AllowedRepos.parse(env[ENVIRONMENT.allowedRepos] ?? "");
+  } catch (error) {
+    problems.push(error.message);
+  }
+  const githubApiUrl = text(ENVIRONMENT.githubApiUrl).replace(/\/+$/, "");
+  if (githubApiUrl && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(githubApiUrl))
+    problems.push(`${ENVIRONMENT.githubApiUrl} ${quote(githubApiUrl)} is not a URL`);
+  const settings = {
+    actionType: { owner: "Custom", category: category ?? "Build", provider, version },
+    githubApiUrl,
+    githubSecretId: text(ENVIRONMENT.githubSecretId),
+    queueTimeoutMs: minutes2(ENVIRONMENT.queueTimeoutMinutes),
+    retryWindowMs: minutes2(ENVIRONMENT.retryMinutes),
+    tableName: text(ENVIRONMENT.tableName),
+    sweep: {
+      scheduleName: text(ENVIRONMENT.scheduleName),
+      groupName: env[ENVIRONMENT.scheduleGroup]?.trim() || "default"
+    },
+    logLevel: env[ENVIRONMENT.logLevel]?.trim()
+  };
+  if (problems.length > 0 || allowedRepos === void 0) {
+    throw new Error(`The bridge's settings are wrong; fix the stack's parameters: ${problems.join("; ")}`);
+  }
+  return { ...settings, allowedRepos };
+}
+
 // src/bridge/bridge.ts
 var POLL_BATCH = 10;
 var MAX_POLL_ROUNDS = 100;
@@ -1364,16 +1455,18 @@ var Bridge = class {
   async acknowledge(record) {
     const jobId = record.jobId;
     try {
-      const status = await this.parts.pipeline.acknowledgeJob(jobId, record.nonce);
-      if (status !== "InProgress") this.log.info(`Acknowledging the job answered ${status ?? "no status"}`, { jobId });
-      return this.later(record, { acknowledged: true });
+      const answer = await acknowledge(this.parts.pipeline, jobId, record.nonce);
+      if (answer.outcome === "claimed") {
+        if (answer.status !== void 0 && answer.status !== "InProgress")
+          this.log.info(`Acknowledging the job answered ${answer.status}`, { jobId });
+        return this.later(record, { acknowledged: true });
+      }
+      this.log.warn(`Could not acknowledge the job yet: ${this.explain(answer.refusal, jobId)}`, { jobId });
+      return this.save(record, { nonce: void 0 });
     } catch (error) {
       if (!(error instanceof CodePipelineCallError)) throw error;
-      if (error.landedEarlier("InvalidNonceException")) return this.later(record, { acknowledged: true });
-      const code = errorCode(error.cause);
       this.log.warn(`Could not acknowledge the job yet: ${this.explain(error, jobId)}`, { jobId });
-      if (code === "InvalidNonceException" || code === "JobNotFoundException")
-        return this.save(record, { nonce: void 0 });
+      if (errorCode(error.cause) === "JobNotFoundException") return this.save(record, { nonce: void 0 });
       return this.letGo(record);
     }
   }
@@ -1417,12 +1510,16 @@ var Bridge = class {
     let nonce = record.nonce;
     if (!acknowledged && nonce !== void 0) {
       try {
-        await this.parts.pipeline.acknowledgeJob(jobId, nonce);
-        acknowledged = true;
+        const answer = await acknowledge(this.parts.pipeline, jobId, nonce);
+        acknowledged = answer.outcome === "claimed";
+        if (answer.outcome === "taken") {
+          nonce = void 0;
+          this.log.info(`The nonce is spent; sending the result anyway: ${this.explain(answer.refusal, jobId)}`, {
+            jobId
+          });
+        }
       } catch (error) {
         if (!(error instanceof CodePipelineCallError)) throw error;
-        acknowledged = error.landedEarlier("InvalidNonceException");
-        if (!acknowledged && errorCode(error.cause) === "InvalidNonceException") nonce = void 0;
         this.log.info(`Could not acknowledge the job first; sending the result anyway: ${this.explain(error, jobId)}`, {
           jobId
         });
@@ -1542,10 +1639,9 @@ var Bridge = class {
   }
   explain(error, jobId) {
     if (error instanceof CodePipelineCallError) {
-      return explainAwsError(error.cause, {
-        operation: error.operation,
-        jobId: jobId ?? "the job",
-        attempts: error.attempts,
+      return explainCallError(error, {
+        jobId,
+        timeoutSeconds: CODEPIPELINE_CALLS.timeoutSeconds,
         principal: "the bridge function's role"
       });
     }
@@ -1709,71 +1805,6 @@ var Logger = class _Logger {
 function jsonSafe(_key, value) {
   if (value instanceof Error) return { name: value.name, message: value.message };
   return value;
-}
-
-// src/bridge/settings.ts
-var ENVIRONMENT = {
-  category: "ACTION_CATEGORY",
-  provider: "ACTION_PROVIDER",
-  version: "ACTION_VERSION",
-  allowedRepos: "ALLOWED_REPOS",
-  githubApiUrl: "GITHUB_API_URL",
-  githubSecretId: "GITHUB_CREDENTIALS_SECRET",
-  queueTimeoutMinutes: "QUEUE_TIMEOUT_MINUTES",
-  retryMinutes: "GITHUB_RETRY_MINUTES",
-  tableName: "TABLE_NAME",
-  scheduleName: "SWEEP_SCHEDULE_NAME",
-  scheduleGroup: "SWEEP_SCHEDULE_GROUP",
-  logLevel: "LOG_LEVEL"
-};
-function readSettings(env) {
-  const problems = [];
-  const text = (name) => {
-    const value = env[name]?.trim();
-    if (!value) problems.push(`${name} is not set`);
-    return value ?? "";
-  };
-  const minutes2 = (name) => {
-    const value = Number(text(name));
-    if (!(value > 0 && value <= 24 * 60)) problems.push(`${name} must be a number of minutes from 0 to 1440`);
-    return value * 6e4;
-  };
-  const category = ACTION_CATEGORIES.find((choice) => choice === env[ENVIRONMENT.category]?.trim());
-  if (category === void 0) problems.push(`${ENVIRONMENT.category} must be one of ${ACTION_CATEGORIES.join(", ")}`);
-  const typePart = (name, limit) => {
-    const value = text(name);
-    if (value && !(isWithin(value, limit) && ACTION_TYPE.pattern.test(value)))
-      problems.push(`${name} ${quote(value)} is not ${limit.min}\u2013${limit.max} letters, digits, _ or -`);
-    return value;
-  };
-  const provider = typePart(ENVIRONMENT.provider, ACTION_TYPE.provider);
-  const version = typePart(ENVIRONMENT.version, ACTION_TYPE.version);
-  let allowedRepos;
-  try {
-    allowedRepos = AllowedRepos.parse(env[ENVIRONMENT.allowedRepos] ?? "");
-  } catch (error) {
-    problems.push(error.message);
-  }
-  const githubApiUrl = text(ENVIRONMENT.githubApiUrl).replace(/\/+$/, "");
-  if (githubApiUrl && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(githubApiUrl))
-    problems.push(`${ENVIRONMENT.githubApiUrl} ${quote(githubApiUrl)} is not a URL`);
-  const settings = {
-    actionType: { owner: "Custom", category: category ?? "Build", provider, version },
-    githubApiUrl,
-    githubSecretId: text(ENVIRONMENT.githubSecretId),
-    queueTimeoutMs: minutes2(ENVIRONMENT.queueTimeoutMinutes),
-    retryWindowMs: minutes2(ENVIRONMENT.retryMinutes),
-    tableName: text(ENVIRONMENT.tableName),
-    sweep: {
-      scheduleName: text(ENVIRONMENT.scheduleName),
-      groupName: env[ENVIRONMENT.scheduleGroup]?.trim() || "default"
-    },
-    logLevel: env[ENVIRONMENT.logLevel]?.trim()
-  };
-  if (problems.length > 0 || allowedRepos === void 0) {
-    throw new Error(`The bridge's settings are wrong; fix the stack's parameters: ${problems.join("; ")}`);
-  }
-  return { ...settings, allowedRepos };
 }
 
 // src/bridge/store.ts
@@ -2058,7 +2089,7 @@ function createContainer(env) {
     settings,
     log,
     store,
-    pipeline: new CodePipeline({ region, maxAttempts: 3, timeoutSeconds: 20 }, log),
+    pipeline: new CodePipeline({ region, ...CODEPIPELINE_CALLS }, log),
     github: new GitHubApi(settings.githubApiUrl, tokens, log),
     schedule: new SweepSchedule(new import_client_scheduler2.SchedulerClient(aws), settings.sweep, log),
     clock: {

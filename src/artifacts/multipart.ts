@@ -48,7 +48,11 @@ export async function uploadStream(
   let uploadId: Promise<string | undefined> | undefined
   const completed: CompletedPart[] = []
   const inFlight = new Set<Promise<void>>()
-  let failure: unknown
+  let failure: Error | undefined
+  /** Throws the first failure of a part sent so far; the sends set it as they settle. */
+  const throwIfAPartFailed = (): void => {
+    if (failure) throw failure
+  }
   let bytes = 0
   let partNumber = 0
 
@@ -74,7 +78,7 @@ export async function uploadStream(
   const dispatch = (buffer: Buffer, length: number): void => {
     const sending = sendPart(buffer, length)
       .catch((error: unknown) => {
-        failure ??= error
+        failure ??= error instanceof Error ? error : new Error(String(error))
       })
       .finally(() => {
         inFlight.delete(sending)
@@ -101,7 +105,7 @@ export async function uploadStream(
         }
       }
     }
-    if (failure) throw failure
+    throwIfAPartFailed()
     if (partNumber === 0) {
       const whole = current.subarray(0, filled)
       await s3.send(new PutObjectCommand({ ...params, Body: whole, ChecksumCRC32: crc32Base64(whole) }))
@@ -109,7 +113,7 @@ export async function uploadStream(
     }
     if (filled > 0) dispatch(current, filled)
     await Promise.all(inFlight)
-    if (failure) throw failure
+    throwIfAPartFailed()
     completed.sort((a, b) => a.PartNumber! - b.PartNumber!)
     await s3.send(
       new CompleteMultipartUploadCommand({

@@ -1,6 +1,6 @@
 import type { Job } from '@aws-sdk/client-codepipeline'
-import { errorCode, explainAwsError } from '../core/aws-errors.js'
-import { CodePipelineCallError, type CodePipeline } from '../core/codepipeline.js'
+import { errorCode, explainCallError } from '../core/aws-errors.js'
+import { acknowledge, CodePipelineCallError, type CodePipeline } from '../core/codepipeline.js'
 import { errorMessage } from '../core/errors.js'
 import { requestProblems } from '../core/limits.js'
 import { CredentialsError } from './credentials.js'
@@ -28,7 +28,7 @@ import {
   type PipelinePlace,
   type Step
 } from './record.js'
-import type { BridgeSettings } from './settings.js'
+import { CODEPIPELINE_CALLS, type BridgeSettings } from './settings.js'
 import type { Lease, StateStore } from './store.js'
 import type { SweepSchedule } from './sweep-schedule.js'
 import { readTarget, type WorkflowTarget } from './target.js'
@@ -480,17 +480,19 @@ export class Bridge {
   private async acknowledge(record: BridgeRecord): Promise<BridgeRecord | undefined> {
     const jobId = record.jobId!
     try {
-      const status = await this.parts.pipeline.acknowledgeJob(jobId, record.nonce!)
-      if (status !== 'InProgress') this.log.info(`Acknowledging the job answered ${status ?? 'no status'}`, { jobId })
-      return this.later(record, { acknowledged: true })
+      const answer = await acknowledge(this.parts.pipeline, jobId, record.nonce!)
+      if (answer.outcome === 'claimed') {
+        if (answer.status !== undefined && answer.status !== 'InProgress')
+          this.log.info(`Acknowledging the job answered ${answer.status}`, { jobId })
+        return this.later(record, { acknowledged: true })
+      }
+      // The nonce is spent: the next handout brings a fresh one.
+      this.log.warn(`Could not acknowledge the job yet: ${this.explain(answer.refusal, jobId)}`, { jobId })
+      return this.save(record, { nonce: undefined })
     } catch (error) {
       if (!(error instanceof CodePipelineCallError)) throw error
-      if (error.landedEarlier('InvalidNonceException')) return this.later(record, { acknowledged: true })
-      const code = errorCode(error.cause)
       this.log.warn(`Could not acknowledge the job yet: ${this.explain(error, jobId)}`, { jobId })
-      // A spent nonce waits for the next handout, which brings a fresh one.
-      if (code === 'InvalidNonceException' || code === 'JobNotFoundException')
-        return this.save(record, { nonce: undefined })
+      if (errorCode(error.cause) === 'JobNotFoundException') return this.save(record, { nonce: undefined })
       return this.letGo(record)
     }
   }
@@ -542,12 +544,16 @@ export class Bridge {
     let nonce = record.nonce
     if (!acknowledged && nonce !== undefined) {
       try {
-        await this.parts.pipeline.acknowledgeJob(jobId, nonce)
-        acknowledged = true
+        const answer = await acknowledge(this.parts.pipeline, jobId, nonce)
+        acknowledged = answer.outcome === 'claimed'
+        if (answer.outcome === 'taken') {
+          nonce = undefined
+          this.log.info(`The nonce is spent; sending the result anyway: ${this.explain(answer.refusal, jobId)}`, {
+            jobId
+          })
+        }
       } catch (error) {
         if (!(error instanceof CodePipelineCallError)) throw error
-        acknowledged = error.landedEarlier('InvalidNonceException')
-        if (!acknowledged && errorCode(error.cause) === 'InvalidNonceException') nonce = undefined
         this.log.info(`Could not acknowledge the job first; sending the result anyway: ${this.explain(error, jobId)}`, {
           jobId
         })
@@ -682,10 +688,9 @@ export class Bridge {
 
   private explain(error: unknown, jobId?: string): string {
     if (error instanceof CodePipelineCallError) {
-      return explainAwsError(error.cause, {
-        operation: error.operation,
-        jobId: jobId ?? 'the job',
-        attempts: error.attempts,
+      return explainCallError(error, {
+        jobId,
+        timeoutSeconds: CODEPIPELINE_CALLS.timeoutSeconds,
         principal: "the bridge function's role"
       })
     }

@@ -17,7 +17,7 @@ import { CredentialsError, SecretTokens } from './credentials.js'
 import { readTrigger } from './events.js'
 import { GitHubApi } from './github.js'
 import { Logger } from './log.js'
-import { readSettings } from './settings.js'
+import { CODEPIPELINE_CALLS, readSettings } from './settings.js'
 import { StateStore } from './store.js'
 import { SweepSchedule } from './sweep-schedule.js'
 
@@ -44,7 +44,7 @@ function createContainer(env: NodeJS.ProcessEnv): BridgeParts {
     settings,
     log,
     store,
-    pipeline: new CodePipeline({ region, maxAttempts: 3, timeoutSeconds: 20 }, log),
+    pipeline: new CodePipeline({ region, ...CODEPIPELINE_CALLS }, log),
     github: new GitHubApi(settings.githubApiUrl, tokens, log),
     schedule: new SweepSchedule(new SchedulerClient(aws), settings.sweep, log),
     clock: {

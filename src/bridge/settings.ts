@@ -28,6 +28,9 @@ export interface BridgeSettings {
   readonly logLevel?: string
 }
 
+/** How the bridge calls CodePipeline: each call tried up to three times, within 20 seconds. */
+export const CODEPIPELINE_CALLS = { maxAttempts: 3, timeoutSeconds: 20 } as const
+
 /** The environment variables, by name; the template sets each of them. */
 export const ENVIRONMENT = {
   category: 'ACTION_CATEGORY',

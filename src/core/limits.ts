@@ -40,7 +40,7 @@ export const LENGTH = {
 export const ACTION_TYPE = {
   provider: { min: 1, max: 35 },
   version: { min: 1, max: 9 },
-  /** provider and version */
+  /** What provider and version may hold. */
   pattern: /^[0-9A-Za-z_-]+$/
 } as const
 

@@ -1,5 +1,5 @@
 import type { Fault } from './faults.js'
-import type { EmulatedJob, NewJob } from './jobs.js'
+import type { EmulatedJob } from './jobs.js'
 import type { CodePipelineEmulator } from './server.js'
 
 /** An answer of the control API: a status and a JSON body. */
@@ -18,7 +18,7 @@ export interface ControlAnswer {
  */
 export function control(emulator: CodePipelineEmulator, method: string, path: string, raw: Buffer): ControlAnswer {
   const input = raw.length > 0 ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {}
-  if (method === 'POST' && path === 'jobs') return ok(emulator.createJob(input as NewJob))
+  if (method === 'POST' && path === 'jobs') return ok(emulator.createJob(input))
   if (method === 'GET' && path.startsWith('jobs/')) {
     const job: EmulatedJob | undefined = emulator.jobs.get(path.slice('jobs/'.length))
     return job ? ok(job) : { status: 404, body: { message: 'no such job' } }
