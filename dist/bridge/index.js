@@ -2146,9 +2146,13 @@ function createContainer(env) {
   const log = Logger.create(env.LOG_LEVEL);
   const settings = readSettings(env);
   const region = env.AWS_REGION;
-  const aws = { region, maxAttempts: 3, requestHandler: { connectionTimeout: 3e3, requestTimeout: 5e3 } };
-  const db = new import_client_dynamodb2.DynamoDBClient(aws);
-  const secrets = new import_client_secrets_manager.SecretsManagerClient(aws);
+  const aws = () => ({
+    region,
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 3e3, requestTimeout: 5e3, ...proxyAgents() }
+  });
+  const db = new import_client_dynamodb2.DynamoDBClient(aws());
+  const secrets = new import_client_secrets_manager.SecretsManagerClient(aws());
   const store = new StateStore(db, settings.tableName);
   const tokens = new SecretTokens(() => readSecret(secrets, settings.githubSecretId), settings.githubApiUrl, log);
   return {
@@ -2157,7 +2161,7 @@ function createContainer(env) {
     store,
     pipeline: new CodePipeline({ region, ...CODEPIPELINE_CALLS }, log),
     github: new GitHubApi(settings.githubApiUrl, tokens, log),
-    schedule: new SweepSchedule(new import_client_scheduler2.SchedulerClient(aws), settings.sweep, log),
+    schedule: new SweepSchedule(new import_client_scheduler2.SchedulerClient(aws()), settings.sweep, log),
     clock: {
       now: () => Date.now(),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

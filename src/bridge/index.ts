@@ -12,6 +12,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { CodePipeline } from '../core/codepipeline.js'
 import { errorCode } from '../core/aws-errors.js'
 import { errorMessage } from '../core/errors.js'
+import { proxyAgents } from '../core/proxy.js'
 import { Bridge, type BridgeParts, type Summary } from './bridge.js'
 import { CredentialsError, SecretTokens } from './credentials.js'
 import { readTrigger } from './events.js'
@@ -34,10 +35,15 @@ function createContainer(env: NodeJS.ProcessEnv): BridgeParts {
   const log = Logger.create(env.LOG_LEVEL)
   const settings = readSettings(env)
   const region = env.AWS_REGION
-  // Each attempt is bounded; the SDK retries throttling, 5xx and network errors.
-  const aws = { region, maxAttempts: 3, requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000 } }
-  const db = new DynamoDBClient(aws)
-  const secrets = new SecretsManagerClient(aws)
+  // Each attempt is bounded; the SDK retries throttling, 5xx and network errors. Each client gets
+  // agents of its own for HTTPS_PROXY and NO_PROXY, as destroying a client destroys its agents.
+  const aws = () => ({
+    region,
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, ...proxyAgents() }
+  })
+  const db = new DynamoDBClient(aws())
+  const secrets = new SecretsManagerClient(aws())
   const store = new StateStore(db, settings.tableName)
   const tokens = new SecretTokens(() => readSecret(secrets, settings.githubSecretId), settings.githubApiUrl, log)
   return {
@@ -46,7 +52,7 @@ function createContainer(env: NodeJS.ProcessEnv): BridgeParts {
     store,
     pipeline: new CodePipeline({ region, ...CODEPIPELINE_CALLS }, log),
     github: new GitHubApi(settings.githubApiUrl, tokens, log),
-    schedule: new SweepSchedule(new SchedulerClient(aws), settings.sweep, log),
+    schedule: new SweepSchedule(new SchedulerClient(aws()), settings.sweep, log),
     clock: {
       now: () => Date.now(),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
