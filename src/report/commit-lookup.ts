@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import * as log from '../core/log.js'
 import { errorMessage, quote } from '../core/errors.js'
 import type { GitHubContext } from '../core/github-context.js'
 import type { CommitDetails, CommitLookup } from './revision.js'
@@ -13,7 +14,7 @@ const LOOKUP_TIMEOUT_MS = 10_000
 export function githubCommitLookup(context: GitHubContext, token: string | undefined): CommitLookup {
   return async (sha: string): Promise<CommitDetails | undefined> => {
     const skip = (reason: string): undefined => {
-      core.warning(
+      log.warning(
         `Reporting revision ${sha} without its commit time and summary: ${reason}. Set 'revision-created' and 'revision-summary' to send them anyway.`
       )
       return undefined

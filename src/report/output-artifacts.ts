@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import * as log from '../core/log.js'
 import { explainCallError } from '../core/aws-errors.js'
 import { CodePipelineCallError, type AwsSettings, type CodePipeline } from '../core/codepipeline.js'
 import { InputError } from '../core/errors.js'
@@ -21,7 +22,10 @@ export async function shipOutputArtifacts(
   pipeline: CodePipeline,
   aws: AwsSettings,
   jobId: string,
-  workspace: string = process.env.GITHUB_WORKSPACE || process.cwd()
+  {
+    workspace = process.env.GITHUB_WORKSPACE || process.cwd(),
+    stopped
+  }: { readonly workspace?: string; readonly stopped?: AbortSignal } = {}
 ): Promise<ShipResult> {
   let details
   try {
@@ -49,11 +53,11 @@ export async function shipOutputArtifacts(
   try {
     const uploaded = await store.uploadJobOutputs(
       plans,
-      { pipeline, jobId, credentials: data.artifactCredentials, maxAttempts: aws.maxAttempts },
+      { pipeline, jobId, credentials: data.artifactCredentials, maxAttempts: aws.maxAttempts, stopped },
       {
         kmsKeyId: data.encryptionKey?.type === 'KMS' ? data.encryptionKey.id : undefined,
         onUploaded: (artifact) =>
-          core.info(
+          log.info(
             `Uploaded output artifact ${artifact.name} (${artifact.bytes} bytes) to s3://${artifact.bucketName}/${artifact.objectKey}.`
           )
       }
