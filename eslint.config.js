@@ -21,7 +21,7 @@ export default defineConfig(
       // Plain lines and annotations go through src/core/log.ts, so that no value becomes a workflow command.
       'no-restricted-properties': [
         'error',
-        ...['info', 'warning', 'error', 'notice', 'setFailed'].map((property) => ({
+        ...['info', 'debug', 'warning', 'error', 'notice', 'setFailed'].map((property) => ({
           object: 'core',
           property,
           message: 'Print through src/core/log.ts, which keeps values from becoming workflow commands.'

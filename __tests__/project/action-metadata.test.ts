@@ -110,7 +110,9 @@ describe('job/action.yml', () => {
       new Set()
     )
     // input-artifact-paths comes from the download, and confirmed from the acknowledgment, not the job data.
-    expect([...Object.keys(outputs), 'input-artifact-paths', 'confirmed'].sort()).toEqual(Object.keys(jobAction.outputs).sort())
+    expect([...Object.keys(outputs), 'input-artifact-paths', 'confirmed'].sort()).toEqual(
+      Object.keys(jobAction.outputs).sort()
+    )
     for (const [name, output] of Object.entries({ ...jobAction.inputs, ...jobAction.outputs })) {
       expect(output.description, name).toMatch(/\S/)
     }

@@ -39,3 +39,8 @@ export function error(text: string): void {
 export function setFailed(text: string): void {
   core.setFailed(neutraliseCommands(text))
 }
+
+/** A debug line, shown with step debug logging on; neutralised as warning() is. */
+export function debug(text: string): void {
+  core.debug(neutraliseCommands(text))
+}

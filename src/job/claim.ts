@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import * as log from '../core/log.js'
 import type { Job } from '@aws-sdk/client-codepipeline'
 import {
@@ -73,7 +72,7 @@ export async function claimJob(
       maxBatchSize: batch,
       ...(settings.query && { queryParam: { [settings.query.name]: settings.query.value } })
     })
-    core.debug(`PollForJobs returned ${jobs.length} job(s)`)
+    log.debug(`PollForJobs returned ${jobs.length} job(s)`)
     for (const job of jobs) {
       if (!matches(job, settings.matchRevision)) {
         log.info(`Skipping job ${job.id}: its input revisions are not ${settings.matchRevision}.`)
@@ -86,7 +85,7 @@ export async function claimJob(
     // Exponential backoff with jitter, so that many workflows do not poll in step.
     const ceiling = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** round)
     const delay = Math.min(remaining, ceiling / 2 + (clock.random() * ceiling) / 2)
-    core.debug(`No job to claim yet; polling again in ${Math.round(delay)} ms`)
+    log.debug(`No job to claim yet; polling again in ${Math.round(delay)} ms`)
     await clock.sleep(delay)
   }
 }

@@ -36,7 +36,7 @@ export async function run(
   }
   for (const warning of read.warnings) log.warning(warning)
 
-  const pipeline = new CodePipeline(aws.settings, core)
+  const pipeline = new CodePipeline(aws.settings, log)
   const ownership = new Ownership()
   // The job stays claimed when the step is stopped: a later step with if: always() can report it, given its ID.
   const stopListening = onStop((signal) => Promise.resolve(ownership.reportStop(signal)), signals)

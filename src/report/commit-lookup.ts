@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import * as log from '../core/log.js'
 import { errorMessage, quote } from '../core/errors.js'
 import type { GitHubContext } from '../core/github-context.js'
@@ -28,7 +27,7 @@ export function githubCommitLookup(context: GitHubContext, token: string | undef
       // Loaded only here: most events carry the commit in their payload and never need Octokit.
       const { getOctokit } = await import('@actions/github')
       const octokit = getOctokit(token, { baseUrl: context.apiUrl })
-      core.debug(`Looking up commit ${sha} at ${context.apiUrl}`)
+      log.debug(`Looking up commit ${sha} at ${context.apiUrl}`)
       const { data } = await octokit.rest.git.getCommit({
         owner,
         repo,

@@ -38,7 +38,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env, signals?: Signal
     aws = error.fallback
   }
   const read = problems.check(() => readReportSettings(jobId))
-  const pipeline = new CodePipeline(aws, core)
+  const pipeline = new CodePipeline(aws, log)
   const reporter = new Reporter(pipeline, aws, context, jobId)
   const stopped = new AbortController()
 
@@ -92,7 +92,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env, signals?: Signal
       if (reporter.mayStillReport) {
         await reporter
           .fail('JobFailed', `The reporting step failed: ${errorMessage(error)}`, { stepFails: true })
-          .catch((reportError: unknown) => core.debug(`Could not report the failure: ${errorMessage(reportError)}`))
+          .catch((reportError: unknown) => log.debug(`Could not report the failure: ${errorMessage(reportError)}`))
       }
     }
   }

@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import * as log from '../core/log.js'
 import { explainCallError } from '../core/aws-errors.js'
 import { CodePipelineCallError, type AwsSettings, type CodePipeline } from '../core/codepipeline.js'
@@ -65,7 +64,7 @@ export async function shipOutputArtifacts(
     return { ok: true, uploaded }
   } catch (error) {
     if (!(error instanceof store.ArtifactError)) throw error
-    core.debug(`Upload failed: ${String(error.cause)}`)
+    log.debug(`Upload failed: ${String(error.cause)}`)
     return { ok: false, type: 'JobFailed', message: error.message }
   }
 }

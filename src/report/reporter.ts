@@ -232,7 +232,7 @@ export class Reporter {
     { whileStopping = false } = {}
   ): Promise<void> {
     if (this.stopped && !whileStopping) throw new StepStopped()
-    core.debug(`Request: ${describeForLog(request)}`)
+    log.debug(`Request: ${describeForLog(request)}`)
     this.sending = true
     try {
       const result = await call()
