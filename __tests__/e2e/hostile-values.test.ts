@@ -153,3 +153,19 @@ describe('an acknowledgment whose answer was lost', () => {
     )
   })
 })
+
+describe('output variables as written', () => {
+  it('sends numbers exactly as written in JSON', async () => {
+    const job = emulator.createJob()
+    const run = await step({ 'job-id': job.id, 'output-variables': '{"BIG": 12345678901234567890, "HUGE": 1e400}' })
+    expect(run.code).toBe(0)
+    expect(job.result?.body.outputVariables).toEqual({ BIG: '12345678901234567890', HUGE: '1e400' })
+  })
+
+  it('keeps the spaces around values alike on every line', async () => {
+    const job = emulator.createJob()
+    const run = await step({ 'job-id': job.id, 'output-variables': ' A= first \nB= last ' })
+    expect(run.code).toBe(0)
+    expect(job.result?.body.outputVariables).toEqual({ A: ' first ', B: ' last ' })
+  })
+})
