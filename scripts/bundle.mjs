@@ -25,3 +25,5 @@ for (const [, out] of entries) {
   }
 }
 execFileSync('node', ['scripts/licenses.mjs'], { stdio: quiet.length > 0 ? 'ignore' : 'inherit' })
+// The bridge: a Lambda handler carried inside its CloudFormation template.
+execFileSync('node', ['scripts/bundle-bridge.mjs', ...(quiet.length > 0 ? ['--quiet'] : [])], { stdio: 'inherit' })

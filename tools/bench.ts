@@ -11,6 +11,7 @@
  *    throughput against a plain @aws-sdk/lib-storage upload of the same bytes to
  *    the same S3 endpoint (moto), and the action's peak memory.
  * 3. The size of dist/.
+ * 4–7. The bridge: see tools/bench-bridge.ts.
  *
  * The baselines and probes are small programs in tools/bench-probes/, bundled
  * with ncc as the action is, so that the linter and the type check read them.
@@ -32,6 +33,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
+import { benchBridge } from './bench-bridge.js'
 import { CodePipelineEmulator } from './emulator/server.js'
 import { startS3StandIn } from '../__tests__/support/moto.js'
 import { node24Path } from '../__tests__/support/node24.js'
@@ -240,3 +242,5 @@ line(
 s3.destroy()
 await Promise.all([emulator.close(), moto.close()])
 rmSync(work, { recursive: true, force: true })
+
+await benchBridge(ROUNDS)

@@ -19,10 +19,13 @@ function cfnLint(path: string): string {
   }
 }
 
-describe('the CloudFormation template', () => {
-  it('passes cfn-lint', () => {
-    expect(cfnLint('examples/cloudformation/github-actions-action-type.yaml')).toBe('')
-  })
+describe('the CloudFormation templates', () => {
+  it.each(['examples/cloudformation/github-actions-action-type.yaml', 'dist/bridge/template.yaml'])(
+    '%s passes cfn-lint',
+    (path) => {
+      expect(cfnLint(path)).toBe('')
+    }
+  )
 })
 
 describe('the example workflows', () => {

@@ -11,6 +11,8 @@ export interface CallContext {
   /** The Region set by input or environment; undefined when the SDK resolved it. */
   readonly region?: string
   readonly timeoutSeconds: number
+  /** Whose IAM policy must allow the call; a workflow's role unless said otherwise. */
+  readonly principal?: string
 }
 
 /**
@@ -23,7 +25,8 @@ export function explainCallError(error: CodePipelineCallError, context: CallCont
     jobId: context.jobId ?? 'the job',
     region: context.region,
     attempts: error.attempts,
-    timeoutSeconds: context.timeoutSeconds
+    timeoutSeconds: context.timeoutSeconds,
+    principal: context.principal
   })
 }
 
@@ -47,7 +50,7 @@ export function errorCode(error: unknown): string {
 }
 
 /** Errors that say the request never left this machine, so it cannot have been processed. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+export const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
 
 /**
  * True when an attempt ended without any answer, after the request may have
@@ -77,6 +80,7 @@ interface ExplainContext {
   readonly region?: string
   readonly attempts: number
   readonly timeoutSeconds: number
+  readonly principal?: string
 }
 
 function explain(error: unknown, context: ExplainContext): string {
@@ -122,7 +126,7 @@ function explain(error: unknown, context: ExplainContext): string {
   }
   if (ACCESS_DENIED.test(code)) {
     return detail(
-      `The AWS credentials may not call codepipeline:${context.operation}. Allow codepipeline:${context.operation} in the policy of the role this workflow assumes`
+      `The AWS credentials may not call codepipeline:${context.operation}. Allow codepipeline:${context.operation} in the policy of ${context.principal ?? 'the role this workflow assumes'}`
     )
   }
   if (EXPIRED.test(code)) {

@@ -1,3 +1,4 @@
+import type { ActionExecutionState } from './events.js'
 import { artifactCredentials, JobStore, type ActionType, type ActionTypeId, type EmulatedJob } from './jobs.js'
 
 /** An error answered as the service answers it: `__type` and `message`, with an HTTP status. */
@@ -20,6 +21,8 @@ export interface Account {
   readonly takenByOthers: Set<string>
   /** How long a polled job waits for AcknowledgeJob before it is handed out again. */
   readonly dispatchTimeoutMs: number
+  /** Told of each action execution state change, as CodePipeline tells EventBridge. */
+  actionExecutionChanged?(job: EmulatedJob, state: ActionExecutionState): void
 }
 
 /** One CodePipeline operation, given a request body that already passed the model's checks. */
@@ -40,12 +43,12 @@ function handOut(job: EmulatedJob): Record<string, unknown> {
 
 /** Ends a job with a result, refusing jobs that are unknown or already ended. */
 export function finishJob(
-  jobs: JobStore,
+  account: Account,
   body: Record<string, unknown>,
   operation: string,
   state: 'Succeeded' | 'Failed'
 ): void {
-  const job = jobs.get(body.jobId as string)
+  const job = account.jobs.get(body.jobId as string)
   if (!job) throw jobNotFound(body.jobId)
   if (JobStore.isFinal(job.state)) {
     throw new ServiceError(
@@ -55,6 +58,9 @@ export function finishJob(
   }
   job.state = state
   job.result = { operation, body }
+  // Progress with a continuation token leaves the action running: no event.
+  if (body.continuationToken === undefined)
+    account.actionExecutionChanged?.(job, state === 'Succeeded' ? 'SUCCEEDED' : 'FAILED')
 }
 
 const pollForJobs: Operation = (body, account) => {
@@ -149,12 +155,12 @@ const putJobSuccessResult: Operation = (body, account) => {
       )
     }
   }
-  finishJob(account.jobs, body, 'PutJobSuccessResult', 'Succeeded')
+  finishJob(account, body, 'PutJobSuccessResult', 'Succeeded')
   return {}
 }
 
 const putJobFailureResult: Operation = (body, account) => {
-  finishJob(account.jobs, body, 'PutJobFailureResult', 'Failed')
+  finishJob(account, body, 'PutJobFailureResult', 'Failed')
   return {}
 }
 

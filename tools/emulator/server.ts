@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { control } from './control.js'
+import { actionExecutionEvent, type ActionExecutionState } from './events.js'
 import { FaultPlan, type Fault } from './faults.js'
 import { GITHUB_ACTIONS_TYPE, JobStore, type ActionType, type EmulatedJob, type NewJob } from './jobs.js'
 import { finishJob, ServiceError, type Account } from './operations.js'
@@ -46,6 +47,14 @@ export class CodePipelineEmulator implements Account {
   ]
   /** Jobs that another worker will acknowledge first, once they are polled. */
   readonly takenByOthers = new Set<string>()
+  /**
+   * Action execution state changes, as CodePipeline sends them to EventBridge:
+   * STARTED when a job is queued, SUCCEEDED or FAILED when it gets its final
+   * result, CANCELED or ABANDONED when its execution is stopped.
+   */
+  readonly events: Record<string, unknown>[] = []
+  /** Called with each event as it happens, as an EventBridge rule would deliver it. */
+  onEvent?: (event: Record<string, unknown>) => void
   readonly dispatchTimeoutMs: number
   private readonly secrets: Map<string, string>
   private readonly server: Server
@@ -75,7 +84,22 @@ export class CodePipelineEmulator implements Account {
   }
 
   createJob(job?: NewJob): EmulatedJob {
-    return this.jobs.create(job)
+    const created = this.jobs.create(job)
+    if (created.state === 'Queued') this.actionExecutionChanged(created, 'STARTED')
+    return created
+  }
+
+  /** Stops the job's pipeline execution: the job takes no result any more. */
+  stopExecution(job: EmulatedJob, state: 'CANCELED' | 'ABANDONED' = 'ABANDONED'): void {
+    job.state = 'Abandoned'
+    job.dispatchedUntil = undefined
+    this.actionExecutionChanged(job, state)
+  }
+
+  actionExecutionChanged(job: EmulatedJob, state: ActionExecutionState): void {
+    const event = actionExecutionEvent(job, state)
+    this.events.push(event)
+    this.onEvent?.(event)
   }
 
   /** Adds a custom action type, such as one without a queryable property. */
@@ -104,7 +128,7 @@ export class CodePipelineEmulator implements Account {
 
   /** Ends a job with a result, refusing jobs that are unknown or already ended. */
   finish(body: Record<string, unknown>, operation: string, state: 'Succeeded' | 'Failed'): void {
-    finishJob(this.jobs, body, operation, state)
+    finishJob(this, body, operation, state)
   }
 
   /** Routes a request to the controls or the service, and lets due faults change what happens to it. */
