@@ -17,8 +17,21 @@ export default defineConfig(
     files: ['src/**/*.ts'],
     rules: {
       // The step talks to the runner through @actions/core, never the console.
-      'no-console': 'error'
+      'no-console': 'error',
+      // Plain lines and annotations go through src/core/log.ts, so that no value becomes a workflow command.
+      'no-restricted-properties': [
+        'error',
+        ...['info', 'debug', 'warning', 'error', 'notice', 'setFailed'].map((property) => ({
+          object: 'core',
+          property,
+          message: 'Print through src/core/log.ts, which keeps values from becoming workflow commands.'
+        }))
+      ]
     }
+  },
+  {
+    files: ['src/core/log.ts'],
+    rules: { 'no-restricted-properties': 'off' }
   },
   {
     files: ['scripts/**/*.mjs', 'tools/**/*.mjs'],

@@ -116,8 +116,10 @@ describe('job/action.yml', () => {
       new Set(),
       'us-east-1'
     )
-    // input-artifact-paths comes from the download, not the job data.
-    expect([...Object.keys(outputs), 'input-artifact-paths'].sort()).toEqual(Object.keys(jobAction.outputs).sort())
+    // input-artifact-paths comes from the download, and confirmed from the acknowledgment, not the job data.
+    expect([...Object.keys(outputs), 'input-artifact-paths', 'confirmed'].sort()).toEqual(
+      Object.keys(jobAction.outputs).sort()
+    )
     for (const [name, output] of Object.entries({ ...jobAction.inputs, ...jobAction.outputs })) {
       expect(output.description, name).toMatch(/\S/)
     }

@@ -162,6 +162,28 @@ describe('readReportSettings', () => {
     expect(problemsOf(() => readReportSettings(JOB))).toEqual(['revision-created'])
   })
 
+  it.each([
+    ['2026-02-30T10:00:00Z', /"2026-02-30T10:00:00Z" is not a real calendar date: 2026-02 has no day 30/],
+    ['2026-11-26', /has no time of day/],
+    ['2026-11-26T09:30:00', /has no time zone, so it would be read in the runner's zone/],
+    ['2026-11-26T09:30:00Z and more', /has text after the date, time and zone: " and more"/],
+    ['2026-11-26T09:30:00+0100', /where the time zone should be \(Z or ±HH:MM\)/],
+    ['2026-11-26T24:30:00Z', /is not a real time of day/]
+  ])('refuses %j as revision-created, saying why and what to use', (text, rule) => {
+    core.givenInputs({ 'revision-created': text })
+    expect(() => readReportSettings(JOB)).toThrow(rule)
+    expect(() => readReportSettings(JOB)).toThrow(/Use a date and time with its zone, such as 2026-11-26T09:30:00Z/)
+  })
+
+  it.each([
+    ['2028-02-29T10:00:00Z', '2028-02-29T10:00:00.000Z'],
+    ['2026-11-26T10:30+01:00', '2026-11-26T09:30:00.000Z'],
+    ['2026-11-26T09:30:00.123456-02:30', '2026-11-26T12:00:00.123Z']
+  ])('takes %j as revision-created', (text, iso) => {
+    core.givenInputs({ 'revision-created': text })
+    expect(readReportSettings(JOB).settings.revision.created?.toISOString()).toBe(iso)
+  })
+
   it('rejects variables with a continuation token only when reporting success', () => {
     core.givenInputs({ 'output-variables': 'A=1', 'continuation-token': 't' })
     expect(problemsOf(() => readReportSettings(JOB))).toEqual(['output-variables'])

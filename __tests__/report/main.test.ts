@@ -92,6 +92,7 @@ describe('run', () => {
     expect(calls.outputs).toEqual({
       'job-id': JOB,
       reported: 'success',
+      confirmed: 'true',
       revision: 'e'.repeat(40),
       'change-identifier': 'main'
     })
@@ -161,9 +162,12 @@ describe('run', () => {
     )
     await run(env)
     expect(calls.failed).toEqual([])
-    expect(calls.warnings).toContainEqual(stringMatching(/almost surely reached CodePipeline/))
+    expect(calls.warnings).toContainEqual(
+      stringMatching(/Most likely that first attempt delivered this result, but CodePipeline cannot confirm it/)
+    )
     expect(calls.outputs.reported).toBe('success')
     expect(calls.exported).toEqual({ CODEPIPELINE_ANSWERED_JOBS: JOB })
+    expect(calls.outputs.confirmed).toBe('false')
   })
 
   it('fails on InvalidJobStateException when no answer was lost', async () => {

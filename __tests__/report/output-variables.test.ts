@@ -15,6 +15,24 @@ describe('parseOutputVariables', () => {
     })
   })
 
+  it('keeps numbers exactly as written, however large or precise', () => {
+    expect(
+      parseOutputVariables('{"BIG": 12345678901234567890, "HUGE": 1e400, "ONE": 1.0, "NEG": -0.5E-3}')?.variables
+    ).toEqual({ BIG: '12345678901234567890', HUGE: '1e400', ONE: '1.0', NEG: '-0.5E-3' })
+  })
+
+  it('reads names with escapes, and values next to nested data it then refuses', () => {
+    expect(parseOutputVariables(' { "A\\u0042" : "x\\"}" ,"C":true } ')?.variables).toEqual({ AB: 'x"}', C: 'true' })
+  })
+
+  it('keeps the spaces around every value in lines alike, the first and last lines too', () => {
+    expect(parseOutputVariables('  A= one \n B =two \nC= three ')?.variables).toEqual({
+      A: ' one ',
+      B: 'two ',
+      C: ' three '
+    })
+  })
+
   it('reads {} as no variables at all', () => {
     expect(parseOutputVariables('{}')?.variables).toEqual({})
   })
@@ -41,7 +59,10 @@ describe('parseOutputVariables', () => {
     ['{', /does not parse/],
     ['=1', /line 1 has no name before '='/],
     ['A=1\nB', /line 2 has no '='/],
-    ['A=1\nA=2', /"A" appears more than once/]
+    ['A=1\nA=2', /"A" appears more than once/],
+    ['{"A": "1", "A": "2"}', /the name "A" appears more than once in the JSON object.*Give each variable one member/],
+    ['{"A": "1", "B": {"A": [1, "]"]}}', /the value of "B" is an object/],
+    ['{"A": [1]}', /the value of "A" is an array/]
   ])('rejects %j', (text, message) => {
     let thrown: unknown
     try {

@@ -45,6 +45,10 @@ export interface StepRun {
   /** Everything the step wrote anywhere, for checks that a secret appears nowhere. */
   readonly everything: string
   readonly durationMs: number
+  /** Milliseconds from the stop signal to the step's end; undefined when it was not stopped. */
+  readonly stoppedForMs?: number
+  /** True when the step outlived the grace period and was killed. */
+  readonly killed: boolean
 }
 
 export interface StepOptions {
@@ -58,7 +62,15 @@ export interface StepOptions {
   /** Extra or overriding environment; a value of undefined removes the variable. */
   readonly env?: Record<string, string | undefined>
   readonly endpoint: string
+  /**
+   * Stops the step as the runner does (SIGINT, SIGTERM 7.5 s later, a kill
+   * 2.5 s after that) once its output matches `when`.
+   */
+  readonly stop?: { readonly when: RegExp; readonly signal?: 'SIGINT' | 'SIGTERM' }
 }
+
+/** The runner's grace periods after it decides to stop a step. */
+export const RUNNER_STOP = { termAfterMs: 7_500, killAfterMs: 10_000 } as const
 
 /** The environment a GitHub-hosted runner gives a step, for a push to main of acme/app. */
 export function runnerEnvironment() {
@@ -193,10 +205,25 @@ export class RunnerJob {
     const child = spawn(node24Path(), [bundle], { env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    let stoppedAt: number | undefined
+    let killed = false
+    const timers: NodeJS.Timeout[] = []
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+      if (options.stop && stoppedAt === undefined && options.stop.when.test(stdout)) {
+        stoppedAt = performance.now()
+        child.kill(options.stop.signal ?? 'SIGINT')
+        timers.push(
+          setTimeout(() => child.kill('SIGTERM'), RUNNER_STOP.termAfterMs),
+          setTimeout(() => (killed = child.kill('SIGKILL')), RUNNER_STOP.killAfterMs)
+        )
+      }
+    })
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-    const durationMs = performance.now() - started
+    for (const timer of timers) clearTimeout(timer)
+    const ended = performance.now()
+    const durationMs = ended - started
     const text = Object.fromEntries(
       (['output', 'summary', 'env', 'state'] as const).map((name) => [name, readFileSync(files[name], 'utf8')])
     ) as Record<'output' | 'summary' | 'env' | 'state', string>
@@ -211,7 +238,9 @@ export class RunnerJob {
       state: parseOutputFile(text.state),
       exported,
       everything: [stdout, stderr, text.output, text.summary, text.env, text.state].join('\n'),
-      durationMs
+      durationMs,
+      stoppedForMs: stoppedAt === undefined ? undefined : ended - stoppedAt,
+      killed
     }
   }
 }

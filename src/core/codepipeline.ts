@@ -210,7 +210,10 @@ export type Acknowledgement =
       readonly outcome: 'claimed'
       /** The job's status as CodePipeline answered it; `InProgress` means go ahead. Undefined when the answer was lost. */
       readonly status: string | undefined
-      /** True when the answer was lost and a retry found the nonce used: by that lost attempt, almost surely. */
+      /**
+       * True when the answer was lost and a retry found the nonce used: most likely by that lost attempt, but
+       * another worker given the same job looks the same, so the claim is probable, not confirmed.
+       */
       readonly answerLost: boolean
     }
   | {
@@ -246,7 +249,7 @@ export function describeAcknowledgement(
   answer: Extract<Acknowledgement, { outcome: 'claimed' }>
 ): string {
   return answer.answerLost
-    ? `Acknowledged CodePipeline job ${jobId}. The first answer was lost; the retry found the nonce already used, by that first attempt.`
+    ? `Acknowledging CodePipeline job ${jobId} lost its first answer, and the retry found the nonce already used.`
     : `Acknowledged CodePipeline job ${jobId} (${answer.status ?? 'no status'}).`
 }
 

@@ -10,9 +10,13 @@ export async function writeSummaryTable(heading: string, rows: readonly [string,
   await core.summary.addHeading(heading, 3).addRaw(`<table>${table}</table>`, true).write()
 }
 
-/** Text escaped for the HTML of a step summary. */
+/**
+ * Text escaped for the HTML of a step summary. Line breaks become character
+ * references too: the table is one HTML block, and a blank line from a value
+ * would end it, so that markdown after it (headings, images, links) renders.
+ */
 export function escape(text: string | undefined): string | undefined {
-  return text?.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
+  return text?.replace(/[&<>"'\r\n]/g, (char) => `&#${char.charCodeAt(0)};`)
 }
 
 /** Text shown as code, escaped. */

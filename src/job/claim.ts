@@ -1,4 +1,4 @@
-import * as core from '@actions/core'
+import * as log from '../core/log.js'
 import type { Job } from '@aws-sdk/client-codepipeline'
 import {
   acknowledge,
@@ -41,6 +41,14 @@ export class AcknowledgeError extends Error {
   }
 }
 
+/** What a claim tells as it goes, for a step that must know which job it may own when it is stopped. */
+export interface ClaimProgress {
+  /** Each job just before it is acknowledged: from then on it may be this workflow's. */
+  acknowledging?(jobId: string): void
+  /** The job claimed went by a retry whose first answer was lost: it is only probably this workflow's. */
+  unconfirmed?(jobId: string): void
+}
+
 /** The PollForJobs and AcknowledgeJob calls a claim needs. */
 export type JobSource = Pick<CodePipeline, 'pollForJobs' | 'acknowledgeJob'>
 
@@ -53,7 +61,8 @@ export type JobSource = Pick<CodePipeline, 'pollForJobs' | 'acknowledgeJob'>
 export async function claimJob(
   source: JobSource,
   settings: ClaimSettings,
-  clock: Clock = realClock
+  clock: Clock = realClock,
+  progress: ClaimProgress = {}
 ): Promise<Job | undefined> {
   const deadline = clock.now() + settings.waitSeconds * 1000
   const batch = settings.matchRevision === undefined ? 1 : MATCHING_BATCH
@@ -63,20 +72,20 @@ export async function claimJob(
       maxBatchSize: batch,
       ...(settings.query && { queryParam: { [settings.query.name]: settings.query.value } })
     })
-    core.debug(`PollForJobs returned ${jobs.length} job(s)`)
+    log.debug(`PollForJobs returned ${jobs.length} job(s)`)
     for (const job of jobs) {
       if (!matches(job, settings.matchRevision)) {
-        core.info(`Skipping job ${job.id}: its input revisions are not ${settings.matchRevision}.`)
+        log.info(`Skipping job ${job.id}: its input revisions are not ${settings.matchRevision}.`)
         continue
       }
-      if (await tryToClaim(source, job)) return job
+      if (await tryToClaim(source, job, progress)) return job
     }
     const remaining = deadline - clock.now()
     if (remaining <= 0) return undefined
     // Exponential backoff with jitter, so that many workflows do not poll in step.
     const ceiling = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** round)
     const delay = Math.min(remaining, ceiling / 2 + (clock.random() * ceiling) / 2)
-    core.debug(`No job to claim yet; polling again in ${Math.round(delay)} ms`)
+    log.debug(`No job to claim yet; polling again in ${Math.round(delay)} ms`)
     await clock.sleep(delay)
   }
 }
@@ -88,8 +97,9 @@ export function matches(job: Job, revision: string | undefined): boolean {
 }
 
 /** True when the job is now this workflow's to work on. */
-async function tryToClaim(source: JobSource, job: Job): Promise<boolean> {
+async function tryToClaim(source: JobSource, job: Job, progress: ClaimProgress): Promise<boolean> {
   if (!job.id || !job.nonce) return false
+  progress.acknowledging?.(job.id)
   let answer: Acknowledgement
   try {
     answer = await acknowledge(source, job.id, job.nonce)
@@ -98,14 +108,19 @@ async function tryToClaim(source: JobSource, job: Job): Promise<boolean> {
     throw new AcknowledgeError(job.id, error)
   }
   if (answer.outcome === 'taken') {
-    core.info(`Job ${job.id} was claimed by another worker first; looking further.`)
+    log.info(`Job ${job.id} was claimed by another worker first; looking further.`)
     return false
   }
   if (answer.answerLost) {
-    core.info(describeAcknowledgement(job.id, answer))
+    // Walking away from a job this workflow may have claimed leaves the pipeline waiting a day; taking one another
+    // worker holds costs double work, and CodePipeline keeps only the first result. So the job is taken, flagged.
+    progress.unconfirmed?.(job.id)
+    log.warning(
+      `${describeAcknowledgement(job.id, answer)} Most likely that was this workflow's first attempt, but another worker that polled the same job would look the same. Working on it, so that the pipeline is not left waiting; the 'confirmed' output is false. If another worker holds it too, CodePipeline takes the first result and refuses the other.`
+    )
     return true
   }
   if (answer.status === 'InProgress') return true
-  core.info(`Not taking job ${job.id}: acknowledging it answered ${answer.status ?? 'no status'}, not InProgress.`)
+  log.info(`Not taking job ${job.id}: acknowledging it answered ${answer.status ?? 'no status'}, not InProgress.`)
   return false
 }

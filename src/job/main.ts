@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import * as log from '../core/log.js'
 import type { ActionTypeId } from '@aws-sdk/client-codepipeline'
 import { errorCode, explainCallError } from '../core/aws-errors.js'
 import {
@@ -12,45 +13,52 @@ import { Problems, readAwsSettings } from '../core/inputs.js'
 import { errorMessage } from '../core/errors.js'
 import { announceProxy } from '../core/proxy.js'
 import { maskEnvironmentSecrets } from '../core/secrets.js'
-import { AcknowledgeError, claimJob, realClock, type Clock } from './claim.js'
+import { AcknowledgeError, claimJob, realClock, type ClaimProgress, type Clock } from './claim.js'
+import { describeStop, onStop, type SignalSource, type StopSignal } from '../core/stop.js'
 import { readInputArtifactsPath, readJobSettings, type ClaimSettings, type KnownJob } from './inputs.js'
 import { describeActionType, jobOutputs, maskJobSecrets, writeJobSummary, type JobRecord } from './outputs.js'
 import { rememberJob } from './state.js'
 
 /** Reads a known job, or claims the next one, and hands its context to the workflow. */
-export async function run(env: NodeJS.ProcessEnv = process.env, clock: Clock = realClock): Promise<void> {
+export async function run(
+  env: NodeJS.ProcessEnv = process.env,
+  clock: Clock = realClock,
+  signals?: SignalSource
+): Promise<void> {
   maskEnvironmentSecrets(env)
-  announceProxy(core, env)
+  announceProxy(log, env)
   const problems = new Problems()
   const aws = problems.check(() => readAwsSettings(env))
   const read = problems.check(readJobSettings)
   const inputArtifactsPath = readInputArtifactsPath()
   if (aws === undefined || read === undefined) {
     // Bad input makes no call: nothing has been claimed yet.
-    for (const problem of problems.found) core.error(problem.message)
-    core.setFailed('No job was read or claimed: fix the inputs above.')
+    for (const problem of problems.found) log.error(problem.message)
+    log.setFailed('No job was read or claimed: fix the inputs above.')
     return
   }
-  for (const warning of read.warnings) core.warning(warning)
+  for (const warning of read.warnings) log.warning(warning)
 
-  const pipeline = new CodePipeline(aws.settings, core)
+  const pipeline = new CodePipeline(aws.settings, log)
   // Once this workflow holds a job, the post step fails it at the end of the GitHub job if nobody reported on it.
   const { failIfUnreported } = read.settings
-  const hold = (jobId: string): void => {
+  const ownership = new Ownership((jobId) => {
     if (failIfUnreported) rememberJob(jobId)
-  }
+  })
+  // The job stays claimed when the step is stopped: a later step with if: always() can report it, given its ID.
+  const stopListening = onStop((signal) => Promise.resolve(ownership.reportStop(signal)), signals)
   try {
     const job =
       read.settings.kind === 'known'
-        ? await readKnownJob(pipeline, read.settings, hold)
-        : await claim(pipeline, read.settings, clock, hold)
+        ? await readKnownJob(pipeline, read.settings, ownership)
+        : await claim(pipeline, read.settings, clock, ownership)
     if (job === undefined) return
     const secretProperties = await secretPropertiesOf(pipeline, job)
     maskJobSecrets(job, secretProperties)
     const outputs = jobOutputs(job, secretProperties, await pipeline.region)
     for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value)
     const context = job.data?.pipelineContext
-    core.info(
+    log.info(
       `CodePipeline job ${job.id}: pipeline ${context?.pipelineName ?? '?'}, stage ${context?.stage?.name ?? '?'}, action ${context?.action?.name ?? '?'}, input revision ${outputs['input-revision'] ?? 'none'}.`
     )
     if (inputArtifactsPath !== undefined)
@@ -60,13 +68,13 @@ export async function run(env: NodeJS.ProcessEnv = process.env, clock: Clock = r
     if (error instanceof AcknowledgeError) {
       // The job may be ours now: give the workflow its ID, so that its report step can answer it.
       core.setOutput('job-id', error.jobId)
-      hold(error.jobId)
-      core.setFailed(
+      ownership.hold(error.jobId)
+      log.setFailed(
         `Could not acknowledge job ${error.jobId}, which may now be claimed by this workflow; its ID is in the job-id output, so that a later step with if: always() can report on it. ${explainCallError(error.cause, { ...aws.settings, jobId: error.jobId })}`
       )
       return
     }
-    core.setFailed(
+    log.setFailed(
       error instanceof CodePipelineCallError
         ? explainCallError(error, {
             ...aws.settings,
@@ -74,6 +82,52 @@ export async function run(env: NodeJS.ProcessEnv = process.env, clock: Clock = r
           })
         : errorMessage(error)
     )
+  } finally {
+    stopListening()
+  }
+}
+
+/**
+ * Which job this step may own, told to the workflow the moment it is known:
+ * the `job-id` output is set before anything else can fail or stop the step.
+ */
+class Ownership implements ClaimProgress {
+  private owned: string | undefined
+  private pending: string | undefined
+  private confirmed = true
+
+  /** `hold` hands a job this workflow may own to the post step's safety net. */
+  constructor(readonly hold: (jobId: string) => void) {}
+
+  acknowledging(jobId: string): void {
+    this.pending = jobId
+  }
+
+  unconfirmed(): void {
+    this.confirmed = false
+  }
+
+  /** The job is this workflow's, or as good as: say so at once. `acknowledged` when this step claimed it. */
+  own(jobId: string, acknowledged: boolean): void {
+    this.owned = jobId
+    this.pending = undefined
+    core.setOutput('job-id', jobId)
+    this.hold(jobId)
+    if (acknowledged) core.setOutput('confirmed', String(this.confirmed))
+  }
+
+  reportStop(signal: StopSignal): void {
+    if (this.owned !== undefined) {
+      log.setFailed(
+        `${describeStop(signal)}. Job ${this.owned} stays claimed by this workflow; its ID is in the job-id output, so that a later step with if: always() can report on it.`
+      )
+    } else if (this.pending !== undefined) {
+      core.setOutput('job-id', this.pending)
+      this.hold(this.pending)
+      log.setFailed(
+        `${describeStop(signal)}, while acknowledging job ${this.pending}, which may now be claimed by this workflow; its ID is in the job-id output, so that a later step with if: always() can report on it.`
+      )
+    } else log.setFailed(`${describeStop(signal)}. No job was claimed.`)
   }
 }
 
@@ -87,7 +141,7 @@ async function downloadInputArtifactsTo(
   const credentials = job.data?.artifactCredentials
   const inputs = job.data?.inputArtifacts ?? []
   if (inputs.length === 0) {
-    core.info('The job has no input artifacts to download.')
+    log.info('The job has no input artifacts to download.')
     core.setOutput('input-artifact-paths', '{}')
     return
   }
@@ -102,7 +156,7 @@ async function downloadInputArtifactsTo(
     })
     for (const artifact of downloaded) {
       const what = artifact.format === 'zip' ? `${artifact.entries} entries extracted` : 'not a zip, saved as it is'
-      core.info(`Input artifact ${artifact.name}: ${artifact.bytes} bytes, ${what}, in ${artifact.path}`)
+      log.info(`Input artifact ${artifact.name}: ${artifact.bytes} bytes, ${what}, in ${artifact.path}`)
     }
     core.setOutput(
       'input-artifact-paths',
@@ -110,23 +164,28 @@ async function downloadInputArtifactsTo(
     )
   } catch (error) {
     if (!(error instanceof store.ArtifactError)) throw error
-    core.setFailed(`${error.message}. The job stays claimed: report its failure in a later step with if: always().`)
+    log.setFailed(`${error.message}. The job stays claimed: report its failure in a later step with if: always().`)
   }
 }
 
 async function readKnownJob(
   pipeline: CodePipeline,
   settings: KnownJob,
-  hold: (jobId: string) => void
+  ownership: Ownership
 ): Promise<JobRecord | undefined> {
   if (settings.nonce !== undefined) {
+    ownership.acknowledging(settings.jobId)
     const answer = await acknowledge(pipeline, settings.jobId, settings.nonce)
     // Another worker's job is not this workflow's to read: the refusal explains why.
     if (answer.outcome === 'taken') throw answer.refusal
-    core.info(describeAcknowledgement(settings.jobId, answer))
+    if (answer.answerLost) {
+      ownership.unconfirmed()
+      log.warning(
+        `${describeAcknowledgement(settings.jobId, answer)} Most likely that was this step's own first attempt, but another worker given the same nonce would look the same. Reading the job anyway, so that the pipeline is not left waiting; the 'confirmed' output is false.`
+      )
+    } else log.info(describeAcknowledgement(settings.jobId, answer))
   }
-  // A job the workflow was handed is its to answer, whether or not it can be read.
-  hold(settings.jobId)
+  ownership.own(settings.jobId, settings.nonce !== undefined)
   return pipeline.getJobDetails(settings.jobId)
 }
 
@@ -134,7 +193,7 @@ async function claim(
   pipeline: CodePipeline,
   settings: ClaimSettings,
   clock: Clock,
-  hold: (jobId: string) => void
+  ownership: Ownership
 ): Promise<JobRecord | undefined> {
   const wanted = [
     `a ${describeActionType(settings.actionTypeId)} job`,
@@ -143,16 +202,16 @@ async function claim(
   ]
     .filter(Boolean)
     .join(' ')
-  core.info(`Polling CodePipeline for ${wanted}, for up to ${settings.waitSeconds} s.`)
-  const job = await claimJob(pipeline, settings, clock)
+  log.info(`Polling CodePipeline for ${wanted}, for up to ${settings.waitSeconds} s.`)
+  const job = await claimJob(pipeline, settings, clock, ownership)
+  if (job?.id) ownership.own(job.id, true)
   if (job) {
-    core.info(`Claimed job ${job.id}.`)
-    hold(job.id!)
+    log.info(`Claimed job ${job.id}.`)
     return job
   }
   const message = `No job to claim: polled for ${wanted} for ${settings.waitSeconds} s. Check that the pipeline reached the custom action, and that provider, category, version and query match its action type; raise 'wait-seconds' if the pipeline is slow to get there.`
-  if (settings.failIfNone) core.setFailed(message)
-  else core.info(`${message} Carrying on with an empty result, as 'fail-if-none' is false.`)
+  if (settings.failIfNone) log.setFailed(message)
+  else log.info(`${message} Carrying on with an empty result, as 'fail-if-none' is false.`)
   return undefined
 }
 
@@ -173,12 +232,12 @@ async function secretPropertiesOf(pipeline: CodePipeline, job: JobRecord): Promi
           .map((property) => property.name!)
       )
     }
-    core.warning(
+    log.warning(
       `The 'configuration' output is left out: the action type ${typeId ? describeActionType(typeId) : '?'} was not found, so its secret properties are unknown.`
     )
   } catch (error) {
     if (!(error instanceof CodePipelineCallError)) throw error
-    core.warning(
+    log.warning(
       `The 'configuration' output is left out, as it may hold secret values: reading the action type failed. Allow codepipeline:ListActionTypes to get it. (${errorCode(error.cause)})`
     )
   }

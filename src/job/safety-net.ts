@@ -1,4 +1,4 @@
-import * as core from '@actions/core'
+import * as log from '../core/log.js'
 import { answeredJobs } from '../core/answered-jobs.js'
 import { errorCode, explainCallError, isCredentialsError } from '../core/aws-errors.js'
 import { failureRequest } from '../core/failure-request.js'
@@ -20,20 +20,20 @@ import { rememberedJob } from './state.js'
 export async function runSafetyNet(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const jobId = rememberedJob()
   if (jobId === undefined) {
-    core.debug('No job to watch: the main step held none, or fail-if-unreported is false.')
+    log.debug('No job to watch: the main step held none, or fail-if-unreported is false.')
     return
   }
   if (answeredJobs(env).includes(jobId)) {
-    core.info(`A step of this GitHub job reported the result of CodePipeline job ${jobId}.`)
+    log.info(`A step of this GitHub job reported the result of CodePipeline job ${jobId}.`)
     return
   }
   maskEnvironmentSecrets(env)
-  announceProxy(core, env)
+  announceProxy(log, env)
   const aws = awsSettings(env)
   const context = readGitHubContext(env)
   // Loaded only here: most GitHub jobs end with their result reported, and need no client.
   const { CodePipeline, CodePipelineCallError } = await import('../core/codepipeline.js')
-  const pipeline = new CodePipeline(aws, core)
+  const pipeline = new CodePipeline(aws, log)
   const request = failureRequest({ jobId, type: 'JobFailed', message: unreportedMessage(context) }, context)
   try {
     await pipeline.putJobFailureResult(request)
@@ -43,17 +43,17 @@ export async function runSafetyNet(env: NodeJS.ProcessEnv = process.env): Promis
     if (!error.landedEarlier('InvalidJobStateException')) {
       if (errorCode(error.cause) === 'InvalidJobStateException') {
         // The one refusal of a result for a job this workflow held: it has its result, from another GitHub job perhaps.
-        core.info(`CodePipeline job ${jobId} already has its result; nothing to report.`)
+        log.info(`CodePipeline job ${jobId} already has its result; nothing to report.`)
         return
       }
       const explanation = explainCallError(error, { ...aws, jobId })
-      core.setFailed(
+      log.setFailed(
         `No step reported a result for CodePipeline job ${jobId}, and this step could not tell CodePipeline either, so the pipeline waits until the action times out. ${explanation}${isCredentialsError(error.cause) ? ` ${CREDENTIALS_AT_THE_END}` : ''}`
       )
       return
     }
   }
-  core.setFailed(
+  log.setFailed(
     `No step of this GitHub job reported a result for CodePipeline job ${jobId}, so this step reported JobFailed, and the pipeline stops instead of waiting. Report from the last step, with if: always() and status: \${{ job.status }}. If a later GitHub job reports on this job, set fail-if-unreported: false on the job action.`
   )
 }

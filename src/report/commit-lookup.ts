@@ -1,4 +1,4 @@
-import * as core from '@actions/core'
+import * as log from '../core/log.js'
 import { errorMessage, quote } from '../core/errors.js'
 import type { GitHubContext } from '../core/github-context.js'
 import type { CommitDetails, CommitLookup } from './revision.js'
@@ -13,7 +13,7 @@ const LOOKUP_TIMEOUT_MS = 10_000
 export function githubCommitLookup(context: GitHubContext, token: string | undefined): CommitLookup {
   return async (sha: string): Promise<CommitDetails | undefined> => {
     const skip = (reason: string): undefined => {
-      core.warning(
+      log.warning(
         `Reporting revision ${sha} without its commit time and summary: ${reason}. Set 'revision-created' and 'revision-summary' to send them anyway.`
       )
       return undefined
@@ -27,7 +27,7 @@ export function githubCommitLookup(context: GitHubContext, token: string | undef
       // Loaded only here: most events carry the commit in their payload and never need Octokit.
       const { getOctokit } = await import('@actions/github')
       const octokit = getOctokit(token, { baseUrl: context.apiUrl })
-      core.debug(`Looking up commit ${sha} at ${context.apiUrl}`)
+      log.debug(`Looking up commit ${sha} at ${context.apiUrl}`)
       const { data } = await octokit.rest.git.getCommit({
         owner,
         repo,

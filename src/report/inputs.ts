@@ -74,7 +74,7 @@ export function readReportSettings(jobId: string): InputRead<ReportSettings> {
       'CodePipeline hands the token back to the next job, so keep it to an ID, not data.'
     )
   )
-  const variables = check(() => parseOutputVariables(core.getInput('output-variables')))
+  const variables = check(() => parseOutputVariables(core.getInput('output-variables', { trimWhitespace: false })))
   if (variables) warnings.push(...variables.warnings)
   if (status === 'success' && variables && continuationToken !== undefined) {
     problems.add(
@@ -175,13 +175,30 @@ function readRevisionOverrides(check: <T>(read: () => T) => T | undefined): Revi
 function readRevisionCreated(): Date | undefined {
   const text = optionalInput('revision-created')
   if (text === undefined) return undefined
-  const created = new Date(text)
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(created.getTime())) {
-    throw new InputError(
+  const problem = (rule: string): InputError =>
+    new InputError(
       'revision-created',
-      `${quote(text)} is not an ISO 8601 date and time`,
-      'Use a form such as 2026-11-26T09:30:00Z, for example the output of git log -1 --format=%cI.'
+      `${quote(text)} ${rule}`,
+      'Use a date and time with its zone, such as 2026-11-26T09:30:00Z or 2026-11-26T10:30:00+01:00, for example the output of git log -1 --format=%cI.'
     )
+  const date = /^(\d{4})-(\d{2})-(\d{2})/.exec(text)
+  if (!date) throw problem('is not an ISO 8601 date and time')
+  const [year, month, day] = date.slice(1).map(Number) as [number, number, number]
+  const calendar = new Date(Date.UTC(year, month - 1, day))
+  if (calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) {
+    throw problem(`is not a real calendar date: ${year}-${date[2]} has no day ${day}`)
   }
-  return created
+  const time = /^T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?/.exec(text.slice(10))
+  if (!time) throw problem('has no time of day (THH:MM after the date)')
+  const [hours, minutes, seconds = 0] = time.slice(1).map((part) => (part === undefined ? undefined : Number(part)))
+  if (hours! > 23 || minutes! > 59 || seconds > 59) throw problem('is not a real time of day')
+  const rest = text.slice(10 + time[0].length)
+  if (rest === '') throw problem("has no time zone, so it would be read in the runner's zone")
+  const zone = /^(?:Z|[+-](\d{2}):(\d{2}))/.exec(rest)
+  if (!zone || Number(zone[1] ?? 0) > 23 || Number(zone[2] ?? 0) > 59) {
+    throw problem(`has ${quote(rest, 20)} where the time zone should be (Z or ±HH:MM)`)
+  }
+  if (zone[0].length !== rest.length)
+    throw problem(`has text after the date, time and zone: ${quote(rest.slice(zone[0].length), 20)}`)
+  return new Date(text)
 }

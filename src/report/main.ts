@@ -1,24 +1,29 @@
 import * as core from '@actions/core'
+import * as log from '../core/log.js'
 import { CodePipeline, type AwsSettings } from '../core/codepipeline.js'
 import { errorMessage } from '../core/errors.js'
 import { readGitHubContext } from '../core/github-context.js'
 import { InvalidAwsInputs, Problems, readAwsSettings, readJobId } from '../core/inputs.js'
 import { readReportSettings } from './inputs.js'
 import { defaultFailureMessage } from './requests.js'
-import { Reporter } from './reporter.js'
+import { Reporter, StepStopped } from './reporter.js'
 import { announceProxy } from '../core/proxy.js'
 import { maskEnvironmentSecrets } from '../core/secrets.js'
+import { onStop, settlesWithin, STOP_BUDGET_MS, type SignalSource } from '../core/stop.js'
+
+/** Of the grace period after a stop, what a result already on its way gets before a failure is sent instead. */
+const IN_FLIGHT_WAIT_MS = 3_500
 
 /** Reports a CodePipeline job's result from a workflow step. */
-export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function run(env: NodeJS.ProcessEnv = process.env, signals?: SignalSource): Promise<void> {
   maskEnvironmentSecrets(env)
-  announceProxy(core, env)
+  announceProxy(log, env)
   let jobId: string
   try {
     jobId = readJobId()
   } catch (error) {
     // Without a job ID there is nobody to tell, so the step alone fails.
-    core.setFailed(errorMessage(error))
+    log.setFailed(errorMessage(error))
     return
   }
   core.setOutput('job-id', jobId)
@@ -35,34 +40,62 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     aws = error.fallback
   }
   const read = problems.check(() => readReportSettings(jobId))
-  const pipeline = new CodePipeline(aws, core)
+  const pipeline = new CodePipeline(aws, log)
   const reporter = new Reporter(pipeline, aws, context, jobId)
+  const stopped = new AbortController()
 
+  // Listening starts before the work does, so that a signal finds the handler however early it comes.
+  let work: Promise<void> = Promise.resolve()
+  const stopListening = onStop(async (signal) => {
+    reporter.stop()
+    stopped.abort()
+    // A result already on its way may still get through; it gets part of the grace period.
+    if (reporter.isSending && (await settlesWithin(work, IN_FLIGHT_WAIT_MS)) && !reporter.mayStillReport) return
+    if (!reporter.mayStillReport) return
+    // A client of its own, with attempts that fit what is left of the grace period before the runner kills the step.
+    const budgetSeconds = Math.floor((STOP_BUDGET_MS - (reporter.isSending ? IN_FLIGHT_WAIT_MS : 0)) / 1000)
+    const lastCall = new CodePipeline(
+      { ...aws, maxAttempts: 3, timeoutSeconds: Math.min(aws.timeoutSeconds, budgetSeconds) },
+      core
+    )
+    await reporter.reportStop(signal, lastCall)
+  }, signals)
   try {
-    if (read === undefined || problems.found.length > 0) {
-      // The pipeline is waiting on this job: tell it, or it waits for a day.
-      for (const problem of problems.found) core.error(problem.message)
-      await reporter.fail('ConfigurationError', problems.found.map((problem) => problem.message).join('\n'), {
-        stepFails: true
-      })
-      return
-    }
-    const { settings, warnings } = read
-    for (const warning of warnings) core.warning(warning)
-    if (settings.nonce !== undefined && !(await reporter.acknowledge(settings.nonce))) return
-    if (settings.status === 'success') {
-      await reporter.succeed(settings)
-    } else {
-      const message = settings.failureMessage ?? defaultFailureMessage(settings.status, context)
-      await reporter.fail(settings.failureType, message, { externalExecutionId: settings.externalExecutionId })
-    }
-  } catch (error) {
-    core.setFailed(errorMessage(error))
-    // Whatever went wrong, a job still waiting must hear about it; the pipeline would otherwise wait a day.
-    if (reporter.mayStillReport) {
-      await reporter
-        .fail('JobFailed', `The reporting step failed: ${errorMessage(error)}`, { stepFails: true })
-        .catch((reportError: unknown) => core.debug(`Could not report the failure: ${errorMessage(reportError)}`))
+    work = report()
+    await work
+  } finally {
+    stopListening()
+  }
+
+  async function report(): Promise<void> {
+    try {
+      if (read === undefined || problems.found.length > 0) {
+        // The pipeline is waiting on this job: tell it, or it waits for a day.
+        for (const problem of problems.found) log.error(problem.message)
+        await reporter.fail('ConfigurationError', problems.found.map((problem) => problem.message).join('\n'), {
+          stepFails: true
+        })
+        return
+      }
+      const { settings, warnings } = read
+      for (const warning of warnings) log.warning(warning)
+      if (settings.nonce !== undefined && !(await reporter.acknowledge(settings.nonce))) return
+      if (settings.status === 'success') {
+        await reporter.succeed(settings, stopped.signal)
+      } else {
+        const message = settings.failureMessage ?? defaultFailureMessage(settings.status, context)
+        await reporter.fail(settings.failureType, message, { externalExecutionId: settings.externalExecutionId })
+      }
+    } catch (error) {
+      // Once stopped, the stop handler reports; the work it cut short has nothing to add.
+      if (error instanceof StepStopped || stopped.signal.aborted) return
+      log.setFailed(errorMessage(error))
+      // Whatever went wrong, a job still waiting must hear about it; the pipeline would otherwise wait a day.
+      if (reporter.mayStillReport) {
+        await reporter
+          .fail('JobFailed', `The reporting step failed: ${errorMessage(error)}`, { stepFails: true })
+          .catch((reportError: unknown) => log.debug(`Could not report the failure: ${errorMessage(reportError)}`))
+      }
     }
   }
 }

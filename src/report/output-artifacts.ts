@@ -1,4 +1,4 @@
-import * as core from '@actions/core'
+import * as log from '../core/log.js'
 import { explainCallError } from '../core/aws-errors.js'
 import { CodePipelineCallError, type AwsSettings, type CodePipeline } from '../core/codepipeline.js'
 import { InputError } from '../core/errors.js'
@@ -26,7 +26,10 @@ export async function shipOutputArtifacts(
   pipeline: CodePipeline,
   aws: AwsSettings,
   jobId: string,
-  workspace: string = process.env.GITHUB_WORKSPACE || process.cwd()
+  {
+    workspace = process.env.GITHUB_WORKSPACE || process.cwd(),
+    stopped
+  }: { readonly workspace?: string; readonly stopped?: AbortSignal } = {}
 ): Promise<ShipResult> {
   let details
   try {
@@ -61,11 +64,11 @@ export async function shipOutputArtifacts(
   try {
     const uploaded = await store.uploadJobOutputs(
       plans,
-      { pipeline, jobId, credentials: data.artifactCredentials, maxAttempts: aws.maxAttempts },
+      { pipeline, jobId, credentials: data.artifactCredentials, maxAttempts: aws.maxAttempts, stopped },
       {
         kmsKeyId: data.encryptionKey?.type === 'KMS' ? data.encryptionKey.id : undefined,
         onUploaded: (artifact) =>
-          core.info(
+          log.info(
             `Uploaded output artifact ${artifact.name} (${artifact.bytes} bytes) to s3://${artifact.bucketName}/${artifact.objectKey}.`
           )
       }
@@ -73,7 +76,7 @@ export async function shipOutputArtifacts(
     return { ok: true, uploaded, execution }
   } catch (error) {
     if (!(error instanceof store.ArtifactError)) throw error
-    core.debug(`Upload failed: ${String(error.cause)}`)
+    log.debug(`Upload failed: ${String(error.cause)}`)
     return { ok: false, type: 'JobFailed', message: error.message, execution }
   }
 }

@@ -52,14 +52,88 @@ function fromJson(text: string): OutputVariables {
       'Pass an object such as {"IMAGE_TAG": "1.2.3"}.'
     )
   }
+  // Read again, member by member, from the text JSON.parse accepted: JSON.parse lets a repeated
+  // name silently win and turns numbers into doubles, and neither may change what is sent.
+  const variables = new Map<string, string>()
+  for (const { name, value } of topLevelMembers(text)) {
+    if (variables.has(name)) {
+      throw new InputError(
+        INPUT,
+        `the name ${quote(name)} appears more than once in the JSON object`,
+        'Give each variable one member; names are case-sensitive.'
+      )
+    }
+    variables.set(name, scalarText(name, value))
+  }
   // fromEntries keeps a name such as __proto__ as a plain own property.
-  return Object.fromEntries(Object.entries(parsed).map(([name, value]) => [name, scalarToString(name, value)]))
+  return Object.fromEntries(variables)
 }
 
-function scalarToString(name: string, value: unknown): string {
-  if (typeof value === 'string') return value
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
-  const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : 'an object'
+/** One member of the top-level object: its name, decoded, and its value exactly as written. */
+interface RawMember {
+  readonly name: string
+  readonly value: string
+}
+
+const WHITESPACE = /[ \t\n\r]*/y
+const STRING = /"(?:[^"\\]|\\.)*"/y
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
+const LITERAL = /true|false|null/y
+
+/** The members of a JSON object's text, which JSON.parse has already accepted, in order. */
+function topLevelMembers(text: string): RawMember[] {
+  let at = 0
+  const skip = (pattern: RegExp): string => {
+    pattern.lastIndex = at
+    const match = pattern.exec(text)
+    if (!match) throw new Error(`Unexpected JSON at ${at}`)
+    at = pattern.lastIndex
+    return match[0]
+  }
+  const value = (): string => {
+    skip(WHITESPACE)
+    const start = at
+    const first = text[at]
+    if (first === '"') return skip(STRING)
+    if (first === '{' || first === '[') {
+      // Nested data is refused whole; only its extent is needed.
+      let depth = 0
+      do {
+        const char = text[at]
+        if (char === '"') skip(STRING)
+        else {
+          if (char === '{' || char === '[') depth++
+          else if (char === '}' || char === ']') depth--
+          at++
+        }
+      } while (depth > 0)
+      return text.slice(start, at)
+    }
+    return first === '-' || (first !== undefined && first >= '0' && first <= '9') ? skip(NUMBER) : skip(LITERAL)
+  }
+  const members: RawMember[] = []
+  skip(WHITESPACE)
+  at++ // {
+  skip(WHITESPACE)
+  if (text[at] === '}') return members
+  for (;;) {
+    skip(WHITESPACE)
+    const name = JSON.parse(skip(STRING)) as string
+    skip(WHITESPACE)
+    at++ // :
+    members.push({ name, value: value() })
+    skip(WHITESPACE)
+    if (text[at++] === '}') return members
+  }
+}
+
+/** A value as the text CodePipeline gets: strings decoded, numbers and booleans exactly as written. */
+function scalarText(name: string, raw: string): string {
+  const first = raw[0]
+  if (first === '"') return JSON.parse(raw) as string
+  if (raw === 'true' || raw === 'false') return raw
+  if (first !== 'n' && first !== '{' && first !== '[') return raw
+  const kind = raw === 'null' ? 'null' : first === '[' ? 'an array' : 'an object'
   throw new InputError(
     INPUT,
     `the value of ${quote(name)} is ${kind}, but CodePipeline variables are strings`,

@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import * as log from '../core/log.js'
 import type { PutJobFailureResultInput, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline'
 import { errorCode, explainCallError, type CallContext } from '../core/aws-errors.js'
 import {
@@ -11,7 +12,7 @@ import {
   type SendResult
 } from '../core/codepipeline.js'
 import { githubCommitLookup } from './commit-lookup.js'
-import type { GitHubContext } from '../core/github-context.js'
+import { runUrl, type GitHubContext } from '../core/github-context.js'
 import type { ReportSettings } from './inputs.js'
 import { markAnswered } from '../core/answered-jobs.js'
 import type { PipelineExecution } from '../core/console-links.js'
@@ -21,6 +22,15 @@ import { requestProblems, type FailureType } from '../core/limits.js'
 import { resolveCurrentRevision } from './revision.js'
 import type { UploadedArtifact } from '../artifacts/upload.js'
 import { writeStepSummary } from './summary.js'
+import { describeStop, type StopSignal } from '../core/stop.js'
+
+/** Thrown into the step's own work once the runner stopped it: the stop handler reports instead. */
+export class StepStopped extends Error {
+  constructor() {
+    super('The step was stopped before it reported.')
+    this.name = 'StepStopped'
+  }
+}
 
 export interface FailOptions {
   /**
@@ -33,12 +43,21 @@ export interface FailOptions {
   readonly externalExecutionId?: string
 }
 
+/** How sure the step is that its calls did what it says. */
+type Certainty = 'confirmed' | 'probable'
+
 /** Sends one result and tells the workflow what was sent. */
 export class Reporter {
   private resultSent = false
   private claimedByAnother = false
   /** Known once the step has read the job, which it does only for output artifacts. */
   private execution: PipelineExecution | undefined
+  /** Set while a result is on its way to CodePipeline. */
+  private sending = false
+  /** Set once the runner stopped the step; the step's own work may send nothing more. */
+  private stopped = false
+  /** Becomes probable when an answer was lost and the step went on the likeliest reading. */
+  private certainty: Certainty = 'confirmed'
   private readonly callContext: CallContext
 
   constructor(
@@ -55,14 +74,48 @@ export class Reporter {
     return !this.resultSent && !this.claimedByAnother
   }
 
-  async succeed(settings: ReportSettings): Promise<void> {
+  /** True while a result is on its way to CodePipeline. */
+  get isSending(): boolean {
+    return this.sending
+  }
+
+  /** Stops the step's own work from sending anything: from now on the stop handler decides. */
+  stop(): void {
+    this.stopped = true
+  }
+
+  /**
+   * Tells CodePipeline the step was stopped before it reported, through
+   * `pipeline`, a client whose time fits the runner's grace period.
+   */
+  async reportStop(signal: StopSignal, pipeline: Pick<CodePipeline, 'putJobFailureResult'>): Promise<void> {
+    const message = `${describeStop(signal)}, before the step reported a result.${this.runLink()}`
+    const request = failureRequest({ jobId: this.jobId, type: 'JobFailed', message }, this.context)
+    try {
+      await this.send(request, () => pipeline.putJobFailureResult(request), { whileStopping: true })
+    } catch (error) {
+      if (!(error instanceof CodePipelineCallError)) throw error
+      log.setFailed(
+        `${describeStop(signal)}. Could not tell CodePipeline: ${explainCallError(error, this.callContext)}`
+      )
+      return
+    }
+    log.setFailed(
+      `${describeStop(signal)}. Reported JobFailed to CodePipeline for job ${this.jobId}, so the pipeline does not wait for a result.`
+    )
+    this.setReported('failure')
+    await writeStepSummary('failure', request, { execution: this.execution })
+  }
+
+  /** `stopped` cuts an upload short once the runner stops the step. */
+  async succeed(settings: ReportSettings, stopped?: AbortSignal): Promise<void> {
     const lookup = githubCommitLookup(this.context, settings.githubToken)
     const revision = await resolveCurrentRevision(settings.revision, this.context, lookup)
     const request = successRequest(settings, revision, this.context)
     const problems = requestProblems(request)
     if (problems.length > 0) {
       const message = `The result for job ${this.jobId} breaks CodePipeline's limits: ${problems.join('; ')}. Check the inputs and the workflow's environment.`
-      core.error(message)
+      log.error(message)
       await this.fail('ConfigurationError', message, { stepFails: true })
       return
     }
@@ -70,10 +123,12 @@ export class Reporter {
     if (settings.outputArtifacts) {
       // Loaded only here, so that reporting without artifacts loads no artifact code.
       const { shipOutputArtifacts } = await import('./output-artifacts.js')
-      const shipped = await shipOutputArtifacts(settings.outputArtifacts, this.pipeline, this.aws, this.jobId)
+      const shipped = await shipOutputArtifacts(settings.outputArtifacts, this.pipeline, this.aws, this.jobId, {
+        stopped
+      })
       this.execution = shipped.execution
       if (!shipped.ok) {
-        core.error(shipped.message)
+        log.error(shipped.message)
         await this.fail(shipped.type, shipped.message, { stepFails: true })
         return
       }
@@ -85,19 +140,19 @@ export class Reporter {
     } catch (error) {
       if (!(error instanceof CodePipelineCallError)) throw error
       const explanation = explainCallError(error, this.callContext)
-      core.setFailed(explanation)
+      log.setFailed(explanation)
       // CodePipeline refused what the success said, not the job: a failure report still goes through and stops the pipeline.
       if (['ValidationException', 'OutputVariablesSizeExceededException'].includes(errorCode(error.cause))) {
         await this.fail('JobFailed', explanation, { stepFails: true })
       }
       return
     }
-    core.setOutput('reported', reported)
+    this.setReported(reported)
     if (revision) {
       core.setOutput('revision', revision.revision)
       core.setOutput('change-identifier', revision.changeIdentifier)
     }
-    core.info(
+    log.info(
       reported === 'success'
         ? `Reported success for CodePipeline job ${this.jobId}${revision ? ` at revision ${revision.revision}` : ''}.`
         : `Reported progress for CodePipeline job ${this.jobId}; CodePipeline will hand out a new job carrying the continuation token.`
@@ -116,17 +171,26 @@ export class Reporter {
     } catch (error) {
       if (!(error instanceof CodePipelineCallError)) throw error
       // The job may still take a result; reporting beats leaving the pipeline waiting.
-      core.warning(`Could not acknowledge the job; reporting anyway. ${explainCallError(error, this.callContext)}`)
+      log.warning(`Could not acknowledge the job; reporting anyway. ${explainCallError(error, this.callContext)}`)
       return true
     }
     if (answer.outcome === 'taken') {
       this.claimedByAnother = true
-      core.setFailed(
+      log.setFailed(
         `Another worker already claimed CodePipeline job ${this.jobId}: CodePipeline refused the nonce. This step reports nothing, so as not to overrule that worker. Check that only one workflow is started per job.`
       )
       return false
     }
-    core.info(describeAcknowledgement(this.jobId, answer))
+    if (answer.answerLost) {
+      // Only this workflow was handed the job and its nonce, so the lost attempt is the likely user of the nonce;
+      // reporting keeps the pipeline from waiting a day, and a result on a job another worker holds is refused.
+      this.certainty = 'probable'
+      log.warning(
+        `${describeAcknowledgement(this.jobId, answer)} Most likely that was this step's own first attempt, but CodePipeline cannot confirm it: another worker given the same nonce would look the same. Reporting anyway, so that the pipeline is not left waiting; the 'confirmed' output is false. If another worker holds the job, CodePipeline takes whichever result comes first.`
+      )
+      return true
+    }
+    log.info(describeAcknowledgement(this.jobId, answer))
     return true
   }
 
@@ -142,38 +206,58 @@ export class Reporter {
     } catch (error) {
       if (!(error instanceof CodePipelineCallError)) throw error
       const explanation = explainCallError(error, this.callContext)
-      core.setFailed(stepFails ? `Could not tell CodePipeline about the problem above: ${explanation}` : explanation)
+      log.setFailed(stepFails ? `Could not tell CodePipeline about the problem above: ${explanation}` : explanation)
       return
     }
     if (stepFails) {
-      core.setFailed(
+      log.setFailed(
         `Reported ${type} to CodePipeline for job ${this.jobId}, so the pipeline stops instead of waiting. Fix the problem above, then retry the stage.`
       )
-    } else core.info(`Reported ${type} for CodePipeline job ${this.jobId}: ${message}`)
-    core.setOutput('reported', 'failure')
+    } else log.info(`Reported ${type} for CodePipeline job ${this.jobId}: ${message}`)
+    this.setReported('failure')
     await writeStepSummary('failure', request, { execution: this.execution })
   }
 
-  /** Sends, and accepts a refusal that only shows an earlier attempt got through. */
+  private setReported(reported: Reported): void {
+    core.setOutput('reported', reported)
+    core.setOutput('confirmed', String(this.certainty === 'confirmed'))
+  }
+
+  private runLink(): string {
+    const url = runUrl(this.context)
+    return url ? ` See ${url}` : ''
+  }
+
+  /**
+   * Sends one result. A retry refused because the job no longer waits, after
+   * an attempt whose answer was lost, is taken as probably delivered.
+   */
   private async send(
     request: PutJobSuccessResultInput | PutJobFailureResultInput,
-    call: () => Promise<SendResult>
+    call: () => Promise<SendResult>,
+    { whileStopping = false } = {}
   ): Promise<void> {
-    core.debug(`Request: ${describeForLog(request)}`)
+    if (this.stopped && !whileStopping) throw new StepStopped()
+    log.debug(`Request: ${describeForLog(request)}`)
+    this.sending = true
     try {
       const result = await call()
       this.answered()
-      if (result.attempts > 1) core.info(`CodePipeline answered after ${result.attempts} attempts.`)
+      if (result.attempts > 1) log.info(`CodePipeline answered after ${result.attempts} attempts.`)
     } catch (error) {
       if (error instanceof CodePipelineCallError && error.landedEarlier('InvalidJobStateException')) {
-        // The retry found the job already answered: the attempt whose answer was lost almost surely landed.
+        // The job no longer waits, so the pipeline is not left waiting whichever way it went, and nothing more can
+        // be sent: the step passes on the likeliest reading, and says it is not confirmed.
         this.answered()
-        core.warning(
-          `An earlier attempt's answer was lost on the way back, and the retry found job ${this.jobId} already answered. That attempt almost surely reached CodePipeline, so this step passes. Check the pipeline if in doubt.`
+        this.certainty = 'probable'
+        log.warning(
+          `The answer to the first attempt was lost on the way back, and the retry found job ${this.jobId} no longer waiting for a result. Most likely that first attempt delivered this ${'failureDetails' in request ? 'failure' : 'result'}, but CodePipeline cannot confirm it: the job may instead have failed or timed out before it arrived. The 'confirmed' output is false. Check the action's status in the pipeline execution.`
         )
         return
       }
       throw error
+    } finally {
+      this.sending = false
     }
   }
 

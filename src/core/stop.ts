@@ -1,0 +1,65 @@
+/**
+ * Ending hard. The runner stops a step with SIGINT (a cancelled run, a
+ * step's or job's timeout-minutes, a runner going away), sends SIGTERM
+ * 7.5 s later and kills the process 2.5 s after that. Node's default is to
+ * die on the first signal, which would leave a pipeline waiting on a job.
+ */
+
+export type StopSignal = 'SIGINT' | 'SIGTERM'
+
+/** What a step may spend, after the first signal, before it must be done: within the 10 s before the kill. */
+export const STOP_BUDGET_MS = 8_000
+
+/** The process events onStop listens to, injectable for tests. */
+export interface SignalSource {
+  once(signal: StopSignal, listener: () => void): unknown
+  removeListener(signal: StopSignal, listener: () => void): unknown
+  exit(code?: number): never
+}
+
+/**
+ * Runs `handle` once, on the first SIGINT or SIGTERM, then ends the process
+ * with the exit code the step set. Signals that follow are ignored, so that
+ * the handler can use the whole grace period. Returns a function that stops
+ * listening, for when the step ended on its own.
+ */
+export function onStop(handle: (signal: StopSignal) => Promise<void>, source: SignalSource = process): () => void {
+  let stopping = false
+  const ignore = (): void => {}
+  const listeners = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+    const listener = (): void => {
+      // The listener was taken by `once`; a later signal must not kill the process while the handler works.
+      source.once(signal, ignore)
+      if (stopping) return
+      stopping = true
+      void handle(signal).finally(() => source.exit())
+    }
+    source.once(signal, listener)
+    return [signal, listener] as const
+  })
+  return () => {
+    for (const [signal, listener] of listeners) source.removeListener(signal, listener)
+  }
+}
+
+/** Describes a stop for the log and for CodePipeline. */
+export function describeStop(signal: StopSignal): string {
+  return `The runner stopped the step (${signal}): the run was cancelled, reached its timeout-minutes, or lost its runner`
+}
+
+/** True when `work` settled within `ms`. */
+export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
+  try {
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true
+      ),
+      timeout
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
