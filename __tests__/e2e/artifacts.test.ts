@@ -1,12 +1,24 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   CreateBucketCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   PutObjectCommand,
   S3Client,
   type HeadObjectCommandOutput
@@ -41,7 +53,9 @@ afterAll(async () => {
 })
 beforeEach(() => {
   emulator.reset()
-  workspace = mkdtempSync(join(tmpdir(), 'workspace-'))
+  // One level down, so that a test can put things beside the workspace.
+  workspace = join(mkdtempSync(join(tmpdir(), 'workspace-')), 'workspace')
+  mkdirSync(workspace)
 })
 
 function step(inputs: Record<string, string>, options: Partial<StepOptions> = {}) {
@@ -107,6 +121,8 @@ function pythonZip(path: string, script: string): void {
 }
 
 const operations = (): string[] => emulator.requests.map((request) => request.operation)
+const failureMessage = (): string =>
+  String((emulator.requests[1]?.body.failureDetails as { message?: string } | undefined)?.message)
 
 describe('output artifacts', () => {
   it('zips a directory by its contents, uploads it with SSE-KMS, then reports success', async () => {
@@ -212,6 +228,96 @@ describe('output artifacts', () => {
     expect(run.code).toBe(0)
     expect(operations()).toEqual(['PutJobFailureResult'])
     expect(await head(locationOf(job, 'Out'))).toBeUndefined()
+  })
+
+  it.each([
+    [
+      'a named pipe named .zip',
+      () => execFileSync('mkfifo', [join(workspace, 'out.zip')]),
+      'out.zip',
+      /the path "out\.zip" for "Out" is a named pipe \(FIFO\)/
+    ],
+    [
+      'a path that climbs out of the workspace',
+      () => undefined,
+      '../elsewhere',
+      /the path "\.\.\/elsewhere" for "Out" is outside the workspace/
+    ],
+    [
+      'a link to a credentials file outside the workspace',
+      () => {
+        write('../home/.aws/credentials', '[default]\naws_secret_access_key = x')
+        symlinkSync(join(workspace, '../home/.aws/credentials'), join(workspace, 'settings.ini'))
+      },
+      'settings.ini',
+      /the path "settings\.ini" for "Out" leads outside the workspace through a symbolic link/
+    ]
+  ])('refuses %s at once, tells the pipeline, and uploads nothing', async (_, prepare, path, message) => {
+    mkdirSync(join(workspace, '../elsewhere'), { recursive: true })
+    writeFileSync(join(workspace, '../elsewhere/a.txt'), 'a')
+    prepare()
+    const job = jobWithOutputs(['Out'])
+    const run = await step({ 'job-id': job.id, 'output-artifacts': `Out=${path}` })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(new RegExp(`::error::Invalid input 'output-artifacts': ${message.source}`))
+    expect(emulator.requests[1]?.body.failureDetails).toMatchObject({ type: 'ConfigurationError' })
+    expect(await head(locationOf(job, 'Out'))).toBeUndefined()
+  })
+
+  it('uploads from outside the workspace when output-artifacts-outside-workspace is true', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'runner-temp-'))
+    writeFileSync(join(outside, 'built.txt'), 'built elsewhere')
+    const job = jobWithOutputs(['Out'])
+    const run = await step({
+      'job-id': job.id,
+      'output-artifacts': `Out=${outside}`,
+      'output-artifacts-outside-workspace': 'true'
+    })
+    expect(run.code).toBe(0)
+    expect(await zipEntries(locationOf(job, 'Out'))).toEqual({ 'built.txt': { text: 'built elsewhere', mode: 0o644 } })
+  })
+
+  it.each([
+    [
+      'a named pipe',
+      () => execFileSync('mkfifo', [join(workspace, 'dist/pipe')]),
+      /"pipe" is a named pipe \(FIFO\); only regular files and directories go into an artifact/
+    ],
+    [
+      'a file name with a backslash',
+      () => write('dist/back\\slash.txt', 'x'),
+      /the file name "back\\\\slash\.txt" has a backslash, which zip readers take for a folder separator/
+    ],
+    [
+      'a file name with a drive letter',
+      () => write('dist/C:evil.txt', 'x'),
+      /the file name "C:evil\.txt" starts with a drive letter/
+    ]
+  ])('fails the upload on %s in a mapped directory, naming it, and uploads nothing', async (_, prepare, message) => {
+    write('dist/a.txt', 'a')
+    prepare()
+    const job = jobWithOutputs(['Out'])
+    const run = await step({ 'job-id': job.id, 'output-artifacts': 'Out=dist' })
+    expect(run.code).toBe(1)
+    expect(emulator.requests[1]?.body.failureDetails).toMatchObject({ type: 'JobFailed' })
+    expect(failureMessage()).toMatch(new RegExp(`^Output artifact Out: ${message.source}`))
+    expect(await head(locationOf(job, 'Out'))).toBeUndefined()
+  })
+
+  it('aborts the multipart upload when a file changes while it is sent, and leaves no upload open', async () => {
+    write('dist/build.log', randomBytes(24 * 1024 * 1024))
+    const job = jobWithOutputs(['Out'])
+    // A process still writing its log while the step uploads it.
+    const writing = setInterval(() => appendFileSync(join(workspace, 'dist/build.log'), 'still building\n'), 5)
+    const run = await step({ 'job-id': job.id, 'output-artifacts': 'Out=dist' }).finally(() => clearInterval(writing))
+    expect(run.code).toBe(1)
+    expect(failureMessage()).toMatch(/^Output artifact Out: "build\.log" changed while it was being read/)
+    const location = locationOf(job, 'Out')
+    const open = await s3.send(
+      new ListMultipartUploadsCommand({ Bucket: location.bucketName, Prefix: location.objectKey })
+    )
+    expect(open.Uploads ?? []).toEqual([])
+    expect(await head(location)).toBeUndefined()
   })
 
   it("signs S3 requests with the job's credentials, and never prints them", async () => {

@@ -4,7 +4,7 @@ import { CodePipelineCallError, type CodePipeline } from '../core/codepipeline.j
 import type { AwsSettings } from '../core/inputs.js'
 import { InputError } from '../core/errors.js'
 import { maskCredentials } from '../artifacts/credentials.js'
-import { planOutputArtifacts, type OutputArtifactLine } from '../artifacts/output-mapping.js'
+import { planOutputArtifacts, type OutputArtifactsRequest } from '../artifacts/output-mapping.js'
 import type { UploadedArtifact } from '../artifacts/upload.js'
 import type { FailureType } from '../core/limits.js'
 
@@ -18,7 +18,7 @@ export type ShipResult =
  * Reads the job for its output locations, key and S3 credentials.
  */
 export async function shipOutputArtifacts(
-  lines: readonly OutputArtifactLine[],
+  request: OutputArtifactsRequest,
   pipeline: CodePipeline,
   aws: AwsSettings,
   jobId: string,
@@ -37,7 +37,7 @@ export async function shipOutputArtifacts(
 
   let plans
   try {
-    plans = planOutputArtifacts(lines, data?.outputArtifacts ?? [], workspace)
+    plans = planOutputArtifacts(request, data?.outputArtifacts ?? [], workspace)
   } catch (error) {
     if (!(error instanceof InputError)) throw error
     return { ok: false, type: 'ConfigurationError', message: error.message }
