@@ -1,13 +1,27 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { extractZip } from '../../src/artifacts/unzip.js'
 import { listDirectory, listSingleFile, writeZip, type ZipEntry } from '../../src/artifacts/zip-writer.js'
 import { writeToFile } from './zip-to-file.js'
+import { lyingZip } from './lying-zip.js'
 
-const scratch = (): string => mkdtempSync(join(tmpdir(), 'zip-test-'))
+const scratchRoot = mkdtempSync(join(tmpdir(), 'unzip-test-'))
+const scratch = (): string => mkdtempSync(join(scratchRoot, 'case-'))
+afterAll(() => rmSync(scratchRoot, { recursive: true, force: true }))
 
 async function roundTrip(entries: ZipEntry[]): Promise<string> {
   const dir = scratch()
@@ -93,6 +107,77 @@ describe('extractZip on hostile archives', () => {
       extractZip(hostile("z.writestr('ok.txt', 'ok')\nz.writestr('../evil', 'x')"), target)
     ).rejects.toThrow()
     expect(() => statSync(join(target, 'ok.txt'))).toThrow()
+  })
+
+  const link = (name: string, target: string): string =>
+    `i = zipfile.ZipInfo(${JSON.stringify(name)}); i.external_attr = 0o120777 << 16; z.writestr(i, ${JSON.stringify(target)})`
+
+  it('checks the real parent of every write, so a link the file system finds under another name is never written through', async () => {
+    // Where upper and lower case are one (macOS, Windows), a link "B" is also found as "b", which no
+    // comparison of names in the archive sees. Here the file system's answer is staged: "b" is a link
+    // out, already in the destination, and the archive writes below "b".
+    const outside = scratch()
+    const target = join(scratch(), 'x')
+    mkdirSync(target)
+    symlinkSync(outside, join(target, 'b'))
+    const archive = hostile("z.writestr('ok.txt', 'ok')\nz.writestr('b/ws/build.sh', 'echo owned')")
+    await expect(extractZip(archive, target)).rejects.toThrow(
+      /entry "b\/ws\/build\.sh" would be written through a symbolic link/
+    )
+    expect(readdirSync(outside)).toEqual([])
+    expect(readdirSync(target)).toEqual([])
+  })
+
+  it('refuses the case-folding archive from a link chain, and writes nothing outside', async () => {
+    const parent = scratch()
+    const target = join(parent, 'x')
+    const script = [link('a', '.'), link('B', 'a/a/a/../../..'), "z.writestr('b/ws/build.sh', 'echo owned')"].join('\n')
+    await expect(extractZip(hostile(script), target)).rejects.toThrow(/"B" is a symbolic link that leads outside/)
+    expect(existsSync(join(parent, 'ws'))).toBe(false)
+    expect(existsSync(target)).toBe(false)
+  })
+
+  it('follows a dangling link through the links on its way, and refuses it when it leads out', async () => {
+    const target = join(scratch(), 'x')
+    const script = [link('a', '.'), link('hook', 'a/a/a/../../../X')].join('\n')
+    await expect(extractZip(hostile(script), target)).rejects.toThrow(
+      /entry "hook" is a symbolic link that leads outside the destination, through other links/
+    )
+    expect(existsSync(target)).toBe(false)
+  })
+
+  it('keeps a dangling link that stays inside, and refuses links that loop', async () => {
+    const target = join(scratch(), 'x')
+    await extractZip(hostile([link('a', '.'), link('later', 'a/build/output.log')].join('\n')), target)
+    expect(readlinkSync(join(target, 'later'))).toBe('a/build/output.log')
+    const looping = join(scratch(), 'x')
+    await expect(extractZip(hostile([link('p', 'q'), link('q', 'p')].join('\n')), looping)).rejects.toThrow(
+      /entry "p" is a symbolic link that cannot be followed: more than 40 links in a row, so they loop/
+    )
+  })
+
+  it('refuses an entry that is in the archive twice', async () => {
+    const target = join(scratch(), 'x')
+    await expect(extractZip(hostile("z.writestr('a.txt', '1')\nz.writestr('a.txt', '2')"), target)).rejects.toThrow(
+      /entry "a\.txt" names a file that is already there: the archive holds it twice/
+    )
+    expect(existsSync(target)).toBe(false)
+  })
+
+  it('refuses an archive larger than the free space where it goes, and says so', async () => {
+    const target = join(scratch(), 'x')
+    const archive = hostile("z.writestr('a.txt', 'x' * 3000)")
+    await expect(extractZip(archive, target, async () => 2048)).rejects.toThrow(
+      /the archive unpacks to 0\.0 MiB, more than the 0\.0 MiB free on the file system that holds .*\/x; free up space, or use a runner with a larger disk/
+    )
+    expect(existsSync(target)).toBe(false)
+  })
+
+  it('refuses an archive that declares more than 20 GiB, even with the disk to hold it', async () => {
+    const target = join(scratch(), 'x')
+    await expect(extractZip(lyingZip(scratch(), 6, 0xf0000000), target, async () => 1024 ** 5)).rejects.toThrow(
+      /the archive unpacks to 22\.5 GiB, more than the 20\.0 GiB any artifact is allowed/
+    )
   })
 
   it('accepts ./ entries', async () => {

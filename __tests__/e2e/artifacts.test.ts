@@ -8,6 +8,7 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  statfsSync,
   statSync,
   symlinkSync,
   writeFileSync
@@ -26,6 +27,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { openPromise } from 'yauzl'
 import { CodePipelineEmulator } from '../../tools/emulator/server.js'
+import { lyingZip } from '../artifacts/lying-zip.js'
 import { startS3StandIn, type S3StandIn } from '../support/moto.js'
 import { runStep, type StepOptions } from '../support/runner.js'
 
@@ -427,6 +429,59 @@ describe('input artifacts', () => {
     expect(run.stdout).toMatch(new RegExp(`::error::Input artifact Hostile: .*(${message.source})`))
     expect(existsSync(join(workspace, 'inputs/Hostile/first.txt'))).toBe(false)
     expect(existsSync(join(workspace, 'evil.txt'))).toBe(false)
+  })
+
+  const link = (name: string, target: string): string =>
+    `i = zipfile.ZipInfo(${JSON.stringify(name)}); i.external_attr = 0o120777 << 16; z.writestr(i, ${JSON.stringify(target)})`
+
+  async function runWith(name: string, archive: string) {
+    const key = `app/${name}/${Math.random().toString(36).slice(2)}`
+    await seed(key, archive)
+    const job = jobWithInputs([{ name, key }])
+    return step({ 'job-id': job.id, 'input-artifacts-path': 'inputs' }, { action: 'job' })
+  }
+
+  it.each([
+    // Where case is folded (macOS, Windows), b/ names the link B: the write itself is checked, not the name.
+    [
+      'links meant for a file system that folds case',
+      [link('a', '.'), link('B', 'a/a/a/../../..'), "z.writestr('b/ws/build.sh', 'echo owned')"]
+    ],
+    ['a dangling link that leads out through another link', [link('a', '.'), link('hook', 'a/a/a/../../../X')]]
+  ])('refuses %s, and leaves nothing behind or outside', async (_, lines) => {
+    const archive = join(workspace, 'hostile.zip')
+    pythonZip(archive, lines.join('\n'))
+    const run = await runWith('Hostile', archive)
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(
+      /::error::Input artifact Hostile: entry "(B|hook)" is a symbolic link that leads outside the destination/
+    )
+    expect(existsSync(join(workspace, 'inputs/Hostile'))).toBe(false)
+    for (const level of ['inputs', '.', '..']) expect(existsSync(join(workspace, level, 'ws'))).toBe(false)
+  })
+
+  it('refuses an input artifact whose name from the job would climb out of input-artifacts-path', async () => {
+    const archive = join(workspace, 'ok.zip')
+    pythonZip(archive, "z.writestr('planted.txt', 'x')")
+    const run = await runWith('../../escaped', archive)
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(
+      /::error::Input artifact "\.\.\/\.\.\/escaped": its name is not a CodePipeline artifact name \(1–100 letters, digits, _ or -\), so it cannot name a directory/
+    )
+    expect(existsSync(join(workspace, '../escaped'))).toBe(false)
+    expect(existsSync(join(workspace, 'escaped'))).toBe(false)
+  })
+
+  it('refuses an archive that would unpack to more than the free disk, and says how much is free', async () => {
+    const { bavail, bsize } = statfsSync(workspace)
+    const each = 0xf0000000
+    const archive = lyingZip(workspace, Math.ceil((bavail * bsize + 8 * 1024 ** 3) / each), each)
+    const run = await runWith('Huge', archive)
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(
+      /::error::Input artifact Huge: the archive unpacks to [\d.]+ GiB, more than the [\d.]+ GiB free on the file system that holds .*; free up space, or use a runner with a larger disk/
+    )
+    expect(existsSync(join(workspace, 'inputs/Huge'))).toBe(false)
   })
 
   it('refuses to download into a directory that is not empty', async () => {

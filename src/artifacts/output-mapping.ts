@@ -1,14 +1,12 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { InputError, quote } from '../core/errors.js'
-import { isInside } from './paths.js'
+import { ARTIFACT_NAME, isInside } from './paths.js'
 import { describeType } from './source-file.js'
 
 const INPUT = 'output-artifacts'
 /** The input that lets mapped paths lie outside the workspace. */
 export const OUTSIDE_WORKSPACE_INPUT = 'output-artifacts-outside-workspace'
-/** CodePipeline artifact names. */
-const ARTIFACT_NAME = /^[A-Za-z0-9_-]{1,100}$/
 
 /** One line of `output-artifacts`: a name, or none for the bare-path shorthand. */
 export interface OutputArtifactLine {
