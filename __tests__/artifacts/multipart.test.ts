@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib'
 import type { S3Client } from '@aws-sdk/client-s3'
-import { describe, expect, it } from 'vitest'
-import { uploadObject, type ObjectWriter } from '../../src/artifacts/multipart.js'
+import { describe, expect, it, vi } from 'vitest'
+import { STOP_CLEANUP_MS, uploadObject, type ObjectWriter } from '../../src/artifacts/multipart.js'
 import { abortOpenUploads, openUploadCount } from '../../src/artifacts/open-uploads.js'
 
 interface Call {
@@ -202,5 +202,29 @@ describe('uploadObject', () => {
     expect(s3.calls.at(-1)).toMatchObject({ name: 'AbortMultipartUpload', input: { UploadId: 'up-1' } })
     expect(s3.calls.at(-1)?.cancelled).toBeUndefined()
     expect(openUploadCount()).toBe(0)
+  })
+  it('gives up on aborting after a few seconds once stopped, so a cancelled step can still report', async () => {
+    vi.useFakeTimers()
+    try {
+      const s3 = fakeS3({ delays: { UploadPart: 60_000, AbortMultipartUpload: 60_000 } })
+      const endless: ObjectWriter = async (sink) => {
+        for (;;) await sink.write(Buffer.alloc(8))
+      }
+      const upload = uploadObject(s3.client, params, endless, { partSize: 16, concurrency: 2 }).catch(
+        (error: unknown) => error
+      )
+      await vi.advanceTimersByTimeAsync(10)
+      let cleanedUp = false
+      void abortOpenUploads().then(() => (cleanedUp = true))
+      await vi.advanceTimersByTimeAsync(STOP_CLEANUP_MS - 100)
+      expect(cleanedUp).toBe(false)
+      expect(s3.calls.at(-1)?.name).toBe('AbortMultipartUpload')
+      await vi.advanceTimersByTimeAsync(200)
+      expect(cleanedUp).toBe(true)
+      expect(s3.calls.at(-1)?.cancelled).toBe(true)
+      expect(String(await upload)).toMatch(/the upload was stopped/)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

@@ -206,7 +206,7 @@ describe('output artifacts', () => {
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(new RegExp(`::error::Invalid input 'output-artifacts': ${message.source}`))
     expect(operations()).toEqual(['GetJobDetails', 'PutJobFailureResult'])
-    expect(emulator.requests[1].body.failureDetails).toMatchObject({ type: 'ConfigurationError' })
+    expect(emulator.requests[1]?.body.failureDetails).toMatchObject({ type: 'ConfigurationError' })
     for (const name of names) expect(await head(locationOf(job, name))).toBeUndefined()
   })
 
@@ -216,7 +216,7 @@ describe('output artifacts', () => {
     const run = await step({ 'job-id': job.id, 'output-artifacts': 'Out=dist' })
     expect(run.code).toBe(1)
     expect(operations()).toEqual(['GetJobDetails', 'PutJobFailureResult'])
-    expect(emulator.requests[1].body.failureDetails).toMatchObject({
+    expect(emulator.requests[1]?.body.failureDetails).toMatchObject({
       type: 'JobFailed',
       message: expect.stringMatching(/^Output artifact Out: /)
     })
@@ -400,7 +400,7 @@ describe('input artifacts', () => {
     const run = await step({ 'job-id': job.id, 'input-artifacts-path': 'inputs' }, { action: 'job' })
     expect(run.code).toBe(0)
     const root = join(workspace, 'inputs')
-    expect(JSON.parse(run.outputs['input-artifact-paths'])).toEqual({
+    expect(JSON.parse(run.outputs['input-artifact-paths'] ?? '')).toEqual({
       SourceArtifact: join(root, 'SourceArtifact'),
       Notes: join(root, 'Notes')
     })

@@ -45,7 +45,7 @@ export interface PartSink {
 /** Writes an object's bytes into a sink, and settles once the last is written. */
 export type ObjectWriter = (sink: PartSink) => Promise<void>
 
-/** How long a stopped upload may spend aborting itself: a runner gives a cancelled step a few seconds. */
+/** How long a stopped upload may spend aborting itself: a runner gives a cancelled step 7.5 seconds in all. */
 export const STOP_CLEANUP_MS = 5_000
 
 /**
@@ -92,9 +92,10 @@ class PartUpload implements PartSink {
   private readonly inFlight = new Set<Promise<void>>()
   /** The first thing that went wrong; everything after it is a consequence. */
   private failure: { error: unknown } | undefined
-  private stopped = false
   /** Cancels the requests in flight once the upload has failed or been stopped. */
   private readonly cancel = new AbortController()
+  /** Ends the cleanup a few seconds after a stop: a cancelled step is given only a few. */
+  private readonly cleanupDeadline = new AbortController()
   private settled: Promise<unknown> = Promise.resolve()
 
   constructor(
@@ -113,10 +114,8 @@ class PartUpload implements PartSink {
   }
 
   stop(): Promise<void> {
-    if (!this.failure) {
-      this.stopped = true
-      this.fail(new UploadStopped())
-    }
+    this.fail(new UploadStopped())
+    setTimeout(() => this.cleanupDeadline.abort(), STOP_CLEANUP_MS).unref()
     return this.settled.then(() => undefined)
   }
 
@@ -248,35 +247,37 @@ class PartUpload implements PartSink {
     if (this.failure) throw this.failure.error
   }
 
-  /** Parts left behind are billed until aborted, so an upload that did not complete is aborted. */
+  /**
+   * Parts left behind are billed until aborted, so an upload that did not
+   * complete is aborted, once CreateMultipartUpload has given its ID.
+   */
   private async abortMultipartUpload(): Promise<void> {
     if (!this.uploadId) return
-    const deadline = this.stopped ? STOP_CLEANUP_MS : undefined
-    const uploadId = await within(
+    const deadline = this.cleanupDeadline.signal
+    const uploadId = await untilAborted(
       this.uploadId.catch(() => undefined),
       deadline
     )
     if (!uploadId) return
     await this.s3
       .send(new AbortMultipartUploadCommand({ Bucket: this.params.Bucket, Key: this.params.Key, UploadId: uploadId }), {
-        abortSignal: deadline === undefined ? undefined : AbortSignal.timeout(deadline)
+        abortSignal: deadline
       })
       .catch(() => undefined)
   }
 }
 
-/** The promise's value, or undefined once `ms` have passed; no limit when `ms` is undefined. */
-async function within<T>(promise: Promise<T | undefined>, ms: number | undefined): Promise<T | undefined> {
-  if (ms === undefined) return promise
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms)
+/** The promise's value, or undefined if the signal aborts first. */
+function untilAborted<T>(promise: Promise<T | undefined>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined)
+  return new Promise((resolve) => {
+    const onAbort = (): void => resolve(undefined)
+    signal.addEventListener('abort', onAbort, { once: true })
+    void promise.then((value) => {
+      signal.removeEventListener('abort', onAbort)
+      resolve(value)
+    })
   })
-  try {
-    return await Promise.race([promise, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 /**

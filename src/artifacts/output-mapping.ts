@@ -101,7 +101,7 @@ export function planOutputArtifacts(
       `Write Name=path lines. ${expected}`
     )
   }
-  const named = bare ? [{ name: names[0]!, path: first!.path }] : (lines as { name: string; path: string }[])
+  const named = bare ? [{ name: names[0] ?? '', path: first?.path ?? '' }] : (lines as { name: string; path: string }[])
   const unknown = named.filter((line) => !names.includes(line.name)).map((line) => line.name)
   if (unknown.length > 0) {
     throw new InputError(

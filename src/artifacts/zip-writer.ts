@@ -220,7 +220,7 @@ function writeFile(entry: ZipEntry, sink: PartSink, scratch: Buffer): Promise<Wr
 export function writeFileAsIs(
   path: string,
   sink: PartSink,
-  check: (file: OpenedFile) => Promise<void> = async () => undefined
+  check: (file: OpenedFile) => Promise<void> = () => Promise.resolve()
 ): Promise<void> {
   return withRegularFile(realpathSync(path), basename(path), async (file) => {
     await check(file)
