@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     restoreMocks: true,
+    // Every mock, the @actions/core stand-in included, starts each test afresh.
+    mockReset: true,
     unstubEnvs: true
   }
 })

@@ -10,6 +10,8 @@ const entries = [
   ['src/report/index.ts', 'dist'],
   ['src/job/index.ts', 'dist/job']
 ]
+// The module mappings follow the installed packages, so a dependency update cannot silently undo them.
+execFileSync('node', ['scripts/module-paths.mjs'], { stdio: quiet.length > 0 ? 'ignore' : 'inherit' })
 rmSync('dist', { recursive: true, force: true })
 for (const [entry, out] of entries) {
   execFileSync('npx', ['--no-install', 'ncc', 'build', entry, '-o', out, '--minify', ...quiet], { stdio: 'inherit' })
@@ -23,3 +25,5 @@ for (const [, out] of entries) {
   }
 }
 execFileSync('node', ['scripts/licenses.mjs'], { stdio: quiet.length > 0 ? 'ignore' : 'inherit' })
+// The bridge: a Lambda handler carried inside its CloudFormation template.
+execFileSync('node', ['scripts/bundle-bridge.mjs', ...(quiet.length > 0 ? ['--quiet'] : [])], { stdio: 'inherit' })

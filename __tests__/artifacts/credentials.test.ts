@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest'
+import * as core from '../../__fixtures__/core.js'
+import { jobCredentialProvider, JOB_CREDENTIALS_LIFETIME_MS } from '../../src/artifacts/credentials.js'
 
-const masked: string[] = []
-vi.mock('@actions/core', () => ({ setSecret: (value: string) => masked.push(value) }))
-const { jobCredentialProvider, JOB_CREDENTIALS_LIFETIME_MS } = await import('../../src/artifacts/credentials.js')
+vi.mock('@actions/core', () => core)
 
 describe('jobCredentialProvider', () => {
   it('hands out the job credentials first, then fresh ones, masking each set', async () => {
@@ -20,10 +20,12 @@ describe('jobCredentialProvider', () => {
     })
     expect(refresh).not.toHaveBeenCalled()
     expect((await provider()).accessKeyId).toBe('ASIA2')
-    expect(masked).toEqual(['ASIA1', 's1', 't1', 'ASIA2', 's2', 't2'])
+    expect(core.setSecret.mock.calls.flat()).toEqual(['ASIA1', 's1', 't1', 'ASIA2', 's2', 't2'])
   })
 
   it('says so when CodePipeline gives no credentials', async () => {
-    await expect(jobCredentialProvider({} as never, async () => undefined)()).rejects.toThrow(/no artifact credentials/)
+    await expect(jobCredentialProvider({} as never, () => Promise.resolve(undefined))()).rejects.toThrow(
+      /no artifact credentials/
+    )
   })
 })

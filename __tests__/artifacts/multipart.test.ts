@@ -58,11 +58,16 @@ function fakeS3(options: FakeOptions = {}) {
   return { client: client as unknown as S3Client, calls }
 }
 
-/** A writer that writes `total` bytes in chunks of `size`, then fails with `error` if given. */
+/**
+ * A writer that writes `total` bytes in chunks of `size`, each on a later turn
+ * of the event loop, as from a file, then fails with `error` if given.
+ */
 function chunks(total: number, size: number, error?: Error): ObjectWriter {
   return async (sink) => {
-    for (let sent = 0; sent < total; sent += size)
+    for (let sent = 0; sent < total; sent += size) {
+      await new Promise((resolve) => setImmediate(resolve))
       await sink.write(Buffer.alloc(Math.min(size, total - sent), sent % 251))
+    }
     if (error) throw error
   }
 }

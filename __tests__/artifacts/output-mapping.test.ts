@@ -62,6 +62,21 @@ describe('planOutputArtifacts', () => {
     expect(plans[1]?.path).toBe(join(workspace, 'dist'))
   })
 
+  it("gives a bare path to the job's one output artifact, and to no other", () => {
+    const [plan] = planOutputArtifacts(inside([{ path: 'dist' }]), [{ name: 'Only', ...location('k') }], workspace)
+    expect(plan).toMatchObject({ name: 'Only', kind: 'directory', objectKey: 'k' })
+    expect(() =>
+      planOutputArtifacts(
+        inside([{ path: 'dist' }]),
+        [
+          { name: 'A', ...location('a') },
+          { name: 'B', ...location('b') }
+        ],
+        workspace
+      )
+    ).toThrow(/a bare path needs exactly one output artifact, and the job has 2/)
+  })
+
   describe('keeps mapped paths inside the workspace', () => {
     const outside = mkdtempSync(join(tmpdir(), 'outside-'))
     writeFileSync(join(outside, 'credentials'), 'secret')

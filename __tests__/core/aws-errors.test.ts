@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { errorCode, explainAwsError, isAnswerLost } from '../../src/core/aws-errors.js'
+import { errorCode, explainCallError, isAnswerLost } from '../../src/core/aws-errors.js'
+import { CodePipelineCallError } from '../../src/core/codepipeline.js'
 
-const context = {
-  operation: 'PutJobSuccessResult',
-  jobId: 'job-1',
-  region: 'eu-west-1',
-  attempts: 4,
-  timeoutSeconds: 30
+const context = { jobId: 'job-1', region: 'eu-west-1', timeoutSeconds: 30 }
+
+/** A PutJobSuccessResult call that failed with `cause` after 4 attempts. */
+function failedCall(cause: unknown): CodePipelineCallError {
+  return new CodePipelineCallError('PutJobSuccessResult', cause, { attempts: 4, earlierAnswerLost: false })
 }
 
 function named(name: string, extra: Record<string, unknown> = {}): Error {
@@ -34,7 +34,7 @@ describe('errorCode', () => {
   })
 })
 
-describe('explainAwsError', () => {
+describe('explainCallError', () => {
   it.each([
     [
       'InvalidJobStateException',
@@ -50,10 +50,10 @@ describe('explainAwsError', () => {
     ['AbortError', /did not answer within 30 s/],
     ['ThrottlingException', /failed after 4 attempts.*raise 'max-attempts'/]
   ])('explains %s', (name, message) => {
-    expect(explainAwsError(named(name), context)).toMatch(message)
+    expect(explainCallError(failedCall(named(name)), context)).toMatch(message)
   })
 
   it('explains a missing Region', () => {
-    expect(explainAwsError(new Error('Region is missing'), context)).toMatch(/No AWS Region is set/)
+    expect(explainCallError(failedCall(new Error('Region is missing')), context)).toMatch(/No AWS Region is set/)
   })
 })

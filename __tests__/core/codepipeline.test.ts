@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { CodePipeline, CodePipelineCallError } from '../../src/core/codepipeline.js'
+import { stringMatching } from '../../__fixtures__/expect.js'
+import { acknowledge, CodePipeline, CodePipelineCallError } from '../../src/core/codepipeline.js'
 import { CodePipelineEmulator, EMULATOR_CREDENTIALS } from '../../tools/emulator/server.js'
 
 let emulator: CodePipelineEmulator
@@ -62,6 +63,50 @@ describe('CodePipeline', () => {
       .putJobSuccessResult({ jobId: emulator.createJob().id })
       .catch((caught: unknown) => caught)) as CodePipelineCallError
     expect(Date.now() - started).toBeLessThan(2500)
-    expect(error.cause).toMatchObject({ name: expect.stringMatching(/AbortError|TimeoutError/) })
+    expect(error.cause).toMatchObject({ name: stringMatching(/AbortError|TimeoutError/) })
+  })
+})
+
+describe('acknowledge', () => {
+  it('claims a job with its nonce, and says its status', async () => {
+    const job = emulator.createJob({ state: 'Dispatched' })
+    expect(await acknowledge(pipeline(), job.id, job.nonce)).toEqual({
+      outcome: 'claimed',
+      status: 'InProgress',
+      answerLost: false
+    })
+  })
+
+  it('says another worker has the job when CodePipeline refuses the nonce', async () => {
+    const job = emulator.createJob({ state: 'Dispatched' })
+    const answer = await acknowledge(pipeline(), job.id, 'not-the-nonce')
+    expect(answer).toMatchObject({ outcome: 'taken', refusal: { operation: 'AcknowledgeJob' } })
+    expect(job.state).toBe('Dispatched')
+  })
+
+  it('claims a job whose nonce a lost attempt of its own used', async () => {
+    const refused = new CodePipelineCallError(
+      'AcknowledgeJob',
+      Object.assign(new Error('The nonce was already used'), { name: 'InvalidNonceException' }),
+      { attempts: 2, earlierAnswerLost: true }
+    )
+    const refusing = { acknowledgeJob: () => Promise.reject(refused) }
+    expect(await acknowledge(refusing, 'job-1', 'n')).toEqual({
+      outcome: 'claimed',
+      status: undefined,
+      answerLost: true
+    })
+  })
+
+  it('throws every other failure, for the caller to weigh', async () => {
+    const denied = new CodePipelineCallError('AcknowledgeJob', new Error('denied'), {
+      attempts: 1,
+      earlierAnswerLost: false
+    })
+    await expect(acknowledge({ acknowledgeJob: () => Promise.reject(denied) }, 'job-1', 'n')).rejects.toBe(denied)
+    const unexpected = new Error('bug')
+    await expect(acknowledge({ acknowledgeJob: () => Promise.reject(unexpected) }, 'job-1', 'n')).rejects.toBe(
+      unexpected
+    )
   })
 })

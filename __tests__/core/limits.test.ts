@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { LENGTH, OUTPUT_VARIABLES_MAX_BYTES, outputVariablesBytes, requestProblems, truncate } from '../../src/core/limits.js'
+import {
+  LENGTH,
+  OUTPUT_VARIABLES_MAX_BYTES,
+  outputVariablesBytes,
+  requestProblems,
+  truncate
+} from '../../src/core/limits.js'
 
 const JOB = '0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11'
 

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest'
+import * as core from '../../__fixtures__/core.js'
+import { maskCredentials, maskEnvironmentSecrets } from '../../src/core/secrets.js'
 
-const masked: string[] = []
-vi.mock('@actions/core', () => ({ setSecret: (value: string) => masked.push(value) }))
-const { maskEnvironmentSecrets } = await import('../../src/core/secrets.js')
+vi.mock('@actions/core', () => core)
 
 describe('maskEnvironmentSecrets', () => {
   it('masks the AWS keys and session token that are set', () => {
@@ -12,6 +12,14 @@ describe('maskEnvironmentSecrets', () => {
       AWS_SESSION_TOKEN: '',
       AWS_REGION: 'x'
     })
-    expect(masked).toEqual(['AKIA1', 'secret'])
+    expect(core.setSecret.mock.calls.flat()).toEqual(['AKIA1', 'secret'])
+  })
+})
+
+describe('maskCredentials', () => {
+  it('masks each part that is set, and nothing when there are none', () => {
+    maskCredentials({ accessKeyId: 'ASIA1', secretAccessKey: 'sk' })
+    maskCredentials(undefined)
+    expect(core.setSecret.mock.calls.flat()).toEqual(['ASIA1', 'sk'])
   })
 })

@@ -25,6 +25,7 @@ import {
   type HeadObjectCommandOutput
 } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { stringMatching } from '../../__fixtures__/expect.js'
 import { openPromise } from 'yauzl'
 import { CodePipelineEmulator } from '../../tools/emulator/server.js'
 import { lyingZip } from '../artifacts/lying-zip.js'
@@ -218,7 +219,7 @@ describe('output artifacts', () => {
     expect(operations()).toEqual(['GetJobDetails', 'PutJobFailureResult'])
     expect(emulator.requests[1]?.body.failureDetails).toMatchObject({
       type: 'JobFailed',
-      message: expect.stringMatching(/^Output artifact Out: /)
+      message: stringMatching(/^Output artifact Out: /)
     })
     expect(job.state).toBe('Failed')
   })
@@ -400,7 +401,7 @@ describe('input artifacts', () => {
     const run = await step({ 'job-id': job.id, 'input-artifacts-path': 'inputs' }, { action: 'job' })
     expect(run.code).toBe(0)
     const root = join(workspace, 'inputs')
-    expect(JSON.parse(run.outputs['input-artifact-paths'] ?? '')).toEqual({
+    expect(JSON.parse(run.outputs['input-artifact-paths'] ?? 'null')).toEqual({
       SourceArtifact: join(root, 'SourceArtifact'),
       Notes: join(root, 'Notes')
     })

@@ -64,9 +64,9 @@ describe('a valid job-id with another bad input', () => {
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(new RegExp(`::error::Invalid input '${input}': ${message.source}`))
     expect(calls).toHaveLength(1)
-    expect(calls[0].operation).toBe('PutJobFailureResult')
-    expect(calls[0].status).toBe(200)
-    const details = calls[0].body.failureDetails as { type: string; message: string; externalExecutionId: string }
+    expect(calls[0]?.operation).toBe('PutJobFailureResult')
+    expect(calls[0]?.status).toBe(200)
+    const details = calls[0]?.body.failureDetails as { type: string; message: string; externalExecutionId: string }
     expect(details.type).toBe('ConfigurationError')
     expect(details.message).toMatch(message)
     expect(details.externalExecutionId).toBe('9876543210')
@@ -89,7 +89,7 @@ describe('a valid job-id with another bad input', () => {
     const { run, calls } = await report({ 'job-id': job.id, 'percent-complete': 'lots', 'revision-created': 'then' })
     expect(run.stdout).toMatch(/::error::Invalid input 'percent-complete'/)
     expect(run.stdout).toMatch(/::error::Invalid input 'revision-created'/)
-    const message = (calls[0].body.failureDetails as { message: string }).message
+    const message = (calls[0]?.body.failureDetails as { message: string }).message
     expect(message).toMatch(/percent-complete[\s\S]*revision-created/)
   })
 })

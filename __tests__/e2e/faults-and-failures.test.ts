@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { stringMatching } from '../../__fixtures__/expect.js'
 import { CodePipelineEmulator, EMULATOR_CREDENTIALS } from '../../tools/emulator/server.js'
 import { ACTION_DEFAULTS, runStep, type StepOptions } from '../support/runner.js'
 
@@ -49,9 +50,9 @@ describe('reporting the workflow outcome', () => {
     const job = emulator.createJob()
     const { run, calls } = await report({ 'job-id': job.id, status: 'cancelled', 'failure-type': 'systemunavailable' })
     expect(run.code).toBe(0)
-    expect(calls[0].body.failureDetails).toMatchObject({
+    expect(calls[0]?.body.failureDetails).toMatchObject({
       type: 'SystemUnavailable',
-      message: expect.stringMatching(/was cancelled/)
+      message: stringMatching(/was cancelled/)
     })
 
     const second = emulator.createJob()
@@ -63,8 +64,8 @@ describe('reporting the workflow outcome', () => {
     const job = emulator.createJob()
     const { run, calls } = await report({ 'job-id': job.id, status: 'failure', 'output-variables': 'A=1' })
     expect(run.code).toBe(0)
-    expect(calls[0].operation).toBe('PutJobFailureResult')
-    expect(calls[0].body).not.toHaveProperty('outputVariables')
+    expect(calls[0]?.operation).toBe('PutJobFailureResult')
+    expect(calls[0]?.body).not.toHaveProperty('outputVariables')
   })
 })
 
@@ -247,7 +248,7 @@ describe('errors that say what to do', () => {
       { env: { AWS_REGION: undefined, AWS_DEFAULT_REGION: 'eu-central-1' } }
     )
     expect(viaDefault.run.code).toBe(0)
-    expect(viaDefault.calls[0].headers.authorization).toContain('/eu-central-1/codepipeline/')
+    expect(viaDefault.calls[0]?.headers.authorization).toContain('/eu-central-1/codepipeline/')
 
     const second = emulator.createJob()
     const viaInput = await report({ 'job-id': second.id, 'aws-region': 'ap-south-1' })

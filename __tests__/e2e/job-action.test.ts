@@ -107,7 +107,7 @@ describe('claiming a job', () => {
     expect(run.code).toBe(0)
     expect(run.outputs['job-id']).toBe(job.id)
     expect(job.state).toBe('InProgress')
-    const poll = emulator.requestsFor('PollForJobs')[0].body
+    const poll = emulator.requestsFor('PollForJobs')[0]?.body
     expect(poll).toEqual({
       actionTypeId: { category: 'Build', owner: 'Custom', provider: 'GitHubActions', version: '1' },
       maxBatchSize: 1,

@@ -11,7 +11,7 @@ import {
 
 // The bundled action, run on Node 24 as the runner runs it, against the emulator.
 const SHA = runnerEnvironment().GITHUB_SHA
-const TOKEN = ACTION_DEFAULTS['github-token']
+const TOKEN = ACTION_DEFAULTS['github-token'] ?? ''
 
 let emulator: CodePipelineEmulator
 let github: FakeGitHubApi
@@ -39,7 +39,8 @@ async function report(inputs: Record<string, string>, options: Partial<StepOptio
 
 function onlyCall(calls: CodePipelineEmulator['requests']) {
   expect(calls).toHaveLength(1)
-  return calls[0]
+  // Checked just above.
+  return calls[0]!
 }
 
 describe('a push event', () => {
@@ -90,7 +91,7 @@ describe('a push event', () => {
     expect(headers.authorization).toMatch(
       /^AWS4-HMAC-SHA256 Credential=AKIAEMULATOR00000001\/\d{8}\/us-east-1\/codepipeline\/aws4_request/
     )
-    expect(`${headers['user-agent']} ${headers['x-amz-user-agent']}`).toContain('codepipeline-job-action/0.1.0')
+    expect([headers['user-agent'], headers['x-amz-user-agent']].join(' ')).toContain('codepipeline-job-action/0.1.0')
   })
 
   it('uses the tag name as the change identifier for a tag push', async () => {
@@ -262,7 +263,7 @@ describe('progress with a continuation token', () => {
     expect(run.code).toBe(0)
     const body = onlyCall(calls).body as Record<string, { summary?: string }>
     expect(body).toMatchObject({ continuationToken: 'poll-again-1', executionDetails: { percentComplete: 40 } })
-    expect(body.executionDetails.summary).toMatch(/^In progress in workflow 'Build'/)
+    expect(body.executionDetails?.summary).toMatch(/^In progress in workflow 'Build'/)
     expect(body.outputVariables).toBeUndefined()
     expect(run.outputs.reported).toBe('continuation')
   })

@@ -40,7 +40,7 @@ describe('PollForJobs', () => {
     const { jobs } = await poll({ Workflow: 'build' }, 5)
     expect(jobs?.map((job) => job.id)).toEqual([wanted.id])
     expect(jobs?.[0]).toMatchObject({ nonce: wanted.nonce, accountId: '111122223333' })
-    expect(jobs?.[0].data?.artifactCredentials?.sessionToken).toBeTruthy()
+    expect(jobs?.[0]?.data?.artifactCredentials?.sessionToken).toBeTruthy()
     expect(wanted.state).toBe('Dispatched')
     expect((await poll()).jobs).toEqual([])
   })
@@ -53,11 +53,11 @@ describe('PollForJobs', () => {
 
   it('hands a job out again when nobody acknowledged it in time, under a new nonce', async () => {
     const job = emulator.createJob({ state: 'Queued' })
-    const first = (await poll()).jobs![0].nonce
+    const first = (await poll()).jobs?.[0]?.nonce
     await new Promise((resolve) => setTimeout(resolve, 350))
-    const second = (await poll()).jobs![0]
-    expect(second.id).toBe(job.id)
-    expect(second.nonce).not.toBe(first)
+    const second = (await poll()).jobs?.[0]
+    expect(second?.id).toBe(job.id)
+    expect(second?.nonce).not.toBe(first)
   })
 
   it('insists on the queryable property, and refuses unknown types and other owners', async () => {
@@ -80,11 +80,11 @@ describe('PollForJobs', () => {
 describe('AcknowledgeJob', () => {
   it('claims a dispatched job with its nonce, once', async () => {
     const job = emulator.createJob({ state: 'Queued' })
-    const handed = (await poll()).jobs![0]
+    const handed = (await poll()).jobs?.[0]
     await expect(client.send(new AcknowledgeJobCommand({ jobId: job.id, nonce: 'wrong' }))).rejects.toMatchObject({
       name: 'InvalidNonceException'
     })
-    expect((await client.send(new AcknowledgeJobCommand({ jobId: job.id, nonce: handed.nonce }))).status).toBe(
+    expect((await client.send(new AcknowledgeJobCommand({ jobId: job.id, nonce: handed?.nonce }))).status).toBe(
       'InProgress'
     )
     expect(job.state).toBe('InProgress')
@@ -93,8 +93,8 @@ describe('AcknowledgeJob', () => {
   it('refuses the nonce when another worker acknowledged first', async () => {
     const job = emulator.createJob({ state: 'Queued' })
     emulator.takenByOthers.add(job.id)
-    const handed = (await poll()).jobs![0]
-    await expect(client.send(new AcknowledgeJobCommand({ jobId: job.id, nonce: handed.nonce! }))).rejects.toMatchObject(
+    const handed = (await poll()).jobs?.[0]
+    await expect(client.send(new AcknowledgeJobCommand({ jobId: job.id, nonce: handed?.nonce }))).rejects.toMatchObject(
       {
         name: 'InvalidNonceException'
       }

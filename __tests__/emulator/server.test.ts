@@ -6,6 +6,7 @@ import {
   PutJobSuccessResultCommand
 } from '@aws-sdk/client-codepipeline'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { stringMatching } from '../../__fixtures__/expect.js'
 import { CodePipelineEmulator, EMULATOR_CREDENTIALS } from '../../tools/emulator/server.js'
 
 // The emulator must be as strict as CodePipeline, or the end-to-end tests prove little.
@@ -29,7 +30,7 @@ describe('the wire protocol', () => {
     await client().send(new PutJobSuccessResultCommand({ jobId: job.id, outputVariables: { A: '1' } }))
     expect(job.state).toBe('Succeeded')
     expect(emulator.requests[0]).toMatchObject({ operation: 'PutJobSuccessResult', status: 200 })
-    expect(emulator.requests[0].headers['x-amz-target']).toBe('CodePipeline_20150709.PutJobSuccessResult')
+    expect(emulator.requests[0]?.headers['x-amz-target']).toBe('CodePipeline_20150709.PutJobSuccessResult')
   })
 
   it('refuses a wrong secret key, an unknown key and an unsigned request', async () => {
@@ -70,7 +71,7 @@ describe('the API rules', () => {
     const error = await client()
       .send(new PutJobSuccessResultCommand({ jobId: job.id, ...fields } as never))
       .catch((caught: unknown) => caught)
-    expect(error).toMatchObject({ name: 'ValidationException', message: expect.stringMatching(message) })
+    expect(error).toMatchObject({ name: 'ValidationException', message: stringMatching(message) })
   })
 
   it('refuses output variables over 122,880 bytes', async () => {
@@ -124,7 +125,7 @@ describe('faults', () => {
     const job = emulator.createJob()
     await expect(client().send(new PutJobSuccessResultCommand({ jobId: job.id }))).rejects.toThrow()
     expect(job.state).toBe('Succeeded')
-    expect(emulator.requests[0].status).toBe('dropped')
+    expect(emulator.requests[0]?.status).toBe('dropped')
   })
 
   it('waits before answering', async () => {

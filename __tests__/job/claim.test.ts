@@ -1,10 +1,12 @@
 import type { Job } from '@aws-sdk/client-codepipeline'
 import { describe, expect, it, vi } from 'vitest'
+import { objectContaining } from '../../__fixtures__/expect.js'
+import * as core from '../../__fixtures__/core.js'
 import { CodePipelineCallError } from '../../src/core/codepipeline.js'
 import { claimJob, matches, type Clock, type JobSource } from '../../src/job/claim.js'
 import type { ClaimSettings } from '../../src/job/inputs.js'
 
-vi.mock('@actions/core', () => ({ debug: vi.fn(), info: vi.fn() }))
+vi.mock('@actions/core', () => core)
 
 const settings: ClaimSettings = {
   kind: 'claim',
@@ -20,9 +22,10 @@ function fakeClock(): Clock & { slept: number[] } {
   return {
     slept,
     now: () => now,
-    sleep: async (ms) => {
+    sleep: (ms) => {
       slept.push(ms)
       now += ms
+      return Promise.resolve()
     },
     random: () => 0.5
   }
@@ -38,18 +41,19 @@ function source(polls: Job[][], refuse: string[] = []): JobSource & { acked: str
   const acked: string[] = []
   return {
     acked,
-    pollForJobs: vi.fn(async () => polls.shift() ?? []),
-    acknowledgeJob: vi.fn(async (id: string) => {
+    pollForJobs: vi.fn(() => Promise.resolve(polls.shift() ?? [])),
+    acknowledgeJob: vi.fn((id: string) => {
       acked.push(id)
       if (refuse.includes(id)) {
-        throw new CodePipelineCallError(
-          'AcknowledgeJob',
-          Object.assign(new Error('nonce'), { name: 'InvalidNonceException' }),
-          1,
-          false
+        return Promise.reject(
+          new CodePipelineCallError(
+            'AcknowledgeJob',
+            Object.assign(new Error('nonce'), { name: 'InvalidNonceException' }),
+            { attempts: 1, earlierAnswerLost: false }
+          )
         )
       }
-      return 'InProgress'
+      return Promise.resolve<string | undefined>('InProgress')
     })
   }
 }
@@ -79,7 +83,7 @@ describe('claimJob', () => {
     const jobs = source([[job('other', 'x'), job('mine', 'wanted')]])
     expect((await claimJob(jobs, { ...settings, matchRevision: 'wanted' }, fakeClock()))?.id).toBe('mine')
     expect(jobs.acked).toEqual(['mine'])
-    expect(jobs.pollForJobs).toHaveBeenCalledWith(expect.objectContaining({ maxBatchSize: 10 }))
+    expect(jobs.pollForJobs).toHaveBeenCalledWith(objectContaining({ maxBatchSize: 10 }))
   })
 
   it('moves on when another worker took the job', async () => {
@@ -100,7 +104,7 @@ describe('claimJob', () => {
   it('hands back the job ID when an acknowledgement fails in a way that may have claimed it', async () => {
     const jobs = source([[job('a')]])
     vi.mocked(jobs.acknowledgeJob).mockRejectedValue(
-      new CodePipelineCallError('AcknowledgeJob', new Error('denied'), 1, false)
+      new CodePipelineCallError('AcknowledgeJob', new Error('denied'), { attempts: 1, earlierAnswerLost: false })
     )
     await expect(claimJob(jobs, settings, fakeClock())).rejects.toMatchObject({ name: 'AcknowledgeError', jobId: 'a' })
   })
@@ -111,8 +115,7 @@ describe('claimJob', () => {
       new CodePipelineCallError(
         'AcknowledgeJob',
         Object.assign(new Error('nonce'), { name: 'InvalidNonceException' }),
-        2,
-        true
+        { attempts: 2, earlierAnswerLost: true }
       )
     )
     expect((await claimJob(jobs, settings, fakeClock()))?.id).toBe('a')

@@ -1,33 +1,25 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import { stringMatching } from '../../__fixtures__/expect.js'
+import * as core from '../../__fixtures__/core.js'
+import { InvalidInputs } from '../../src/core/errors.js'
+import { readJobSettings, DEFAULT_WAIT_SECONDS } from '../../src/job/inputs.js'
 
-const inputs = new Map<string, string>()
-vi.mock('@actions/core', () => ({ getInput: (name: string) => inputs.get(name) ?? '' }))
-const { readJobSettings, DEFAULT_WAIT_SECONDS } = await import('../../src/job/inputs.js')
+vi.mock('@actions/core', () => core)
 
 const JOB = '0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11'
-
-function given(values: Record<string, string>): void {
-  inputs.clear()
-  for (const [name, value] of Object.entries(values)) inputs.set(name, value)
-}
-
-beforeEach(() => given({}))
-
 describe('readJobSettings', () => {
   it('reads a known job, with its nonce', () => {
-    given({ 'job-id': JOB, nonce: 'n1' })
+    core.givenInputs({ 'job-id': JOB, nonce: 'n1' })
     expect(readJobSettings()).toEqual({ settings: { kind: 'known', jobId: JOB, nonce: 'n1' }, warnings: [] })
   })
 
   it('warns that claim inputs are ignored next to job-id', () => {
-    given({ 'job-id': JOB, provider: 'GitHubActions' })
-    expect(readJobSettings().warnings).toEqual([
-      expect.stringMatching(/'provider' and the other claim inputs are ignored/)
-    ])
+    core.givenInputs({ 'job-id': JOB, provider: 'GitHubActions' })
+    expect(readJobSettings().warnings).toEqual([stringMatching(/'provider' and the other claim inputs are ignored/)])
   })
 
   it('reads a claim with the defaults', () => {
-    given({ provider: 'GitHubActions' })
+    core.givenInputs({ provider: 'GitHubActions' })
     expect(readJobSettings().settings).toEqual({
       kind: 'claim',
       actionTypeId: { owner: 'Custom', category: 'Build', provider: 'GitHubActions', version: '1' },
@@ -39,7 +31,7 @@ describe('readJobSettings', () => {
   })
 
   it('reads every claim input', () => {
-    given({
+    core.givenInputs({
       provider: 'Gh_1',
       category: 'deploy',
       version: 'v2',
@@ -59,12 +51,17 @@ describe('readJobSettings', () => {
   })
 
   it('warns about a query value no pipeline can hold', () => {
-    given({ provider: 'GitHubActions', query: `Workflow=${'w'.repeat(21)}` })
-    expect(readJobSettings().warnings).toEqual([expect.stringMatching(/longer than the 20 characters/)])
+    core.givenInputs({ provider: 'GitHubActions', query: `Workflow=${'w'.repeat(21)}` })
+    expect(readJobSettings().warnings).toEqual([stringMatching(/longer than the 20 characters/)])
+  })
+
+  it('asks for a job ID or a provider when given neither', () => {
+    expect(() => readJobSettings()).toThrow(InvalidInputs)
+    expect(() => readJobSettings()).toThrow(/either 'job-id' or 'provider' is required/)
   })
 
   it('names every bad claim input at once', () => {
-    given({ provider: 'bad provider', version: '', category: 'Nope', query: 'x', 'wait-seconds': '-1' })
+    core.givenInputs({ provider: 'bad provider', version: '', category: 'Nope', query: 'x', 'wait-seconds': '-1' })
     expect(() => readJobSettings()).toThrow(/'category'[\s\S]*'provider'[\s\S]*'query'[\s\S]*'wait-seconds'/)
   })
 })

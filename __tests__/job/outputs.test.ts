@@ -1,8 +1,10 @@
 import { describe, expect, it, vi } from 'vitest'
+import * as core from '../../__fixtures__/core.js'
+import { jobOutputs, maskJobSecrets } from '../../src/job/outputs.js'
 
-const masked: string[] = []
-vi.mock('@actions/core', () => ({ setSecret: (value: string) => masked.push(value) }))
-const { jobOutputs, maskJobSecrets } = await import('../../src/job/outputs.js')
+vi.mock('@actions/core', () => core)
+
+const masked = (): string[] => core.setSecret.mock.calls.map(([value]) => value)
 
 const job = {
   id: 'job-1',
@@ -15,15 +17,13 @@ const job = {
 
 describe('maskJobSecrets', () => {
   it('masks the artifact credentials and the secret properties', () => {
-    masked.length = 0
     maskJobSecrets(job, new Set(['Token']))
-    expect(masked).toEqual(['ASIA1', 'sk', 'st', 'sekret'])
+    expect(masked()).toEqual(['ASIA1', 'sk', 'st', 'sekret'])
   })
 
   it('masks every configuration value when the secret properties are unknown', () => {
-    masked.length = 0
     maskJobSecrets(job, undefined)
-    expect(masked).toEqual(['ASIA1', 'sk', 'st', 'acme', 'sekret'])
+    expect(masked()).toEqual(['ASIA1', 'sk', 'st', 'acme', 'sekret'])
   })
 })
 

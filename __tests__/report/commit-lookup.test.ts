@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { stringMatching } from '../../__fixtures__/expect.js'
+import * as core from '../../__fixtures__/core.js'
 import type { GitHubContext } from '../../src/core/github-context.js'
+import { githubCommitLookup } from '../../src/report/commit-lookup.js'
 import { FakeGitHubApi } from '../support/fake-github.js'
 
-const warnings: string[] = []
-vi.mock('@actions/core', () => ({ warning: (text: string) => warnings.push(text), debug: vi.fn() }))
-const { githubCommitLookup } = await import('../../src/report/commit-lookup.js')
+vi.mock('@actions/core', () => core)
 
 const TOKEN = 'ghs_lookup'
 const SHA = 'd'.repeat(40)
@@ -38,8 +39,7 @@ describe('githubCommitLookup', () => {
     [{}, 'ghs_wrong', /GitHub API lookup .* failed/],
     [{ apiUrl: 'http://127.0.0.1:9' }, TOKEN, /GitHub API lookup .* failed/]
   ])('warns and resolves undefined when it cannot look up (%j)', async (overrides, token, warning) => {
-    warnings.length = 0
     expect(await githubCommitLookup(context(overrides), token)(SHA)).toBeUndefined()
-    expect(warnings).toEqual([expect.stringMatching(warning)])
+    expect(core.warning.mock.calls.flat()).toEqual([stringMatching(warning)])
   })
 })

@@ -1,23 +1,26 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import * as core from '../../__fixtures__/core.js'
+import { InvalidInputs } from '../../src/core/errors.js'
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_TIMEOUT_SECONDS,
+  InvalidAwsInputs,
+  readAwsSettings,
+  readJobId
+} from '../../src/core/inputs.js'
+import { readReportSettings } from '../../src/report/inputs.js'
 
-const inputs = new Map<string, string>()
-vi.mock('@actions/core', () => ({
-  getInput: (name: string) => inputs.get(name) ?? '',
-  setSecret: vi.fn(),
-  debug: vi.fn()
-}))
-
-const core = await import('@actions/core')
-const { readAwsSettings, readJobId, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS } =
-  await import('../../src/core/inputs.js')
-const { readReportSettings } = await import('../../src/report/inputs.js')
-const { InvalidInputs } = await import('../../src/core/errors.js')
+vi.mock('@actions/core', () => core)
 
 const JOB = '0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11'
 
-function given(values: Record<string, string>): void {
-  inputs.clear()
-  for (const [name, value] of Object.entries(values)) inputs.set(name, value)
+function catchError(read: () => unknown): unknown {
+  try {
+    read()
+  } catch (error) {
+    return error
+  }
+  return undefined
 }
 
 function problemsOf(read: () => unknown): string[] {
@@ -30,16 +33,14 @@ function problemsOf(read: () => unknown): string[] {
   return []
 }
 
-beforeEach(() => given({}))
-
 describe('readJobId', () => {
   it('trims and accepts a lowercase UUID', () => {
-    given({ 'job-id': ` ${JOB}\n` })
+    core.givenInputs({ 'job-id': ` ${JOB}\n` })
     expect(readJobId()).toBe(JOB)
   })
 
   it.each(['', 'abc', JOB.toUpperCase(), `${JOB}0`])('rejects %j', (value) => {
-    given({ 'job-id': value })
+    core.givenInputs({ 'job-id': value })
     expect(() => readJobId()).toThrow(/Invalid input 'job-id'/)
   })
 })
@@ -48,14 +49,14 @@ describe('readAwsSettings', () => {
   it('uses the defaults and the environment Region', () => {
     expect(readAwsSettings({ AWS_REGION: 'eu-west-1' })).toEqual({
       settings: { region: 'eu-west-1', maxAttempts: DEFAULT_MAX_ATTEMPTS, timeoutSeconds: DEFAULT_TIMEOUT_SECONDS },
-      problems: []
+      warnings: []
     })
     expect(readAwsSettings({ AWS_DEFAULT_REGION: 'eu-north-1' }).settings.region).toBe('eu-north-1')
     expect(readAwsSettings({}).settings.region).toBeUndefined()
   })
 
   it('prefers the input, and reads the retry bounds', () => {
-    given({ 'aws-region': 'ap-south-1', 'max-attempts': '3', 'timeout-seconds': '30' })
+    core.givenInputs({ 'aws-region': 'ap-south-1', 'max-attempts': '3', 'timeout-seconds': '30' })
     expect(readAwsSettings({ AWS_REGION: 'eu-west-1' }).settings).toEqual({
       region: 'ap-south-1',
       maxAttempts: 3,
@@ -64,9 +65,11 @@ describe('readAwsSettings', () => {
   })
 
   it('falls back to the defaults for bad values, and says what was wrong', () => {
-    given({ 'aws-region': 'Not A Region', 'max-attempts': '99', 'timeout-seconds': '-1' })
-    const { settings, problems } = readAwsSettings({ AWS_REGION: 'eu-west-1' })
-    expect(settings).toEqual({
+    core.givenInputs({ 'aws-region': 'Not A Region', 'max-attempts': '99', 'timeout-seconds': '-1' })
+    const error = catchError(() => readAwsSettings({ AWS_REGION: 'eu-west-1' }))
+    expect(error).toBeInstanceOf(InvalidAwsInputs)
+    const { fallback, problems } = error as InvalidAwsInputs
+    expect(fallback).toEqual({
       region: 'eu-west-1',
       maxAttempts: DEFAULT_MAX_ATTEMPTS,
       timeoutSeconds: DEFAULT_TIMEOUT_SECONDS
@@ -78,29 +81,31 @@ describe('readAwsSettings', () => {
 describe('readReportSettings', () => {
   it('reads a plain success report', () => {
     expect(readReportSettings(JOB)).toEqual({
-      jobId: JOB,
-      status: 'success',
-      continuationToken: undefined,
-      percentComplete: undefined,
-      summary: undefined,
-      externalExecutionId: undefined,
-      revision: {},
-      failureType: 'JobFailed',
-      failureMessage: undefined,
-      githubToken: undefined,
-      nonce: undefined,
+      settings: {
+        jobId: JOB,
+        status: 'success',
+        continuationToken: undefined,
+        percentComplete: undefined,
+        summary: undefined,
+        externalExecutionId: undefined,
+        revision: {},
+        failureType: 'JobFailed',
+        failureMessage: undefined,
+        githubToken: undefined,
+        nonce: undefined
+      },
       warnings: []
     })
   })
 
   it('masks the GitHub token as it reads it', () => {
-    given({ 'github-token': 'ghs_abc' })
+    core.givenInputs({ 'github-token': 'ghs_abc' })
     readReportSettings(JOB)
     expect(core.setSecret).toHaveBeenCalledWith('ghs_abc')
   })
 
   it('reads every field', () => {
-    given({
+    core.givenInputs({
       status: 'Cancelled',
       'output-variables': 'A=1',
       'percent-complete': '0',
@@ -113,7 +118,7 @@ describe('readReportSettings', () => {
       'failure-type': 'permissionerror',
       'failure-message': 'why'
     })
-    expect(readReportSettings(JOB)).toMatchObject({
+    expect(readReportSettings(JOB).settings).toMatchObject({
       status: 'cancelled',
       outputVariables: { A: '1' },
       percentComplete: 0,
@@ -126,15 +131,19 @@ describe('readReportSettings', () => {
   })
 
   it('cuts free text and rejects everything else that is too long', () => {
-    given({ summary: 'x'.repeat(5000), 'revision-summary': 'y'.repeat(5000), 'failure-message': 'z'.repeat(9000) })
-    const settings = readReportSettings(JOB)
+    core.givenInputs({
+      summary: 'x'.repeat(5000),
+      'revision-summary': 'y'.repeat(5000),
+      'failure-message': 'z'.repeat(9000)
+    })
+    const { settings } = readReportSettings(JOB)
     expect(settings.summary).toHaveLength(2048)
     expect(settings.revision.summary).toHaveLength(2048)
     expect(settings.failureMessage).toHaveLength(5000)
   })
 
   it('collects every problem at once', () => {
-    given({
+    core.givenInputs({
       'percent-complete': '1e2',
       'revision-created': 'tomorrow',
       'change-identifier': 'c'.repeat(101),
@@ -149,14 +158,14 @@ describe('readReportSettings', () => {
   })
 
   it('wants an ISO 8601 date for revision-created', () => {
-    given({ 'revision-created': '26/11/2026' })
+    core.givenInputs({ 'revision-created': '26/11/2026' })
     expect(problemsOf(() => readReportSettings(JOB))).toEqual(['revision-created'])
   })
 
   it('rejects variables with a continuation token only when reporting success', () => {
-    given({ 'output-variables': 'A=1', 'continuation-token': 't' })
+    core.givenInputs({ 'output-variables': 'A=1', 'continuation-token': 't' })
     expect(problemsOf(() => readReportSettings(JOB))).toEqual(['output-variables'])
-    given({ 'output-variables': 'A=1', 'continuation-token': 't', status: 'failure' })
+    core.givenInputs({ 'output-variables': 'A=1', 'continuation-token': 't', status: 'failure' })
     expect(problemsOf(() => readReportSettings(JOB))).toEqual([])
   })
 })

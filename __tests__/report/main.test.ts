@@ -1,6 +1,11 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { objectContaining, stringMatching } from '../../__fixtures__/expect.js'
+import * as core from '../../__fixtures__/core.js'
+import type { CodePipeline } from '../../src/core/codepipeline.js'
 
 // main and the reporter, with the runner and CodePipeline mocked at the module edges.
+vi.mock('@actions/core', () => core)
+
 const inputs = new Map<string, string>()
 const failingOutput: { name?: string } = {}
 const calls = {
@@ -10,24 +15,9 @@ const calls = {
   errors: [] as string[]
 }
 
-vi.mock('@actions/core', () => ({
-  getInput: (name: string) => inputs.get(name) ?? '',
-  setSecret: vi.fn(),
-  setFailed: (message: string) => calls.failed.push(message),
-  setOutput: (name: string, value: string) => {
-    if (name === failingOutput.name) throw new Error('output file gone')
-    calls.outputs[name] = value
-  },
-  warning: (message: string) => calls.warnings.push(message),
-  error: (message: string) => calls.errors.push(message),
-  info: vi.fn(),
-  debug: vi.fn(),
-  summary: { addHeading: vi.fn(), addRaw: vi.fn(), write: vi.fn() }
-}))
-
-const putJobSuccessResult = vi.fn()
-const putJobFailureResult = vi.fn()
-const constructed = vi.fn()
+const putJobSuccessResult = vi.fn<CodePipeline['putJobSuccessResult']>()
+const putJobFailureResult = vi.fn<CodePipeline['putJobFailureResult']>()
+const constructed = vi.fn<(settings: unknown) => void>()
 vi.mock('../../src/core/codepipeline.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../src/core/codepipeline.js')>()
   return {
@@ -60,6 +50,14 @@ function sdkError(name: string): Error {
 
 beforeEach(() => {
   inputs.clear()
+  core.getInput.mockImplementation((name) => inputs.get(name) ?? '')
+  core.setFailed.mockImplementation((message) => calls.failed.push(String(message)))
+  core.setOutput.mockImplementation((name, value) => {
+    if (name === failingOutput.name) throw new Error('output file gone')
+    calls.outputs[name] = String(value)
+  })
+  core.warning.mockImplementation((message) => calls.warnings.push(String(message)))
+  core.error.mockImplementation((message) => calls.errors.push(String(message)))
   calls.failed.length = 0
   calls.warnings.length = 0
   calls.errors.length = 0
@@ -73,7 +71,7 @@ describe('run', () => {
   it('fails alone, without a client, when the job ID is bad', async () => {
     inputs.set('job-id', 'nope')
     await run(env)
-    expect(calls.failed).toEqual([expect.stringMatching(/Invalid input 'job-id'/)])
+    expect(calls.failed).toEqual([stringMatching(/Invalid input 'job-id'/)])
     expect(constructed).not.toHaveBeenCalled()
   })
 
@@ -82,10 +80,10 @@ describe('run', () => {
     inputs.set('output-variables', 'A=1')
     await run(env)
     expect(putJobSuccessResult).toHaveBeenCalledWith(
-      expect.objectContaining({
+      objectContaining({
         jobId: JOB,
         outputVariables: { A: '1' },
-        currentRevision: expect.objectContaining({ changeIdentifier: 'main' })
+        currentRevision: objectContaining({ changeIdentifier: 'main' })
       })
     )
     expect(calls.outputs).toEqual({
@@ -105,25 +103,45 @@ describe('run', () => {
       jobId: JOB,
       failureDetails: {
         type: 'ConfigurationError',
-        message: expect.stringMatching(/percent-complete/),
+        message: stringMatching(/percent-complete/),
         externalExecutionId: '5'
       }
     })
     expect(putJobSuccessResult).not.toHaveBeenCalled()
     expect(calls.errors).toHaveLength(1)
-    expect(calls.failed).toEqual([expect.stringMatching(/so the pipeline stops instead of waiting/)])
+    expect(calls.failed).toEqual([stringMatching(/so the pipeline stops instead of waiting/)])
     expect(calls.outputs.reported).toBe('failure')
+  })
+
+  it('reports bad AWS inputs through the good ones and the defaults', async () => {
+    inputs.set('job-id', JOB)
+    inputs.set('aws-region', 'ap-south-1')
+    inputs.set('max-attempts', '99')
+    await run(env)
+    expect(constructed).toHaveBeenCalledWith({ region: 'ap-south-1', maxAttempts: 10, timeoutSeconds: 120 })
+    expect(putJobFailureResult).toHaveBeenCalledWith(
+      objectContaining({
+        failureDetails: objectContaining({
+          type: 'ConfigurationError',
+          message: stringMatching(/max-attempts/)
+        })
+      })
+    )
+    expect(calls.errors).toEqual([stringMatching(/Invalid input 'max-attempts'/)])
   })
 
   it('says so when even the configuration error cannot reach CodePipeline', async () => {
     inputs.set('job-id', JOB)
     inputs.set('status', 'unknown')
     putJobFailureResult.mockRejectedValue(
-      new CodePipelineCallError('PutJobFailureResult', sdkError('AccessDeniedException'), 1, false)
+      new CodePipelineCallError('PutJobFailureResult', sdkError('AccessDeniedException'), {
+        attempts: 1,
+        earlierAnswerLost: false
+      })
     )
     await run(env)
     expect(calls.failed).toEqual([
-      expect.stringMatching(/^Could not tell CodePipeline about the problem above: .*codepipeline:PutJobFailureResult/)
+      stringMatching(/^Could not tell CodePipeline about the problem above: .*codepipeline:PutJobFailureResult/)
     ])
     expect(calls.outputs.reported).toBeUndefined()
   })
@@ -131,32 +149,41 @@ describe('run', () => {
   it('passes with a warning when only a lost answer stands between it and success', async () => {
     inputs.set('job-id', JOB)
     putJobSuccessResult.mockRejectedValue(
-      new CodePipelineCallError('PutJobSuccessResult', sdkError('InvalidJobStateException'), 2, true)
+      new CodePipelineCallError('PutJobSuccessResult', sdkError('InvalidJobStateException'), {
+        attempts: 2,
+        earlierAnswerLost: true
+      })
     )
     await run(env)
     expect(calls.failed).toEqual([])
-    expect(calls.warnings).toContainEqual(expect.stringMatching(/almost surely reached CodePipeline/))
+    expect(calls.warnings).toContainEqual(stringMatching(/almost surely reached CodePipeline/))
     expect(calls.outputs.reported).toBe('success')
   })
 
   it('fails on InvalidJobStateException when no answer was lost', async () => {
     inputs.set('job-id', JOB)
     putJobSuccessResult.mockRejectedValue(
-      new CodePipelineCallError('PutJobSuccessResult', sdkError('InvalidJobStateException'), 1, false)
+      new CodePipelineCallError('PutJobSuccessResult', sdkError('InvalidJobStateException'), {
+        attempts: 1,
+        earlierAnswerLost: false
+      })
     )
     await run(env)
-    expect(calls.failed).toEqual([expect.stringMatching(/is not waiting for one/)])
+    expect(calls.failed).toEqual([stringMatching(/is not waiting for one/)])
     expect(putJobFailureResult).not.toHaveBeenCalled()
   })
 
   it('turns a success CodePipeline refuses as invalid into a failure report', async () => {
     inputs.set('job-id', JOB)
     putJobSuccessResult.mockRejectedValue(
-      new CodePipelineCallError('PutJobSuccessResult', sdkError('ValidationException'), 1, false)
+      new CodePipelineCallError('PutJobSuccessResult', sdkError('ValidationException'), {
+        attempts: 1,
+        earlierAnswerLost: false
+      })
     )
     await run(env)
     expect(putJobFailureResult).toHaveBeenCalledWith(
-      expect.objectContaining({ failureDetails: expect.objectContaining({ type: 'JobFailed' }) })
+      objectContaining({ failureDetails: objectContaining({ type: 'JobFailed' }) })
     )
     expect(calls.failed[0]).toMatch(/refused the request as invalid/)
   })
@@ -167,8 +194,8 @@ describe('run', () => {
     await run(env)
     expect(calls.failed[0]).toBe('disk full')
     expect(putJobFailureResult).toHaveBeenCalledWith(
-      expect.objectContaining({
-        failureDetails: expect.objectContaining({ type: 'JobFailed', message: 'The reporting step failed: disk full' })
+      objectContaining({
+        failureDetails: objectContaining({ type: 'JobFailed', message: 'The reporting step failed: disk full' })
       })
     )
   })
@@ -201,6 +228,6 @@ describe('run', () => {
     inputs.set('status', 'cancelled')
     inputs.set('external-execution-id', 'ext-9')
     await run(env)
-    expect(putJobFailureResult.mock.calls[0][0].failureDetails.externalExecutionId).toBe('ext-9')
+    expect(putJobFailureResult.mock.lastCall?.[0].failureDetails?.externalExecutionId).toBe('ext-9')
   })
 })

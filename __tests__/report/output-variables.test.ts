@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { stringMatching } from '../../__fixtures__/expect.js'
 import { InputError } from '../../src/core/errors.js'
 import { parseOutputVariables } from '../../src/report/output-variables.js'
 
@@ -60,7 +61,7 @@ describe('parseOutputVariables', () => {
 
   it('warns about values longer than a configuration field holds', () => {
     expect(parseOutputVariables(`OK=${'x'.repeat(1000)}\nLONG=${'x'.repeat(1001)}`)?.warnings).toEqual([
-      expect.stringMatching(/^Output variable "LONG" is 1001 characters long.*#\{Namespace\.LONG\}/)
+      stringMatching(/^Output variable "LONG" is 1001 characters long.*#\{Namespace\.LONG\}/)
     ])
   })
 })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { stringMatching } from '../../__fixtures__/expect.js'
 import type { GitHubContext } from '../../src/core/github-context.js'
 import type { ReportSettings } from '../../src/report/inputs.js'
 import { defaultFailureMessage, defaultSummary, failureRequest, successRequest } from '../../src/report/requests.js'
@@ -14,7 +15,7 @@ const context: GitHubContext = {
   serverUrl: 'https://github.com',
   apiUrl: 'https://api.github.com'
 }
-const settings: ReportSettings = { jobId: JOB, status: 'success', revision: {}, failureType: 'JobFailed', warnings: [] }
+const settings: ReportSettings = { jobId: JOB, status: 'success', revision: {}, failureType: 'JobFailed' }
 
 describe('successRequest', () => {
   it('sends 100 percent, the run ID and the variables with a final result', () => {
@@ -41,14 +42,14 @@ describe('successRequest', () => {
     expect(request).toEqual({
       jobId: JOB,
       continuationToken: 't',
-      executionDetails: { summary: expect.stringMatching(/^In progress in/), externalExecutionId: '99' }
+      executionDetails: { summary: stringMatching(/^In progress in/), externalExecutionId: '99' }
     })
   })
 })
 
 describe('failureRequest', () => {
   it('cuts the message to 5000 characters and carries the run ID', () => {
-    const request = failureRequest(JOB, 'JobFailed', 'x'.repeat(6000), context)
+    const request = failureRequest({ jobId: JOB, type: 'JobFailed', message: 'x'.repeat(6000) }, context)
     expect(request.failureDetails?.message).toHaveLength(5000)
     expect(request.failureDetails?.externalExecutionId).toBe('99')
   })

@@ -46,7 +46,7 @@ describe('resolveCurrentRevision', () => {
   })
 
   it('leaves the optional fields out when the lookup finds nothing', async () => {
-    expect(await resolveCurrentRevision({}, context(), async () => undefined)).toEqual({
+    expect(await resolveCurrentRevision({}, context(), () => Promise.resolve(undefined))).toEqual({
       revision: SHA,
       changeIdentifier: 'main'
     })
@@ -72,9 +72,11 @@ describe('resolveCurrentRevision', () => {
   })
 
   it('cuts a long branch name to 100 characters and a long message line to 2048', async () => {
-    const revision = await resolveCurrentRevision({}, context({ refName: 'b'.repeat(300) }), async () => ({
-      message: 'm'.repeat(3000)
-    }))
+    const revision = await resolveCurrentRevision({}, context({ refName: 'b'.repeat(300) }), () =>
+      Promise.resolve({
+        message: 'm'.repeat(3000)
+      })
+    )
     expect(revision?.changeIdentifier).toHaveLength(100)
     expect(revision?.revisionSummary).toHaveLength(2048)
   })

@@ -34,11 +34,11 @@ export class FakeGitHubApi {
       if (request.headers.authorization !== `token ${token}` && request.headers.authorization !== `Bearer ${token}`) {
         return send(401, { message: 'Bad credentials' })
       }
-      const match = /^\/repos\/([^/]+)\/([^/]+)\/git\/commits\/([0-9a-f]+)$/.exec(request.url ?? '')
-      const commit = match && api.commits.get(match[3])
-      if (!match || !commit) return send(404, { message: 'Not Found' })
+      const [, , , sha] = /^\/repos\/([^/]+)\/([^/]+)\/git\/commits\/([0-9a-f]+)$/.exec(request.url ?? '') ?? []
+      const commit = sha === undefined ? undefined : api.commits.get(sha)
+      if (!commit) return send(404, { message: 'Not Found' })
       send(200, {
-        sha: match[3],
+        sha,
         message: commit.message,
         author: { name: 'Dev', email: 'dev@example.com', date: commit.committedAt },
         committer: { name: 'Dev', email: 'dev@example.com', date: commit.committedAt }

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { HOW_TO_GET_PYTHON_TOOLS, pythonTool } from './python-tools.js'
 
 /** A real S3 stand-in on loopback: moto's server. */
 export interface S3StandIn {
@@ -10,23 +11,22 @@ export interface S3StandIn {
   close(): Promise<void>
 }
 
-const HOW_TO_GET_IT =
-  "moto's server is needed for the artifact tests: install it with `pip install 'moto[server]'` so that `moto_server` is on PATH, or point MOTO_S3_ENDPOINT at a running one."
+const HOW_TO_GET_IT = `moto's server is missing. ${HOW_TO_GET_PYTHON_TOOLS} Or point MOTO_S3_ENDPOINT at a running one.`
 
 /**
- * Uses the moto server at MOTO_S3_ENDPOINT when set (as .ci/run does), or
- * starts `moto_server` on a free loopback port. Fails, never skips, without it.
+ * Uses the moto server at MOTO_S3_ENDPOINT when set, or starts `moto_server`
+ * on a free loopback port. Fails, never skips, without it.
  */
 export async function startS3StandIn(): Promise<S3StandIn> {
   const given = process.env.MOTO_S3_ENDPOINT
   if (given) {
     await waitUntilUp(given, undefined)
-    return { url: given, close: async () => undefined }
+    return { url: given, close: () => Promise.resolve() }
   }
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   // moto writes its request recordings into its working directory; keep them out of the project.
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+  const child = spawn(pythonTool('moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {
     cwd: mkdtempSync(join(tmpdir(), 'moto-')),
     stdio: ['ignore', 'ignore', 'pipe']
   })

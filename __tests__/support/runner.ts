@@ -38,7 +38,7 @@ export interface StepOptions {
 }
 
 /** The environment a GitHub-hosted runner gives a step, for a push to main of acme/app. */
-export function runnerEnvironment(): Record<string, string> {
+export function runnerEnvironment() {
   return {
     GITHUB_ACTIONS: 'true',
     CI: 'true',
@@ -121,7 +121,7 @@ export async function runStep(options: StepOptions): Promise<StepRun> {
     for (const [name, value] of Object.entries(options.env ?? {})) env[name] = value
     const started = performance.now()
     const child = spawn(node24Path(), [BUNDLES[options.action ?? 'report']], {
-      env: env as NodeJS.ProcessEnv,
+      env,
       stdio: ['ignore', 'pipe', 'pipe']
     })
     let stdout = ''
@@ -151,11 +151,10 @@ export function parseOutputFile(text: string): Record<string, string> {
   const outputs: Record<string, string> = {}
   const lines = text.split('\n')
   for (let index = 0; index < lines.length; index++) {
-    const match = /^([^<]+)<<(.+)$/.exec(lines[index])
-    if (!match) continue
-    const [, name, delimiter] = match
+    const [, name, delimiter] = /^([^<]+)<<(.+)$/.exec(lines[index] ?? '') ?? []
+    if (name === undefined || delimiter === undefined) continue
     const value: string[] = []
-    while (++index < lines.length && lines[index] !== delimiter) value.push(lines[index])
+    for (let line = lines[++index]; line !== undefined && line !== delimiter; line = lines[++index]) value.push(line)
     outputs[name] = value.join('\n')
   }
   return outputs

@@ -1,5 +1,5 @@
-import * as core from '@actions/core'
 import type { AWSSessionCredentials } from '@aws-sdk/client-codepipeline'
+import { maskCredentials } from '../core/secrets.js'
 
 /** What the SDK takes as a credential provider. */
 export interface SessionCredentials {
@@ -22,8 +22,8 @@ export type CredentialsRefresh = () => Promise<AWSSessionCredentials | undefined
 
 /**
  * The job's temporary S3 credentials as an SDK credential provider: the first
- * set as handed out, fresh ones from GetJobDetails before they expire. Every
- * set is masked before the SDK can use, and so print, it.
+ * set as handed out, fresh ones from GetJobDetails before they expire. Each
+ * set is masked before the SDK gets it, so that no log can show it.
  */
 export function jobCredentialProvider(
   initial: AWSSessionCredentials,
@@ -44,11 +44,5 @@ export function jobCredentialProvider(
       sessionToken: credentials.sessionToken,
       expiration: new Date(now() + JOB_CREDENTIALS_LIFETIME_MS)
     }
-  }
-}
-
-export function maskCredentials(credentials: AWSSessionCredentials | undefined): void {
-  for (const value of [credentials?.accessKeyId, credentials?.secretAccessKey, credentials?.sessionToken]) {
-    if (value) core.setSecret(value)
   }
 }

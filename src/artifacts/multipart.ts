@@ -18,7 +18,7 @@ export type ObjectParams = Pick<
   'Bucket' | 'Key' | 'ContentType' | 'ServerSideEncryption' | 'SSEKMSKeyId'
 >
 
-export interface UploadOptions {
+export interface PartOptions {
   /** Bytes per part; S3 wants at least 5 MiB for every part but the last. */
   readonly partSize: number
   /** Parts sent at once; also the number of part buffers. */
@@ -62,7 +62,7 @@ export async function uploadObject(
   s3: S3Client,
   params: ObjectParams,
   write: ObjectWriter,
-  options: UploadOptions
+  options: PartOptions
 ): Promise<{ bytes: number; parts: number }> {
   const upload = new PartUpload(s3, params, options)
   const untrack = trackUpload(upload)
@@ -101,7 +101,7 @@ class PartUpload implements PartSink {
   constructor(
     private readonly s3: S3Client,
     private readonly params: ObjectParams,
-    private readonly options: UploadOptions
+    private readonly options: PartOptions
   ) {
     this.free = Array.from({ length: options.concurrency }, () => Buffer.allocUnsafe(options.partSize))
     this.current = this.free.pop()!

@@ -92,16 +92,19 @@ export function planOutputArtifacts(
     names.length === 0
       ? 'This job has no output artifacts, so remove output-artifacts.'
       : `The job expects: ${names.join(', ')}.`
-  const first = lines[0]
-  const bare = lines.length === 1 && first?.name === undefined
-  if (bare && names.length !== 1) {
-    throw new InputError(
-      INPUT,
-      `a bare path needs exactly one output artifact, and the job has ${names.length}`,
-      `Write Name=path lines. ${expected}`
-    )
-  }
-  const named = bare ? [{ name: names[0] ?? '', path: first?.path ?? '' }] : (lines as { name: string; path: string }[])
+  const named = lines.map((line) => {
+    if (line.name !== undefined) return { name: line.name, path: line.path }
+    // A bare path, always the one line, stands for the job's one output artifact.
+    const [only, ...others] = names
+    if (only === undefined || others.length > 0) {
+      throw new InputError(
+        INPUT,
+        `a bare path needs exactly one output artifact, and the job has ${names.length}`,
+        `Write Name=path lines. ${expected}`
+      )
+    }
+    return { name: only, path: line.path }
+  })
   const unknown = named.filter((line) => !names.includes(line.name)).map((line) => line.name)
   if (unknown.length > 0) {
     throw new InputError(

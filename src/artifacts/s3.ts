@@ -6,11 +6,15 @@ import { ACTION_NAME, ACTION_VERSION } from '../core/version.js'
  * An S3 client for the pipeline's artifact bucket: the pipeline's Region, the
  * job's credentials, and the SDK's own AWS_ENDPOINT_URL_S3 when set.
  */
-export function artifactStoreClient(region: string, credentials: CredentialProvider, maxAttempts: number): S3Client {
+export function artifactStoreClient(options: {
+  readonly region: string
+  readonly credentials: CredentialProvider
+  readonly maxAttempts: number
+}): S3Client {
   return new S3Client({
-    region,
-    credentials,
-    maxAttempts,
+    region: options.region,
+    credentials: options.credentials,
+    maxAttempts: options.maxAttempts,
     retryMode: 'standard',
     customUserAgent: [[ACTION_NAME, ACTION_VERSION]],
     // The artifact store is in the pipeline's Region, but a redirect costs only a retry.

@@ -3,49 +3,54 @@
  * moves artifacts, so that reporting alone never loads S3 or zip code.
  */
 import type { AWSSessionCredentials } from '@aws-sdk/client-codepipeline'
+import type { S3Client } from '@aws-sdk/client-s3'
+import type { CodePipeline } from '../core/codepipeline.js'
 import { downloadInputArtifacts, type DeclaredInput, type DownloadedArtifact } from './download.js'
-import { jobCredentialProvider, type CredentialsRefresh } from './credentials.js'
+import { jobCredentialProvider } from './credentials.js'
 import type { OutputArtifactPlan } from './output-mapping.js'
 import { artifactStoreClient } from './s3.js'
-import { uploadOutputArtifacts, type UploadedArtifact } from './upload.js'
+import { uploadOutputArtifacts, type UploadOptions, type UploadedArtifact } from './upload.js'
 
-export interface ArtifactStoreAccess {
-  readonly region: string
+/** How a job reaches its pipeline's artifact store. */
+export interface JobArtifactStore {
+  /** The CodePipeline client that read the job: the store is in its Region, and it fetches fresh credentials. */
+  readonly pipeline: Pick<CodePipeline, 'region' | 'getJobDetails'>
+  readonly jobId: string
+  /** The temporary S3 credentials that came with the job. */
   readonly credentials: AWSSessionCredentials
-  readonly refresh: CredentialsRefresh
+  /** Attempts per S3 request, as 'max-attempts' allows CodePipeline calls. */
   readonly maxAttempts: number
 }
 
-function client(access: ArtifactStoreAccess) {
-  return artifactStoreClient(
-    access.region,
-    jobCredentialProvider(access.credentials, access.refresh),
-    access.maxAttempts
-  )
-}
-
-export async function uploadOutputs(
+/** Uploads the output artifacts to the locations the job gave them. */
+export async function uploadJobOutputs(
   plans: readonly OutputArtifactPlan[],
-  access: ArtifactStoreAccess,
-  kmsKeyId: string | undefined,
-  onUploaded?: (artifact: UploadedArtifact) => void
+  store: JobArtifactStore,
+  options: UploadOptions
 ): Promise<UploadedArtifact[]> {
-  const s3 = client(access)
-  try {
-    return await uploadOutputArtifacts(plans, s3, kmsKeyId, onUploaded)
-  } finally {
-    s3.destroy()
-  }
+  return withClient(store, (s3) => uploadOutputArtifacts(plans, s3, options))
 }
 
-export async function downloadInputs(
+/** Downloads the job's input artifacts, each into `<root>/<ArtifactName>/`. */
+export async function downloadJobInputs(
   inputs: readonly DeclaredInput[],
   root: string,
-  access: ArtifactStoreAccess
+  store: JobArtifactStore
 ): Promise<DownloadedArtifact[]> {
-  const s3 = client(access)
+  return withClient(store, (s3) => downloadInputArtifacts(inputs, root, s3))
+}
+
+async function withClient<T>(store: JobArtifactStore, use: (s3: S3Client) => Promise<T>): Promise<T> {
+  const s3 = artifactStoreClient({
+    region: await store.pipeline.region,
+    credentials: jobCredentialProvider(
+      store.credentials,
+      async () => (await store.pipeline.getJobDetails(store.jobId))?.data?.artifactCredentials
+    ),
+    maxAttempts: store.maxAttempts
+  })
   try {
-    return await downloadInputArtifacts(inputs, root, s3)
+    return await use(s3)
   } finally {
     s3.destroy()
   }

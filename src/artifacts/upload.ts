@@ -21,6 +21,13 @@ export interface UploadedArtifact {
   readonly objectKey: string
 }
 
+export interface UploadOptions {
+  /** The job's KMS key; undefined for the AWS-managed key. */
+  readonly kmsKeyId?: string
+  /** Called as each artifact is in place. */
+  readonly onUploaded?: (artifact: UploadedArtifact) => void
+}
+
 /**
  * Uploads each output artifact as a zip to the location the job gave it, one
  * after another, with SSE-KMS: the job's key when it has one, otherwise the
@@ -29,8 +36,7 @@ export interface UploadedArtifact {
 export async function uploadOutputArtifacts(
   plans: readonly OutputArtifactPlan[],
   s3: S3Client,
-  kmsKeyId: string | undefined,
-  onUploaded: (artifact: UploadedArtifact) => void = () => undefined
+  { kmsKeyId, onUploaded }: UploadOptions = {}
 ): Promise<UploadedArtifact[]> {
   const uploaded: UploadedArtifact[] = []
   for (const plan of plans) {
@@ -49,7 +55,7 @@ export async function uploadOutputArtifacts(
       )
       const artifact = { name: plan.name, bytes, bucketName: plan.bucketName, objectKey: plan.objectKey }
       uploaded.push(artifact)
-      onUploaded(artifact)
+      onUploaded?.(artifact)
     } catch (error) {
       throw new ArtifactError('Output', plan.name, error)
     }

@@ -2,13 +2,32 @@
  * Turns what the AWS SDK throws into words a user can act on. Every message
  * names the cause and the fix; the raw SDK text follows for the curious.
  */
+import type { CodePipelineCallError, Operation } from './codepipeline.js'
 
-export interface ErrorContext {
-  readonly operation: string
-  readonly jobId: string
+/** What an explanation needs to know besides the error: the settings the call was made with. */
+export interface CallContext {
+  /** The job the call was about; undefined before there is one, as for a poll. */
+  readonly jobId?: string
+  /** The Region set by input or environment; undefined when the SDK resolved it. */
   readonly region?: string
-  readonly attempts?: number
-  readonly timeoutSeconds?: number
+  readonly timeoutSeconds: number
+  /** Whose IAM policy must allow the call; a workflow's role unless said otherwise. */
+  readonly principal?: string
+}
+
+/**
+ * Explains a CodePipeline call that finally failed: what went wrong, what to
+ * do, how many attempts it took and the time it had.
+ */
+export function explainCallError(error: CodePipelineCallError, context: CallContext): string {
+  return explain(error.cause, {
+    operation: error.operation,
+    jobId: context.jobId ?? 'the job',
+    region: context.region,
+    attempts: error.attempts,
+    timeoutSeconds: context.timeoutSeconds,
+    principal: context.principal
+  })
 }
 
 interface SdkErrorShape {
@@ -21,7 +40,7 @@ interface SdkErrorShape {
 }
 
 function shape(error: unknown): SdkErrorShape {
-  return typeof error === 'object' && error !== null ? (error as SdkErrorShape) : { message: String(error) }
+  return typeof error === 'object' && error !== null ? error : { message: String(error) }
 }
 
 /** The error's AWS or Node name: `InvalidJobStateException`, `ECONNRESET`, … */
@@ -31,7 +50,7 @@ export function errorCode(error: unknown): string {
 }
 
 /** Errors that say the request never left this machine, so it cannot have been processed. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+export const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
 
 /**
  * True when an attempt ended without any answer, after the request may have
@@ -55,7 +74,16 @@ const EXPIRED = /^(ExpiredToken(Exception)?|RequestExpired|TokenRefreshRequired)
 const BAD_KEYS =
   /^(UnrecognizedClientException|InvalidClientTokenId|InvalidSignatureException|IncompleteSignature|SignatureDoesNotMatch)$/
 
-export function explainAwsError(error: unknown, context: ErrorContext): string {
+interface ExplainContext {
+  readonly operation: Operation
+  readonly jobId: string
+  readonly region?: string
+  readonly attempts: number
+  readonly timeoutSeconds: number
+  readonly principal?: string
+}
+
+function explain(error: unknown, context: ExplainContext): string {
   const code = errorCode(error)
   const raw = shape(error).message ?? String(error)
   const region = context.region ?? 'the Region the SDK resolved'
@@ -98,7 +126,7 @@ export function explainAwsError(error: unknown, context: ErrorContext): string {
   }
   if (ACCESS_DENIED.test(code)) {
     return detail(
-      `The AWS credentials may not call codepipeline:${context.operation}. Allow codepipeline:${context.operation} in the policy of the role this workflow assumes`
+      `The AWS credentials may not call codepipeline:${context.operation}. Allow codepipeline:${context.operation} in the policy of ${context.principal ?? 'the role this workflow assumes'}`
     )
   }
   if (EXPIRED.test(code)) {
@@ -121,10 +149,10 @@ export function explainAwsError(error: unknown, context: ErrorContext): string {
   }
   if (code === 'AbortError' || code === 'TimeoutError') {
     return detail(
-      `CodePipeline did not answer within ${context.timeoutSeconds ?? '?'} s ('timeout-seconds'). Check the network path to CodePipeline in ${region}, and raise 'timeout-seconds' if it is only slow`
+      `CodePipeline did not answer within ${context.timeoutSeconds} s ('timeout-seconds'). Check the network path to CodePipeline in ${region}, and raise 'timeout-seconds' if it is only slow`
     )
   }
-  const attempts = context.attempts && context.attempts > 1 ? ` after ${context.attempts} attempts` : ''
+  const attempts = context.attempts > 1 ? ` after ${context.attempts} attempts` : ''
   return detail(
     `Calling CodePipeline ${context.operation} failed${attempts}. If CodePipeline is throttling or unavailable, raise 'max-attempts' or 'timeout-seconds'; otherwise check the network path to CodePipeline in ${region}`
   )

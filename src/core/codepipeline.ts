@@ -14,12 +14,20 @@ import {
   type PutJobFailureResultInput,
   type PutJobSuccessResultInput
 } from '@aws-sdk/client-codepipeline'
-import type { AwsSettings } from './inputs.js'
 import { errorCode, isAnswerLost } from './aws-errors.js'
 import { ACTION_NAME, ACTION_VERSION } from './version.js'
 
 export type Operation =
   'PutJobSuccessResult' | 'PutJobFailureResult' | 'AcknowledgeJob' | 'GetJobDetails' | 'PollForJobs' | 'ListActionTypes'
+
+/** How the client reaches CodePipeline. */
+export interface AwsSettings {
+  /** Undefined to let the SDK resolve it, from AWS_REGION for one. */
+  readonly region?: string
+  readonly maxAttempts: number
+  /** Bounds all attempts of one call together. */
+  readonly timeoutSeconds: number
+}
 
 /**
  * Where the client writes what it is doing. The actions pass `@actions/core`'s
@@ -36,15 +44,20 @@ export interface SendResult {
 
 /** Raised when a call finally fails; keeps what the attempts before it saw. */
 export class CodePipelineCallError extends Error {
+  /** How many attempts the SDK made, retries included. */
+  readonly attempts: number
+  /** True when an earlier attempt may have reached CodePipeline but its answer never came back. */
+  readonly earlierAnswerLost: boolean
+
   constructor(
     readonly operation: Operation,
     override readonly cause: unknown,
-    readonly attempts: number,
-    /** True when an earlier attempt may have reached CodePipeline but its answer never came back. */
-    readonly earlierAnswerLost: boolean
+    history: { readonly attempts: number; readonly earlierAnswerLost: boolean }
   ) {
     super(cause instanceof Error ? cause.message : String(cause))
     this.name = 'CodePipelineCallError'
+    this.attempts = history.attempts
+    this.earlierAnswerLost = history.earlierAnswerLost
   }
 
   /**
@@ -114,7 +127,10 @@ export class CodePipeline {
     ).result
   }
 
-  /** Claims a job; resolves the job's status, InProgress when the claim holds. */
+  /**
+   * The bare AcknowledgeJob call; resolves the job's status. acknowledge() builds
+   * on it and also tells a claim whose answer was lost from another worker's.
+   */
   async acknowledgeJob(jobId: string, nonce: string): Promise<string | undefined> {
     return (
       await this.send('AcknowledgeJob', (abortSignal) =>
@@ -172,14 +188,62 @@ export class CodePipeline {
     } catch (error) {
       const earlier = this.attemptErrors.filter((seen) => seen !== error)
       for (const seen of earlier) this.log.debug(`${operation}: an earlier attempt failed: ${String(seen)}`)
-      throw new CodePipelineCallError(
-        operation,
-        error,
-        Math.max(attemptsOf(error), this.attemptErrors.length),
-        earlier.some(isAnswerLost)
-      )
+      this.log.debug(`${operation} failed: ${String(error)}`)
+      throw new CodePipelineCallError(operation, error, {
+        attempts: Math.max(attemptsOf(error), this.attemptErrors.length),
+        earlierAnswerLost: earlier.some(isAnswerLost)
+      })
     }
   }
+}
+
+/**
+ * Whose a job is after acknowledging it: `claimed`, this worker's now, or
+ * `taken`, another worker's, as CodePipeline refused the nonce.
+ */
+export type Acknowledgement =
+  | {
+      readonly outcome: 'claimed'
+      /** The job's status as CodePipeline answered it; `InProgress` means go ahead. Undefined when the answer was lost. */
+      readonly status: string | undefined
+      /** True when the answer was lost and a retry found the nonce used: by that lost attempt, almost surely. */
+      readonly answerLost: boolean
+    }
+  | {
+      readonly outcome: 'taken'
+      /** CodePipeline's refusal, to explain with explainCallError. */
+      readonly refusal: CodePipelineCallError
+    }
+
+/**
+ * Acknowledges a job and says whether it is now this worker's or another's.
+ * Any other failure is thrown as a CodePipelineCallError: the job may or may
+ * not be this worker's then, and what to do about it is the caller's to decide.
+ */
+export async function acknowledge(
+  pipeline: Pick<CodePipeline, 'acknowledgeJob'>,
+  jobId: string,
+  nonce: string
+): Promise<Acknowledgement> {
+  try {
+    const status = await pipeline.acknowledgeJob(jobId, nonce)
+    return { outcome: 'claimed', status, answerLost: false }
+  } catch (error) {
+    if (!(error instanceof CodePipelineCallError)) throw error
+    if (error.landedEarlier('InvalidNonceException')) return { outcome: 'claimed', status: undefined, answerLost: true }
+    if (errorCode(error.cause) === 'InvalidNonceException') return { outcome: 'taken', refusal: error }
+    throw error
+  }
+}
+
+/** Says, for the log, that a job was claimed. */
+export function describeAcknowledgement(
+  jobId: string,
+  answer: Extract<Acknowledgement, { outcome: 'claimed' }>
+): string {
+  return answer.answerLost
+    ? `Acknowledged CodePipeline job ${jobId}. The first answer was lost; the retry found the nonce already used, by that first attempt.`
+    : `Acknowledged CodePipeline job ${jobId} (${answer.status ?? 'no status'}).`
 }
 
 /** A third of the whole budget, so that at least three attempts fit, within 2 to 30 seconds. */

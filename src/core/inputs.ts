@@ -1,11 +1,22 @@
 import * as core from '@actions/core'
 import { InputError, InvalidInputs, quote } from './errors.js'
 import { JOB_ID_PATTERN, isWithin, type LengthLimit } from './limits.js'
+import type { AwsSettings } from './codepipeline.js'
 
 /**
  * Input reading shared by the actions in this repository: each reads all its
  * inputs once through these, into a typed and checked settings object.
  */
+
+/**
+ * What every input reader returns. Problems are not returned but thrown, all
+ * of them together, as one InvalidInputs.
+ */
+export interface InputRead<Settings> {
+  readonly settings: Settings
+  /** Findings worth a warning that do not stop the step. */
+  readonly warnings: readonly string[]
+}
 
 export function input(name: string): string {
   return core.getInput(name).trim()
@@ -20,19 +31,20 @@ export function optionalInput(name: string): string | undefined {
 export class Problems {
   readonly found: InputError[] = []
 
-  /** Runs one read; a rule it breaks is noted and gives undefined. */
+  /** Runs one read; the rules it breaks are noted, and it gives undefined. */
   check<T>(read: () => T): T | undefined {
     try {
       return read()
     } catch (error) {
-      if (!(error instanceof InputError)) throw error
-      this.found.push(error)
+      if (error instanceof InvalidInputs) this.found.push(...error.problems)
+      else if (error instanceof InputError) this.found.push(error)
+      else throw error
       return undefined
     }
   }
 
-  add(problem: InputError): void {
-    this.found.push(problem)
+  add(...problems: readonly InputError[]): void {
+    this.found.push(...problems)
   }
 
   throwIfAny(): void {
@@ -40,34 +52,31 @@ export class Problems {
   }
 }
 
-/** How the action reaches CodePipeline. Always readable, so that a configuration error can still be reported. */
-export interface AwsSettings {
-  readonly region?: string
-  readonly maxAttempts: number
-  readonly timeoutSeconds: number
-}
-
 export const DEFAULT_MAX_ATTEMPTS = 10
 export const DEFAULT_TIMEOUT_SECONDS = 120
 
+export interface ChoiceRule<T extends string> {
+  readonly choices: readonly T[]
+  /** Taken when the input is empty. */
+  readonly fallback: T
+  /** What a value must be, for the error: "a CodePipeline failure type". */
+  readonly what: string
+  /** How to choose, for the error; the choices follow it. */
+  readonly fix: string
+}
+
 /**
  * One of a fixed set of values, matched without regard to case and returned
- * as the API spells it; the default when the input is empty.
+ * as the API spells it.
  */
-export function readChoice<T extends string>(
-  name: string,
-  choices: readonly T[],
-  fallback: T,
-  what: string,
-  fix: string
-): T {
+export function readChoice<T extends string>(name: string, { choices, fallback, what, fix }: ChoiceRule<T>): T {
   const text = input(name) || fallback
   const match = choices.find((choice) => choice.toLowerCase() === text.toLowerCase())
   if (!match) throw new InputError(name, `${quote(text)} is not ${what}`, `${fix} One of ${choices.join(', ')}.`)
   return match
 }
 
-/** Checked first and on its own: without a valid job ID there is nothing to report to. */
+/** The `job-id` input, which must be a CodePipeline job ID. */
 export function readJobId(): string {
   const jobId = input('job-id')
   if (jobId === '') {
@@ -88,23 +97,43 @@ export function readJobId(): string {
   return jobId
 }
 
-/** Reads the AWS inputs, falling back to defaults for bad values so that the problem can still be reported. */
-export function readAwsSettings(env: NodeJS.ProcessEnv = process.env): {
-  settings: AwsSettings
-  problems: InputError[]
-} {
+/** Bad AWS inputs, with settings that can still reach CodePipeline, so that the problems can be reported. */
+export class InvalidAwsInputs extends InvalidInputs {
+  constructor(
+    problems: readonly InputError[],
+    /** The settings with defaults in place of the bad values. */
+    readonly fallback: AwsSettings
+  ) {
+    super(problems)
+  }
+}
+
+/** Reads how to reach CodePipeline; throws InvalidAwsInputs, which still carries usable settings. */
+export function readAwsSettings(env: NodeJS.ProcessEnv = process.env): InputRead<AwsSettings> {
   const problems = new Problems()
   const regionInput = optionalInput('aws-region')
   const region = problems.check(() => checkRegion(regionInput)) ?? envRegion(env)
   const maxAttempts =
     problems.check(() =>
-      readInteger('max-attempts', { min: 1, max: 50 }, DEFAULT_MAX_ATTEMPTS, 'Use 1 to turn retries off.')
+      readInteger('max-attempts', {
+        min: 1,
+        max: 50,
+        fallback: DEFAULT_MAX_ATTEMPTS,
+        fix: 'Use 1 to turn retries off.'
+      })
     ) ?? DEFAULT_MAX_ATTEMPTS
   const timeoutSeconds =
     problems.check(() =>
-      readInteger('timeout-seconds', { min: 1, max: 3600 }, DEFAULT_TIMEOUT_SECONDS, 'It bounds all attempts together.')
+      readInteger('timeout-seconds', {
+        min: 1,
+        max: 3600,
+        fallback: DEFAULT_TIMEOUT_SECONDS,
+        fix: 'It bounds all attempts together.'
+      })
     ) ?? DEFAULT_TIMEOUT_SECONDS
-  return { settings: { region, maxAttempts, timeoutSeconds }, problems: problems.found }
+  const settings = { region, maxAttempts, timeoutSeconds }
+  if (problems.found.length > 0) throw new InvalidAwsInputs(problems.found, settings)
+  return { settings, warnings: [] }
 }
 
 function envRegion(env: NodeJS.ProcessEnv): string | undefined {
@@ -131,17 +160,25 @@ export function readLimited(name: string, limit: LengthLimit, fix: string): stri
   return value
 }
 
+export interface IntegerRule<T extends number | undefined> {
+  readonly min: number
+  readonly max: number
+  /** Taken when the input is empty. */
+  readonly fallback: T
+  /** What to do about a bad value, for the error. */
+  readonly fix: string
+}
+
+/** A whole number within a range. */
 export function readInteger<T extends number | undefined>(
   name: string,
-  range: { min: number; max: number },
-  fallback: T,
-  fix: string
+  { min, max, fallback, fix }: IntegerRule<T>
 ): number | T {
   const text = optionalInput(name)
   if (text === undefined) return fallback
   const value = /^\d+$/.test(text) ? Number(text) : Number.NaN
-  if (!Number.isSafeInteger(value) || value < range.min || value > range.max) {
-    throw new InputError(name, `${quote(text)} is not a whole number from ${range.min} to ${range.max}`, fix)
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new InputError(name, `${quote(text)} is not a whole number from ${min} to ${max}`, fix)
   }
   return value
 }

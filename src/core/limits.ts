@@ -40,7 +40,7 @@ export const LENGTH = {
 export const ACTION_TYPE = {
   provider: { min: 1, max: 35 },
   version: { min: 1, max: 9 },
-  /** provider and version */
+  /** What provider and version may hold. */
   pattern: /^[0-9A-Za-z_-]+$/
 } as const
 
@@ -172,3 +172,18 @@ export function requestProblems(request: {
   }
   return problems
 }
+
+/**
+ * GitHub's side: the names and values a workflow dispatch carries
+ * (REST API, `POST /repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches`).
+ */
+export const GITHUB_DISPATCH = {
+  /** A user or organization login: letters, digits and single hyphens, at most 39. */
+  owner: /^(?=.{1,39}$)[A-Za-z0-9](?:-?[A-Za-z0-9])*$/,
+  /** A repository name. `.` and `..` are not names. */
+  repo: /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$/,
+  /** The workflow's file name in .github/workflows, or its numeric ID. */
+  workflow: /^(?:[A-Za-z0-9_.-]{1,250}\.ya?ml|[1-9][0-9]{0,18})$/,
+  /** A branch or tag name, by git's rules for ref names, at most 255 characters. */
+  ref: /^(?![/.])(?!.*(?:\.\.|\/\/|@\{|\/\.|\.lock(?:\/|$)))[^\0-\x20\x7f~^:?*[\\]{1,255}(?<![/.])$/
+} as const

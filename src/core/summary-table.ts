@@ -1,6 +1,5 @@
-import * as core from '@actions/core'
-
 /** The step summary's table, shared by both actions so that they look and escape alike. */
+import * as core from '@actions/core'
 
 /** A heading and a two-column table of HTML values; rows without a value are left out. */
 export async function writeSummaryTable(heading: string, rows: readonly [string, string | undefined][]): Promise<void> {

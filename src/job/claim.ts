@@ -1,7 +1,12 @@
 import * as core from '@actions/core'
 import type { Job } from '@aws-sdk/client-codepipeline'
-import { errorCode } from '../core/aws-errors.js'
-import { CodePipelineCallError, type CodePipeline } from '../core/codepipeline.js'
+import {
+  acknowledge,
+  CodePipelineCallError,
+  describeAcknowledgement,
+  type Acknowledgement,
+  type CodePipeline
+} from '../core/codepipeline.js'
 import type { ClaimSettings } from './inputs.js'
 
 /** Waiting and time, injectable so that tests need not wait. */
@@ -64,7 +69,7 @@ export async function claimJob(
         core.info(`Skipping job ${job.id}: its input revisions are not ${settings.matchRevision}.`)
         continue
       }
-      if (await acknowledge(source, job)) return job
+      if (await tryToClaim(source, job)) return job
     }
     const remaining = deadline - clock.now()
     if (remaining <= 0) return undefined
@@ -82,26 +87,25 @@ export function matches(job: Job, revision: string | undefined): boolean {
   return (job.data?.inputArtifacts ?? []).some((artifact) => artifact.revision === revision)
 }
 
-async function acknowledge(source: JobSource, job: Job): Promise<boolean> {
+/** True when the job is now this workflow's to work on. */
+async function tryToClaim(source: JobSource, job: Job): Promise<boolean> {
   if (!job.id || !job.nonce) return false
+  let answer: Acknowledgement
   try {
-    const status = await source.acknowledgeJob(job.id, job.nonce)
-    if (status === 'InProgress') return true
-    core.info(`Not taking job ${job.id}: acknowledging it answered ${status ?? 'no status'}, not InProgress.`)
-    return false
+    answer = await acknowledge(source, job.id, job.nonce)
   } catch (error) {
     if (!(error instanceof CodePipelineCallError)) throw error
-    if (error.landedEarlier('InvalidNonceException')) {
-      // The nonce was used by the attempt whose answer was lost: the job is ours.
-      core.info(
-        `Job ${job.id}: the acknowledgement's answer was lost, and the retry found the job taken, by that attempt.`
-      )
-      return true
-    }
-    if (errorCode(error.cause) === 'InvalidNonceException') {
-      core.info(`Job ${job.id} was claimed by another worker first; looking further.`)
-      return false
-    }
     throw new AcknowledgeError(job.id, error)
   }
+  if (answer.outcome === 'taken') {
+    core.info(`Job ${job.id} was claimed by another worker first; looking further.`)
+    return false
+  }
+  if (answer.answerLost) {
+    core.info(describeAcknowledgement(job.id, answer))
+    return true
+  }
+  if (answer.status === 'InProgress') return true
+  core.info(`Not taking job ${job.id}: acknowledging it answered ${answer.status ?? 'no status'}, not InProgress.`)
+  return false
 }

@@ -1,5 +1,5 @@
 import { run } from './main.js'
 
 await run()
-// A retry delay the SDK started before a deadline may still be pending: give it a moment, never the step.
+// A retry the SDK scheduled before a call gave up may keep a timer running; it must not hold the step open.
 setTimeout(() => process.exit(), 1000).unref()

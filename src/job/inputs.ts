@@ -1,7 +1,16 @@
 import { resolve } from 'node:path'
 import type { ActionTypeId } from '@aws-sdk/client-codepipeline'
-import { input, optionalInput, Problems, readChoice, readInteger, readJobId, readLimited } from '../core/inputs.js'
-import { InputError, quote } from '../core/errors.js'
+import {
+  input,
+  optionalInput,
+  Problems,
+  readChoice,
+  readInteger,
+  readJobId,
+  readLimited,
+  type InputRead
+} from '../core/inputs.js'
+import { InputError, InvalidInputs, quote } from '../core/errors.js'
 import { ACTION_CATEGORIES, ACTION_TYPE, LENGTH, QUERY_PARAM, isWithin, type ActionCategory } from '../core/limits.js'
 
 /** Every input the job action reads; job/action.yml declares exactly these. */
@@ -42,7 +51,6 @@ export interface ClaimSettings {
 
 export type JobSettings = KnownJob | ClaimSettings
 
-/** Reads and checks the job action's inputs; throws InvalidInputs naming every problem. */
 /** Where to download the input artifacts, from `input-artifacts-path`; undefined to leave them. */
 export function readInputArtifactsPath(
   workspace: string = process.env.GITHUB_WORKSPACE || process.cwd()
@@ -51,7 +59,8 @@ export function readInputArtifactsPath(
   return path === undefined ? undefined : resolve(workspace, path)
 }
 
-export function readJobSettings(): { settings: JobSettings; warnings: string[] } {
+/** Reads and checks the job action's inputs; throws InvalidInputs naming every problem. */
+export function readJobSettings(): InputRead<JobSettings> {
   const problems = new Problems()
   const warnings: string[] = []
   const jobId = problems.check(() => (optionalInput('job-id') === undefined ? undefined : readJobId()))
@@ -60,17 +69,21 @@ export function readJobSettings(): { settings: JobSettings; warnings: string[] }
   )
   const provider = optionalInput('provider')
 
-  if (jobId !== undefined || (provider === undefined && problems.found.length > 0)) {
+  if (jobId !== undefined) {
     problems.throwIfAny()
     if (provider !== undefined) warnings.push(`'job-id' is set, so 'provider' and the other claim inputs are ignored.`)
-    return { settings: { kind: 'known', jobId: jobId!, ...(nonce !== undefined && { nonce }) }, warnings }
+    return { settings: { kind: 'known', jobId, ...(nonce !== undefined && { nonce }) }, warnings }
   }
   if (provider === undefined) {
-    throw new InputError(
-      'provider',
-      "either 'job-id' or 'provider' is required",
-      "Set 'job-id' to read a job the workflow was given, or 'provider' (with 'category' and 'version') to claim the next job of your custom action type."
-    )
+    // A bad job ID is the problem to name, if there is one; otherwise neither input was set.
+    problems.throwIfAny()
+    throw new InvalidInputs([
+      new InputError(
+        'provider',
+        "either 'job-id' or 'provider' is required",
+        "Set 'job-id' to read a job the workflow was given, or 'provider' (with 'category' and 'version') to claim the next job of your custom action type."
+      )
+    ])
   }
   if (nonce !== undefined)
     warnings.push("'nonce' goes with 'job-id'; a claimed job is acknowledged with the nonce it comes with.")
@@ -87,7 +100,7 @@ export function readJobSettings(): { settings: JobSettings; warnings: string[] }
   )
   const waitSeconds =
     problems.check(() =>
-      readInteger('wait-seconds', { min: 0, max: 21_600 }, DEFAULT_WAIT_SECONDS, 'Use 0 to poll once.')
+      readInteger('wait-seconds', { min: 0, max: 21_600, fallback: DEFAULT_WAIT_SECONDS, fix: 'Use 0 to poll once.' })
     ) ?? DEFAULT_WAIT_SECONDS
   const failIfNone = problems.check(readFailIfNone) ?? true
   problems.throwIfAny()
@@ -98,13 +111,12 @@ export function readJobSettings(): { settings: JobSettings; warnings: string[] }
 }
 
 function readCategory(): ActionCategory {
-  return readChoice(
-    'category',
-    ACTION_CATEGORIES,
-    'Build',
-    'an action category',
-    'Use the category your custom action type was created with:'
-  )
+  return readChoice('category', {
+    choices: ACTION_CATEGORIES,
+    fallback: 'Build',
+    what: 'an action category',
+    fix: 'Use the category your custom action type was created with:'
+  })
 }
 
 function checkActionTypePart(name: 'provider' | 'version', value: string, limit: { min: number; max: number }): string {

@@ -1,9 +1,15 @@
 import * as core from '@actions/core'
 import type { ActionTypeId } from '@aws-sdk/client-codepipeline'
-import { errorCode, explainAwsError } from '../core/aws-errors.js'
-import { CodePipeline, CodePipelineCallError } from '../core/codepipeline.js'
-import { readAwsSettings, type AwsSettings } from '../core/inputs.js'
-import { errorMessage, InputError, InvalidInputs } from '../core/errors.js'
+import { errorCode, explainCallError } from '../core/aws-errors.js'
+import {
+  acknowledge,
+  CodePipeline,
+  CodePipelineCallError,
+  describeAcknowledgement,
+  type AwsSettings
+} from '../core/codepipeline.js'
+import { Problems, readAwsSettings } from '../core/inputs.js'
+import { errorMessage } from '../core/errors.js'
 import { maskEnvironmentSecrets } from '../core/secrets.js'
 import { AcknowledgeError, claimJob, realClock, type Clock } from './claim.js'
 import { readInputArtifactsPath, readJobSettings, type ClaimSettings, type KnownJob } from './inputs.js'
@@ -12,18 +18,13 @@ import { describeActionType, jobOutputs, maskJobSecrets, writeJobSummary, type J
 /** Reads a known job, or claims the next one, and hands its context to the workflow. */
 export async function run(env: NodeJS.ProcessEnv = process.env, clock: Clock = realClock): Promise<void> {
   maskEnvironmentSecrets(env)
-  const aws = readAwsSettings(env)
-  let read: ReturnType<typeof readJobSettings>
-  let inputArtifactsPath: string | undefined
-  try {
-    if (aws.problems.length > 0) throw new InvalidInputs(aws.problems)
-    read = readJobSettings()
-    inputArtifactsPath = readInputArtifactsPath()
-  } catch (error) {
-    const problems = error instanceof InvalidInputs ? error.problems : error instanceof InputError ? [error] : undefined
-    if (problems === undefined) throw error
+  const problems = new Problems()
+  const aws = problems.check(() => readAwsSettings(env))
+  const read = problems.check(readJobSettings)
+  const inputArtifactsPath = readInputArtifactsPath()
+  if (aws === undefined || read === undefined) {
     // Bad input makes no call: nothing has been claimed yet.
-    for (const problem of problems) core.error(problem.message)
+    for (const problem of problems.found) core.error(problem.message)
     core.setFailed('No job was read or claimed: fix the inputs above.')
     return
   }
@@ -44,27 +45,31 @@ export async function run(env: NodeJS.ProcessEnv = process.env, clock: Clock = r
     core.info(
       `CodePipeline job ${job.id}: pipeline ${context?.pipelineName ?? '?'}, stage ${context?.stage?.name ?? '?'}, action ${context?.action?.name ?? '?'}, input revision ${outputs['input-revision'] ?? 'none'}.`
     )
-    if (inputArtifactsPath !== undefined) await bringInputArtifacts(pipeline, aws.settings, job, inputArtifactsPath)
+    if (inputArtifactsPath !== undefined)
+      await downloadInputArtifactsTo(pipeline, aws.settings, job, inputArtifactsPath)
     await writeJobSummary(outputs)
   } catch (error) {
     if (error instanceof AcknowledgeError) {
       // The job may be ours now: give the workflow its ID, so that its report step can answer it.
       core.setOutput('job-id', error.jobId)
       core.setFailed(
-        `Could not acknowledge job ${error.jobId}, which may now be claimed by this workflow; its ID is in the job-id output, so that a later step with if: always() can report on it. ${explain(error.cause, aws.settings, error.jobId)}`
+        `Could not acknowledge job ${error.jobId}, which may now be claimed by this workflow; its ID is in the job-id output, so that a later step with if: always() can report on it. ${explainCallError(error.cause, { ...aws.settings, jobId: error.jobId })}`
       )
       return
     }
     core.setFailed(
       error instanceof CodePipelineCallError
-        ? explain(error, aws.settings, read.settings.kind === 'known' ? read.settings.jobId : undefined)
+        ? explainCallError(error, {
+            ...aws.settings,
+            jobId: read.settings.kind === 'known' ? read.settings.jobId : undefined
+          })
         : errorMessage(error)
     )
   }
 }
 
 /** Downloads the job's input artifacts, each into `<path>/<ArtifactName>/`, and says where they went. */
-async function bringInputArtifacts(
+async function downloadInputArtifactsTo(
   pipeline: CodePipeline,
   aws: AwsSettings,
   job: JobRecord,
@@ -80,10 +85,10 @@ async function bringInputArtifacts(
   if (!credentials) throw new Error('CodePipeline gave no artifact credentials with the job.')
   const store = await import('../artifacts/store.js')
   try {
-    const downloaded = await store.downloadInputs(inputs, path, {
-      region: await pipeline.region,
+    const downloaded = await store.downloadJobInputs(inputs, path, {
+      pipeline,
+      jobId: job.id!,
       credentials,
-      refresh: async () => (await pipeline.getJobDetails(job.id!))?.data?.artifactCredentials,
       maxAttempts: aws.maxAttempts
     })
     for (const artifact of downloaded) {
@@ -102,13 +107,10 @@ async function bringInputArtifacts(
 
 async function readKnownJob(pipeline: CodePipeline, settings: KnownJob): Promise<JobRecord | undefined> {
   if (settings.nonce !== undefined) {
-    try {
-      const status = await pipeline.acknowledgeJob(settings.jobId, settings.nonce)
-      core.info(`Acknowledged CodePipeline job ${settings.jobId} (${status ?? 'no status'}).`)
-    } catch (error) {
-      // A refused nonce after a lost answer means the lost attempt took the job.
-      if (!(error instanceof CodePipelineCallError && error.landedEarlier('InvalidNonceException'))) throw error
-    }
+    const answer = await acknowledge(pipeline, settings.jobId, settings.nonce)
+    // Another worker's job is not this workflow's to read: the refusal explains why.
+    if (answer.outcome === 'taken') throw answer.refusal
+    core.info(describeAcknowledgement(settings.jobId, answer))
   }
   return pipeline.getJobDetails(settings.jobId)
 }
@@ -160,15 +162,4 @@ async function secretPropertiesOf(pipeline: CodePipeline, job: JobRecord): Promi
     )
   }
   return undefined
-}
-
-function explain(error: CodePipelineCallError, aws: AwsSettings, jobId: string | undefined): string {
-  core.debug(`${error.operation} failed: ${String(error.cause)}`)
-  return explainAwsError(error.cause, {
-    operation: error.operation,
-    jobId: jobId ?? 'the job',
-    region: aws.region,
-    attempts: error.attempts,
-    timeoutSeconds: aws.timeoutSeconds
-  })
 }

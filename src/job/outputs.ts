@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import type { ActionTypeId, JobData } from '@aws-sdk/client-codepipeline'
+import { maskCredentials } from '../core/secrets.js'
 import { code, writeSummaryTable } from '../core/summary-table.js'
 
 /** A job as PollForJobs or GetJobDetails describes it. */
@@ -15,10 +16,7 @@ export interface JobRecord {
  * Runs before anything from the job is printed or set as an output.
  */
 export function maskJobSecrets(job: JobRecord, secretProperties: ReadonlySet<string> | undefined): void {
-  const credentials = job.data?.artifactCredentials
-  for (const value of [credentials?.accessKeyId, credentials?.secretAccessKey, credentials?.sessionToken]) {
-    if (value) core.setSecret(value)
-  }
+  maskCredentials(job.data?.artifactCredentials)
   for (const [name, value] of Object.entries(job.data?.actionConfiguration?.configuration ?? {})) {
     if (value && (secretProperties === undefined || secretProperties.has(name))) core.setSecret(value)
   }

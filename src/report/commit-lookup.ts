@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { errorMessage } from '../core/errors.js'
+import { errorMessage, quote } from '../core/errors.js'
 import type { GitHubContext } from '../core/github-context.js'
 import type { CommitDetails, CommitLookup } from './revision.js'
 
@@ -22,6 +22,7 @@ export function githubCommitLookup(context: GitHubContext, token: string | undef
     if (!token) return skip("'github-token' is empty, so the commit cannot be looked up")
 
     const [owner, repo] = context.repository.split('/')
+    if (!owner || !repo) return skip(`GITHUB_REPOSITORY is ${quote(context.repository)}, not owner/name`)
     try {
       // Loaded only here: most events carry the commit in their payload and never need Octokit.
       const { getOctokit } = await import('@actions/github')

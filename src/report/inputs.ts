@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { optionalInput, input, Problems, readChoice, readInteger, readLimited } from '../core/inputs.js'
+import { input, optionalInput, Problems, readChoice, readInteger, readLimited, type InputRead } from '../core/inputs.js'
 import { InputError, quote } from '../core/errors.js'
 import { FAILURE_TYPES, LENGTH, PERCENT_COMPLETE, truncate, type FailureType } from '../core/limits.js'
 import {
@@ -56,15 +56,13 @@ export interface ReportSettings {
   readonly githubToken?: string
   /** Set when this step acknowledges the job before reporting. */
   readonly nonce?: string
-  /** Findings worth a warning that do not stop the report. */
-  readonly warnings: readonly string[]
 }
 
 /**
- * Reads everything else, collecting every problem so that one failed run
- * shows them all. Throws InvalidInputs when any input breaks a rule.
+ * Reads every input but the job ID, which is read first and on its own.
+ * Throws InvalidInputs naming every input that breaks a rule.
  */
-export function readReportSettings(jobId: string): ReportSettings {
+export function readReportSettings(jobId: string): InputRead<ReportSettings> {
   const problems = new Problems()
   const check = problems.check.bind(problems)
   const warnings: string[] = []
@@ -94,13 +92,12 @@ export function readReportSettings(jobId: string): ReportSettings {
   }
   const outputArtifactLines = check(() => parseOutputArtifacts(core.getInput('output-artifacts')))
   const outsideWorkspace = check(() =>
-    readChoice(
-      OUTSIDE_WORKSPACE_INPUT,
-      ['true', 'false'],
-      'false',
-      'true or false',
-      'Use true to let output-artifacts paths lie outside the workspace.'
-    )
+    readChoice(OUTSIDE_WORKSPACE_INPUT, {
+      choices: ['true', 'false'],
+      fallback: 'false',
+      what: 'true or false',
+      fix: 'Use true to let output-artifacts paths lie outside the workspace.'
+    })
   )
   const outputArtifacts = outputArtifactLines && {
     lines: outputArtifactLines,
@@ -116,7 +113,11 @@ export function readReportSettings(jobId: string): ReportSettings {
     )
   }
   const percentComplete = check(() =>
-    readInteger('percent-complete', PERCENT_COMPLETE, undefined, 'Leave it empty to send 100 with a final report.')
+    readInteger('percent-complete', {
+      ...PERCENT_COMPLETE,
+      fallback: undefined,
+      fix: 'Leave it empty to send 100 with a final report.'
+    })
   )
   const summary = optionalInput('summary')
   const externalExecutionId = check(() =>
@@ -134,7 +135,7 @@ export function readReportSettings(jobId: string): ReportSettings {
   const failureMessage = optionalInput('failure-message')
 
   problems.throwIfAny()
-  return {
+  const settings: ReportSettings = {
     jobId,
     status,
     ...(variables && { outputVariables: variables.variables }),
@@ -147,9 +148,9 @@ export function readReportSettings(jobId: string): ReportSettings {
     failureType,
     failureMessage: failureMessage && truncate(failureMessage, LENGTH.failureMessage.max),
     githubToken,
-    nonce,
-    warnings
+    nonce
   }
+  return { settings, warnings }
 }
 
 function readStatus(): Status {
@@ -165,13 +166,12 @@ function readStatus(): Status {
 }
 
 function readFailureType(): FailureType {
-  return readChoice(
-    'failure-type',
-    FAILURE_TYPES,
-    'JobFailed',
-    'a CodePipeline failure type',
-    'Use the type that fits:'
-  )
+  return readChoice('failure-type', {
+    choices: FAILURE_TYPES,
+    fallback: 'JobFailed',
+    what: 'a CodePipeline failure type',
+    fix: 'Use the type that fits:'
+  })
 }
 
 function readRevisionOverrides(check: <T>(read: () => T) => T | undefined): RevisionOverrides {

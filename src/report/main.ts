@@ -1,9 +1,9 @@
 import * as core from '@actions/core'
-import { CodePipeline } from '../core/codepipeline.js'
-import { errorMessage, InputError, InvalidInputs } from '../core/errors.js'
+import { CodePipeline, type AwsSettings } from '../core/codepipeline.js'
+import { errorMessage } from '../core/errors.js'
 import { readGitHubContext } from '../core/github-context.js'
-import { readAwsSettings, readJobId } from '../core/inputs.js'
-import { readReportSettings, type ReportSettings } from './inputs.js'
+import { InvalidAwsInputs, Problems, readAwsSettings, readJobId } from '../core/inputs.js'
+import { readReportSettings } from './inputs.js'
 import { defaultFailureMessage } from './requests.js'
 import { Reporter } from './reporter.js'
 import { maskEnvironmentSecrets } from '../core/secrets.js'
@@ -22,39 +22,44 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   core.setOutput('job-id', jobId)
 
   const context = readGitHubContext(env)
-  const aws = readAwsSettings(env)
-  const problems: InputError[] = [...aws.problems]
-  let settings: ReportSettings | undefined
+  const problems = new Problems()
+  let aws: AwsSettings
   try {
-    settings = readReportSettings(jobId)
+    aws = readAwsSettings(env).settings
   } catch (error) {
-    if (!(error instanceof InvalidInputs)) throw error
-    problems.push(...error.problems)
+    if (!(error instanceof InvalidAwsInputs)) throw error
+    problems.add(...error.problems)
+    // Defaults stand in for the bad values, so that the problems can still reach the pipeline.
+    aws = error.fallback
   }
-  const pipeline = new CodePipeline(aws.settings, core)
-  const reporter = new Reporter(pipeline, aws.settings, context, jobId)
+  const read = problems.check(() => readReportSettings(jobId))
+  const pipeline = new CodePipeline(aws, core)
+  const reporter = new Reporter(pipeline, aws, context, jobId)
 
   try {
-    if (problems.length > 0 || settings === undefined) {
+    if (read === undefined || problems.found.length > 0) {
       // The pipeline is waiting on this job: tell it, or it waits for a day.
-      for (const problem of problems) core.error(problem.message)
-      await reporter.fail('ConfigurationError', problems.map((problem) => problem.message).join('\n'), true)
+      for (const problem of problems.found) core.error(problem.message)
+      await reporter.fail('ConfigurationError', problems.found.map((problem) => problem.message).join('\n'), {
+        stepFails: true
+      })
       return
     }
-    for (const warning of settings.warnings) core.warning(warning)
+    const { settings, warnings } = read
+    for (const warning of warnings) core.warning(warning)
     if (settings.nonce !== undefined && !(await reporter.acknowledge(settings.nonce))) return
     if (settings.status === 'success') {
       await reporter.succeed(settings)
     } else {
       const message = settings.failureMessage ?? defaultFailureMessage(settings.status, context)
-      await reporter.fail(settings.failureType, message, false, settings.externalExecutionId)
+      await reporter.fail(settings.failureType, message, { externalExecutionId: settings.externalExecutionId })
     }
   } catch (error) {
     core.setFailed(errorMessage(error))
     // Whatever went wrong, a job still waiting must hear about it; the pipeline would otherwise wait a day.
     if (reporter.mayStillReport) {
       await reporter
-        .fail('JobFailed', `The reporting step failed: ${errorMessage(error)}`, true)
+        .fail('JobFailed', `The reporting step failed: ${errorMessage(error)}`, { stepFails: true })
         .catch((reportError: unknown) => core.debug(`Could not report the failure: ${errorMessage(reportError)}`))
     }
   }

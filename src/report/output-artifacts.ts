@@ -1,9 +1,8 @@
 import * as core from '@actions/core'
-import { explainAwsError } from '../core/aws-errors.js'
-import { CodePipelineCallError, type CodePipeline } from '../core/codepipeline.js'
-import type { AwsSettings } from '../core/inputs.js'
+import { explainCallError } from '../core/aws-errors.js'
+import { CodePipelineCallError, type AwsSettings, type CodePipeline } from '../core/codepipeline.js'
 import { InputError } from '../core/errors.js'
-import { maskCredentials } from '../artifacts/credentials.js'
+import { maskCredentials } from '../core/secrets.js'
 import { planOutputArtifacts, type OutputArtifactsRequest } from '../artifacts/output-mapping.js'
 import type { UploadedArtifact } from '../artifacts/upload.js'
 import type { FailureType } from '../core/limits.js'
@@ -29,7 +28,7 @@ export async function shipOutputArtifacts(
     details = await pipeline.getJobDetails(jobId)
   } catch (error) {
     if (!(error instanceof CodePipelineCallError)) throw error
-    const reason = explainAwsError(error.cause, { operation: error.operation, jobId, region: aws.region })
+    const reason = explainCallError(error, { ...aws, jobId })
     return { ok: false, type: 'JobFailed', message: `Could not read the job's output artifact locations: ${reason}` }
   }
   const data = details?.data
@@ -47,21 +46,17 @@ export async function shipOutputArtifacts(
   }
 
   const store = await import('../artifacts/store.js')
-  const key = data.encryptionKey?.type === 'KMS' ? data.encryptionKey.id : undefined
   try {
-    const uploaded = await store.uploadOutputs(
+    const uploaded = await store.uploadJobOutputs(
       plans,
+      { pipeline, jobId, credentials: data.artifactCredentials, maxAttempts: aws.maxAttempts },
       {
-        region: await pipeline.region,
-        credentials: data.artifactCredentials,
-        refresh: async () => (await pipeline.getJobDetails(jobId))?.data?.artifactCredentials,
-        maxAttempts: aws.maxAttempts
-      },
-      key,
-      (artifact) =>
-        core.info(
-          `Uploaded output artifact ${artifact.name} (${artifact.bytes} bytes) to s3://${artifact.bucketName}/${artifact.objectKey}.`
-        )
+        kmsKeyId: data.encryptionKey?.type === 'KMS' ? data.encryptionKey.id : undefined,
+        onUploaded: (artifact) =>
+          core.info(
+            `Uploaded output artifact ${artifact.name} (${artifact.bytes} bytes) to s3://${artifact.bucketName}/${artifact.objectKey}.`
+          )
+      }
     )
     return { ok: true, uploaded }
   } catch (error) {

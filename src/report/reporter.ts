@@ -1,10 +1,17 @@
 import * as core from '@actions/core'
 import type { PutJobFailureResultInput, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline'
-import { errorCode, explainAwsError } from '../core/aws-errors.js'
-import { CodePipelineCallError, type CodePipeline, type SendResult } from '../core/codepipeline.js'
+import { errorCode, explainCallError, type CallContext } from '../core/aws-errors.js'
+import {
+  acknowledge,
+  CodePipelineCallError,
+  describeAcknowledgement,
+  type Acknowledgement,
+  type AwsSettings,
+  type CodePipeline,
+  type SendResult
+} from '../core/codepipeline.js'
 import { githubCommitLookup } from './commit-lookup.js'
 import type { GitHubContext } from '../core/github-context.js'
-import type { AwsSettings } from '../core/inputs.js'
 import type { ReportSettings } from './inputs.js'
 import { failureRequest, successRequest, type Reported } from './requests.js'
 import { requestProblems, type FailureType } from '../core/limits.js'
@@ -12,17 +19,31 @@ import { resolveCurrentRevision } from './revision.js'
 import type { UploadedArtifact } from '../artifacts/upload.js'
 import { writeStepSummary } from './summary.js'
 
+export interface FailOptions {
+  /**
+   * True when the failure is this step's own, such as bad input or an upload
+   * that did not go through: the step fails along with the job. Otherwise the
+   * step reports the workflow's failure, and itself passes.
+   */
+  readonly stepFails?: boolean
+  /** Links the failure to a run; the run ID when not given. */
+  readonly externalExecutionId?: string
+}
+
 /** Sends one result and tells the workflow what was sent. */
 export class Reporter {
   private resultSent = false
   private claimedByAnother = false
+  private readonly callContext: CallContext
 
   constructor(
     private readonly pipeline: CodePipeline,
     private readonly aws: AwsSettings,
     private readonly context: GitHubContext,
     private readonly jobId: string
-  ) {}
+  ) {
+    this.callContext = { ...aws, jobId }
+  }
 
   /** False once a result went out, or when the job belongs to another worker. */
   get mayStillReport(): boolean {
@@ -37,7 +58,7 @@ export class Reporter {
     if (problems.length > 0) {
       const message = `The result for job ${this.jobId} breaks CodePipeline's limits: ${problems.join('; ')}. Check the inputs and the workflow's environment.`
       core.error(message)
-      await this.fail('ConfigurationError', message, true)
+      await this.fail('ConfigurationError', message, { stepFails: true })
       return
     }
     let uploaded: readonly UploadedArtifact[] = []
@@ -47,7 +68,7 @@ export class Reporter {
       const shipped = await shipOutputArtifacts(settings.outputArtifacts, this.pipeline, this.aws, this.jobId)
       if (!shipped.ok) {
         core.error(shipped.message)
-        await this.fail(shipped.type, shipped.message, true)
+        await this.fail(shipped.type, shipped.message, { stepFails: true })
         return
       }
       uploaded = shipped.uploaded
@@ -57,11 +78,11 @@ export class Reporter {
       await this.send(request, () => this.pipeline.putJobSuccessResult(request))
     } catch (error) {
       if (!(error instanceof CodePipelineCallError)) throw error
-      const explanation = this.explain(error)
+      const explanation = explainCallError(error, this.callContext)
       core.setFailed(explanation)
-      // A request CodePipeline found wrong in content can still be answered with a failure, so the pipeline stops.
+      // CodePipeline refused what the success said, not the job: a failure report still goes through and stops the pipeline.
       if (['ValidationException', 'OutputVariablesSizeExceededException'].includes(errorCode(error.cause))) {
-        await this.fail('JobFailed', explanation, true)
+        await this.fail('JobFailed', explanation, { stepFails: true })
       }
       return
     }
@@ -83,43 +104,38 @@ export class Reporter {
    * False when another worker holds the job: its result is not this step's to give.
    */
   async acknowledge(nonce: string): Promise<boolean> {
+    let answer: Acknowledgement
     try {
-      const status = await this.pipeline.acknowledgeJob(this.jobId, nonce)
-      core.info(`Acknowledged CodePipeline job ${this.jobId} (${status ?? 'no status'}).`)
-      return true
+      answer = await acknowledge(this.pipeline, this.jobId, nonce)
     } catch (error) {
       if (!(error instanceof CodePipelineCallError)) throw error
-      if (error.landedEarlier('InvalidNonceException')) {
-        // The retry found the nonce used: by the attempt whose answer was lost, almost surely.
-        core.info(
-          `Acknowledged CodePipeline job ${this.jobId}; the first answer was lost, and the retry found the job taken.`
-        )
-        return true
-      }
-      if (errorCode(error.cause) === 'InvalidNonceException') {
-        this.claimedByAnother = true
-        core.setFailed(
-          `Another worker already claimed CodePipeline job ${this.jobId}: CodePipeline refused the nonce. This step reports nothing, so as not to overrule that worker. Check that only one workflow is started per job.`
-        )
-        return false
-      }
       // The job may still take a result; reporting beats leaving the pipeline waiting.
-      core.warning(`Could not acknowledge the job; reporting anyway. ${this.explain(error)}`)
+      core.warning(`Could not acknowledge the job; reporting anyway. ${explainCallError(error, this.callContext)}`)
       return true
     }
+    if (answer.outcome === 'taken') {
+      this.claimedByAnother = true
+      core.setFailed(
+        `Another worker already claimed CodePipeline job ${this.jobId}: CodePipeline refused the nonce. This step reports nothing, so as not to overrule that worker. Check that only one workflow is started per job.`
+      )
+      return false
+    }
+    core.info(describeAcknowledgement(this.jobId, answer))
+    return true
   }
 
-  /**
-   * Reports a failure. `stepFails` is true when the failure is this step's own
-   * (bad configuration), false when the step faithfully reports the workflow's.
-   */
-  async fail(type: FailureType, message: string, stepFails: boolean, externalExecutionId?: string): Promise<void> {
-    const request = failureRequest(this.jobId, type, message, this.context, externalExecutionId ?? this.context.runId)
+  /** Reports a failure: the workflow's, or with `stepFails`, this step's own. */
+  async fail(
+    type: FailureType,
+    message: string,
+    { stepFails = false, externalExecutionId }: FailOptions = {}
+  ): Promise<void> {
+    const request = failureRequest({ jobId: this.jobId, type, message, externalExecutionId }, this.context)
     try {
       await this.send(request, () => this.pipeline.putJobFailureResult(request))
     } catch (error) {
       if (!(error instanceof CodePipelineCallError)) throw error
-      const explanation = this.explain(error)
+      const explanation = explainCallError(error, this.callContext)
       core.setFailed(stepFails ? `Could not tell CodePipeline about the problem above: ${explanation}` : explanation)
       return
     }
@@ -153,17 +169,6 @@ export class Reporter {
       }
       throw error
     }
-  }
-
-  private explain(error: CodePipelineCallError): string {
-    core.debug(`${error.operation} failed: ${String(error.cause)}`)
-    return explainAwsError(error.cause, {
-      operation: error.operation,
-      jobId: this.jobId,
-      region: this.aws.region,
-      attempts: error.attempts,
-      timeoutSeconds: this.aws.timeoutSeconds
-    })
   }
 }
 

@@ -28,18 +28,22 @@ export function successRequest(
   }
 }
 
-export function failureRequest(
-  jobId: string,
-  type: FailureType,
-  message: string,
-  context: GitHubContext,
-  externalExecutionId: string | undefined = context.runId
-): PutJobFailureResultInput {
+/** What a failure report says; `externalExecutionId` defaults to the run ID. */
+export interface Failure {
+  readonly jobId: string
+  readonly type: FailureType
+  readonly message: string
+  readonly externalExecutionId?: string
+}
+
+/** Builds PutJobFailureResult, with the message cut to the API's limit. */
+export function failureRequest(failure: Failure, context: GitHubContext): PutJobFailureResultInput {
+  const externalExecutionId = failure.externalExecutionId ?? context.runId
   return {
-    jobId,
+    jobId: failure.jobId,
     failureDetails: {
-      type,
-      message: truncate(message, LENGTH.failureMessage.max),
+      type: failure.type,
+      message: truncate(failure.message, LENGTH.failureMessage.max),
       ...(externalExecutionId && { externalExecutionId })
     }
   }

@@ -1,3 +1,5 @@
+import { ServiceError } from './operations.js'
+
 /** A misbehaviour the emulator can put on its next matching requests. */
 export type Fault =
   /** Answers 400 ThrottlingException. */
@@ -32,8 +34,24 @@ export class FaultPlan {
     this.rules = []
   }
 
+  /**
+   * Takes the faults due for a request to `operation`, waits out their latency,
+   * and says what else they do to it.
+   */
+  async applyTo(operation: string): Promise<FaultEffect> {
+    const due = this.take(operation)
+    const delayMs = due.reduce((total, fault) => total + (fault.kind === 'latency' ? fault.ms : 0), 0)
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs))
+    const fault = due.find((candidate) => candidate.kind !== 'latency')
+    return {
+      dropRequest: fault?.kind === 'drop-before',
+      error: fault && answerFor(fault),
+      dropAnswer: fault?.kind === 'drop-after'
+    }
+  }
+
   /** Takes the faults due for this request, in the order they were added. */
-  take(operation: string): Fault[] {
+  private take(operation: string): Fault[] {
     const due: Fault[] = []
     for (const rule of this.rules) {
       if (rule.times > 0 && (rule.operation === undefined || rule.operation === operation)) {
@@ -45,5 +63,28 @@ export class FaultPlan {
     }
     this.rules = this.rules.filter((rule) => rule.times > 0)
     return due
+  }
+}
+
+/** What the faults due for one request do to it, beyond their latency. */
+export interface FaultEffect {
+  /** Close the connection without handling the request. */
+  readonly dropRequest: boolean
+  /** Answer with this error instead of handling the request. */
+  readonly error?: ServiceError
+  /** Handle the request, then close the connection: the answer is lost. */
+  readonly dropAnswer: boolean
+}
+
+function answerFor(fault: Fault): ServiceError | undefined {
+  switch (fault.kind) {
+    case 'throttle':
+      return new ServiceError('ThrottlingException', 'Rate exceeded')
+    case 'server-error':
+      return new ServiceError('InternalFailure', 'Internal service error', fault.status ?? 500)
+    case 'error':
+      return new ServiceError(fault.type, fault.message ?? fault.type, fault.status ?? 400)
+    default:
+      return undefined
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 
-export type JobState = 'Queued' | 'Dispatched' | 'InProgress' | 'Succeeded' | 'Failed' | 'TimedOut'
+/** The API's job states, plus Abandoned: the job of an execution that was stopped and abandoned. */
+export type JobState = 'Queued' | 'Dispatched' | 'InProgress' | 'Succeeded' | 'Failed' | 'TimedOut' | 'Abandoned'
 
 export interface ActionTypeId {
   readonly category: string
@@ -100,7 +101,7 @@ export interface JobData {
 }
 
 const ACCOUNT_ID = '111122223333'
-const FINAL_STATES: ReadonlySet<JobState> = new Set(['Succeeded', 'Failed', 'TimedOut'])
+const FINAL_STATES: ReadonlySet<JobState> = new Set(['Succeeded', 'Failed', 'TimedOut', 'Abandoned'])
 
 function nonce(): string {
   return String(Math.floor(Math.random() * 1e9))

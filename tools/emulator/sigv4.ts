@@ -35,6 +35,9 @@ export function verifySigV4(
   const match = AUTHORIZATION.exec(authorization)
   if (!match) return { type: 'IncompleteSignatureException', message: 'Authorization header is not a SigV4 header' }
   const [, accessKeyId, date, region, service, signedHeaderList, signature] = match
+  if (!accessKeyId || !date || !region || !service || !signedHeaderList || !signature) {
+    return { type: 'IncompleteSignatureException', message: 'Authorization header is not a SigV4 header' }
+  }
   const amzDate = header(headers, 'x-amz-date')
   if (!amzDate?.startsWith(date)) {
     return {

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest'
+import { GitHubApi, GitHubError, githubRequest, type TokenSource } from '../../src/bridge/github.js'
+import { Logger } from '../../src/bridge/log.js'
+
+const API = 'https://api.github.example'
+const answer =
+  (status: number, body: unknown = {}, headers: Record<string, string> = {}): typeof fetch =>
+  () =>
+    Promise.resolve(new Response(status === 204 ? null : JSON.stringify(body), { status, headers }))
+const failing =
+  (error: unknown): typeof fetch =>
+  () =>
+    Promise.reject(error instanceof Error ? error : new Error(String(error)))
+const networkError = (code: string) =>
+  new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code }) })
+
+async function kindOf(fetcher: typeof fetch): Promise<string> {
+  const error = await githubRequest(API, 'GET', '/x', 'Bearer t', undefined, fetcher).catch((caught: unknown) => caught)
+  return error instanceof GitHubError ? error.kind : 'none'
+}
+
+describe('githubRequest', () => {
+  it('sends the API version, the token and a user agent, and reads the answer', async () => {
+    let seen: RequestInit | undefined
+    const fetcher: typeof fetch = (_, init) => {
+      seen = init
+      return Promise.resolve(new Response('{"default_branch":"main"}', { status: 200 }))
+    }
+    await expect(githubRequest(API, 'POST', '/x', 'Bearer t', { a: 1 }, fetcher)).resolves.toEqual({
+      status: 200,
+      body: { default_branch: 'main' }
+    })
+    expect(seen?.headers).toMatchObject({
+      authorization: 'Bearer t',
+      'x-github-api-version': '2022-11-28',
+      accept: 'application/vnd.github+json',
+      'content-type': 'application/json'
+    })
+    expect(seen?.body).toBe('{"a":1}')
+  })
+
+  it('tells what may be tried again, and what may have been carried out', async () => {
+    expect(await kindOf(answer(404, { message: 'Not Found' }))).toBe('refused')
+    expect(await kindOf(answer(422, { message: 'x' }))).toBe('refused')
+    expect(await kindOf(answer(401, { message: 'Bad credentials' }))).toBe('unauthorized')
+    expect(await kindOf(answer(403, { message: 'Resource not accessible by integration' }))).toBe('refused')
+    expect(await kindOf(answer(403, { message: 'x' }, { 'x-ratelimit-remaining': '0' }))).toBe('throttled')
+    expect(await kindOf(answer(403, { message: 'You have exceeded a secondary rate limit' }))).toBe('throttled')
+    expect(await kindOf(answer(429, { message: 'x' }))).toBe('throttled')
+    expect(await kindOf(answer(502, 'Bad Gateway'))).toBe('unavailable')
+    expect(await kindOf(failing(networkError('ECONNREFUSED')))).toBe('unreachable')
+    expect(await kindOf(failing(networkError('ENOTFOUND')))).toBe('unreachable')
+    expect(await kindOf(failing(networkError('ECONNRESET')))).toBe('lost')
+    expect(await kindOf(failing(new DOMException('The operation timed out', 'TimeoutError')))).toBe('lost')
+    expect(await kindOf(failing(new TypeError('fetch failed')))).toBe('lost')
+  })
+
+  it('keeps the Retry-After hint', async () => {
+    const error = (await githubRequest(API, 'GET', '/x', 't', undefined, answer(429, {}, { 'retry-after': '7' })).catch(
+      (caught: unknown) => caught
+    )) as GitHubError
+    expect(error.retryAfterMs).toBe(7_000)
+    expect(error.maybeDone).toBe(false)
+  })
+})
+
+const tokens: TokenSource = { token: () => Promise.resolve('t'), refresh: () => Promise.resolve(false) }
+const quiet = Logger.create('error', () => undefined)
+const target = { owner: 'acme', repo: 'app', workflow: 'build.yml' }
+
+describe('GitHubApi.dispatch', () => {
+  it('returns the run when GitHub returns its details', async () => {
+    const api = new GitHubApi(API, tokens, quiet, answer(200, { workflow_run_id: 5, html_url: 'https://x/5' }))
+    await expect(api.dispatch(target, 'main', 'job')).resolves.toEqual({ runId: 5, htmlUrl: 'https://x/5' })
+  })
+
+  it('falls back once for a server that refuses return_run_details, and remembers', async () => {
+    const bodies: unknown[] = []
+    const fetcher: typeof fetch = (_, init) => {
+      const body = JSON.parse(init?.body as string) as Record<string, unknown>
+      bodies.push(body)
+      return Promise.resolve(
+        'return_run_details' in body
+          ? new Response('{"message":"\\"return_run_details\\" is not a permitted key."}', { status: 422 })
+          : new Response(null, { status: 204 })
+      )
+    }
+    const api = new GitHubApi(API, tokens, quiet, fetcher)
+    await expect(api.dispatch(target, 'main', 'job')).resolves.toEqual({})
+    await expect(api.dispatch(target, 'main', 'job')).resolves.toEqual({})
+    expect(bodies).toEqual([
+      { ref: 'main', inputs: { 'job-id': 'job' }, return_run_details: true },
+      { ref: 'main', inputs: { 'job-id': 'job' } },
+      { ref: 'main', inputs: { 'job-id': 'job' } }
+    ])
+  })
+
+  it('never sends a dispatch twice by itself', async () => {
+    let calls = 0
+    const api = new GitHubApi(API, tokens, quiet, () => {
+      calls += 1
+      return Promise.resolve(new Response('{}', { status: 503 }))
+    })
+    await expect(api.dispatch(target, 'main', 'job')).rejects.toMatchObject({ kind: 'unavailable', maybeDone: true })
+    expect(calls).toBe(1)
+  })
+
+  it('tries a read again within the invocation, up to three times', async () => {
+    let calls = 0
+    const api = new GitHubApi(
+      API,
+      tokens,
+      quiet,
+      () =>
+        Promise.resolve(++calls < 3 ? new Response('{}', { status: 502 }) : new Response('{"default_branch":"trunk"}')),
+      () => Promise.resolve()
+    )
+    await expect(api.defaultBranch('acme', 'app')).resolves.toBe('trunk')
+    expect(calls).toBe(3)
+  })
+})

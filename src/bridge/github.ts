@@ -1,0 +1,315 @@
+import { NOT_SENT_CODES } from '../core/aws-errors.js'
+import { ACTION_VERSION } from '../core/version.js'
+import type { Logger } from './log.js'
+import type { WorkflowTarget } from './target.js'
+
+/** Each GitHub request gets this long; the state store remembers what to try again later. */
+const REQUEST_TIMEOUT_MS = 10_000
+/** Read requests are tried this many times within one invocation; starting a run, once. */
+const READ_ATTEMPTS = 3
+/** The REST API version whose behaviour the bridge is written for. */
+const API_VERSION = '2022-11-28'
+const USER_AGENT = `codepipeline-github-bridge/${ACTION_VERSION}`
+
+/**
+ * How a GitHub request went wrong, which decides what the bridge does next:
+ * - refused: a definite no (404, 422, 403 for a permission, …), nothing happened;
+ * - unauthorized: 401, the credentials are bad or expired;
+ * - throttled: 429 or a rate-limit 403, nothing happened, try later;
+ * - unavailable: 5xx, which may or may not have been carried out;
+ * - unreachable: the request never left, so nothing happened;
+ * - lost: sent, but no answer came (a reset or a timeout), so it may have been carried out.
+ */
+export type FailureKind = 'refused' | 'unauthorized' | 'throttled' | 'unavailable' | 'unreachable' | 'lost'
+
+export class GitHubError extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    /** What was asked, such as `POST /repos/acme/app/actions/workflows/build.yml/dispatches`. */
+    readonly request: string,
+    /** GitHub's own words, or the network error's. */
+    readonly githubMessage: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number
+  ) {
+    super(`${request}: ${status !== undefined ? `${status} ` : ''}${githubMessage}`)
+    this.name = 'GitHubError'
+  }
+
+  /** Worth asking again later. */
+  get retryable(): boolean {
+    return (
+      this.kind === 'throttled' || this.kind === 'unavailable' || this.kind === 'unreachable' || this.kind === 'lost'
+    )
+  }
+
+  /** The request may have been carried out even though no success came back. */
+  get maybeDone(): boolean {
+    return this.kind === 'unavailable' || this.kind === 'lost'
+  }
+
+  /** The status and GitHub's message, as a user reads it: `404 "Not Found"`. */
+  get answer(): string {
+    return this.status === undefined ? this.githubMessage : `${this.status} ${JSON.stringify(this.githubMessage)}`
+  }
+}
+
+export interface RawResponse {
+  readonly status: number
+  readonly body: unknown
+}
+
+/** One HTTP exchange with GitHub's REST API; throws GitHubError for anything but 2xx. */
+export async function githubRequest(
+  baseUrl: string,
+  method: 'GET' | 'POST',
+  path: string,
+  authorization: string,
+  body?: unknown,
+  fetcher: typeof fetch = fetch
+): Promise<RawResponse> {
+  const request = `${method} ${path}`
+  let response: Response
+  let text: string
+  try {
+    response = await fetcher(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        accept: 'application/vnd.github+json',
+        authorization,
+        'user-agent': USER_AGENT,
+        'x-github-api-version': API_VERSION,
+        ...(body !== undefined && { 'content-type': 'application/json' })
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+    })
+    text = await response.text()
+  } catch (error) {
+    const code = networkCode(error)
+    const kind = code !== undefined && NOT_SENT_CODES.has(code) ? 'unreachable' : 'lost'
+    throw new GitHubError(kind, request, code ?? (error instanceof Error ? error.message : String(error)))
+  }
+  let parsed: unknown
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text)
+  } catch {
+    parsed = text
+  }
+  if (response.ok) return { status: response.status, body: parsed }
+  const message =
+    typeof parsed === 'object' && parsed !== null && typeof (parsed as { message?: unknown }).message === 'string'
+      ? (parsed as { message: string }).message
+      : response.statusText || 'no message'
+  throw new GitHubError(classify(response, message), request, message, response.status, retryAfterMs(response))
+}
+
+function classify(response: Response, message: string): FailureKind {
+  const { status } = response
+  if (status === 401) return 'unauthorized'
+  if (status === 429) return 'throttled'
+  if (status === 403 && (response.headers.get('x-ratelimit-remaining') === '0' || /rate limit/i.test(message)))
+    return 'throttled'
+  if (status >= 500) return 'unavailable'
+  return 'refused'
+}
+
+function retryAfterMs(response: Response): number | undefined {
+  const after = Number(response.headers.get('retry-after'))
+  if (after > 0) return after * 1000
+  const reset = Number(response.headers.get('x-ratelimit-reset'))
+  if (reset > 0 && response.headers.get('x-ratelimit-remaining') === '0') return Math.max(0, reset * 1000 - Date.now())
+  return undefined
+}
+
+/** fetch wraps network errors: the code is on the cause. */
+function networkCode(error: unknown): string | undefined {
+  for (let seen = error, depth = 0; seen instanceof Error && depth < 4; seen = seen.cause, depth++) {
+    const code = (seen as NodeJS.ErrnoException).code
+    if (typeof code === 'string') return code
+    if (seen.name === 'TimeoutError' || seen.name === 'AbortError') return seen.name
+  }
+  return undefined
+}
+
+/** A workflow run, as far as the bridge reads it. */
+export interface WorkflowRun {
+  readonly id: number
+  /** queued, in_progress, completed, waiting, requested or pending. */
+  readonly status: string
+  /** success, failure, cancelled, timed_out, startup_failure, …; null until completed. */
+  readonly conclusion: string | null
+  readonly html_url: string
+  /** The run's name, which the workflow's `run-name` sets. */
+  readonly display_title?: string
+  readonly created_at: string
+}
+
+/** Where tokens come from: a fine-grained token, or a GitHub App's installation tokens. */
+export interface TokenSource {
+  /** A token that may start workflows in this repository. */
+  token(owner: string, repo: string): Promise<string>
+  /** After GitHub refused `failed`: forget it; true when a different token is now worth a try. */
+  refresh(owner: string, repo: string, failed: string): Promise<boolean>
+}
+
+/** The few Actions endpoints the bridge needs, each authorized for its repository. */
+export class GitHubApi {
+  private readonly defaultBranches = new Map<string, { branch: Promise<string>; until: number }>()
+  /** Whether the server returns the run of a dispatch; false once it refused to. */
+  private runDetails = true
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly tokens: TokenSource,
+    private readonly log: Logger,
+    private readonly fetcher: typeof fetch = fetch,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+  ) {}
+
+  /** Gets a token for the repository ready, so that a request that follows cannot fail for want of one. */
+  async authorize(owner: string, repo: string): Promise<void> {
+    await this.tokens.token(owner, repo)
+  }
+
+  /** The repository's default branch, kept for five minutes; jobs asking together share one request. */
+  async defaultBranch(owner: string, repo: string): Promise<string> {
+    const key = `${owner}/${repo}`.toLowerCase()
+    const known = this.defaultBranches.get(key)
+    if (known && known.until > Date.now()) return known.branch
+    const branch = this.readDefaultBranch(owner, repo)
+    this.defaultBranches.set(key, { branch, until: Date.now() + 5 * 60_000 })
+    // A failed read is not kept.
+    void branch.catch(() => this.defaultBranches.delete(key))
+    return branch
+  }
+
+  private async readDefaultBranch(owner: string, repo: string): Promise<string> {
+    const { body } = await this.read(owner, repo, `/repos/${path(owner)}/${path(repo)}`)
+    const branch = (body as { default_branch?: unknown } | undefined)?.default_branch
+    if (typeof branch !== 'string' || branch === '')
+      throw new GitHubError('refused', `GET /repos/${owner}/${repo}`, 'the answer has no default_branch')
+    return branch
+  }
+
+  /**
+   * Starts a run of the workflow with the job's ID as its `job-id` input,
+   * asking for the run's ID and URL. GitHub Enterprise Server up to 3.20
+   * refuses to be asked, and has nothing started: from then on this
+   * container dispatches without asking, and the run is found by its name.
+   */
+  async dispatch(target: WorkflowTarget, ref: string, jobId: string): Promise<{ runId?: number; htmlUrl?: string }> {
+    if (this.runDetails) {
+      try {
+        return await this.dispatchOnce(target, ref, jobId, true)
+      } catch (error) {
+        if (!(
+          error instanceof GitHubError &&
+          error.kind === 'refused' &&
+          /return_run_details/.test(error.githubMessage)
+        ))
+          throw error
+        this.runDetails = false
+        this.log.info(
+          'GitHub does not return the run of a dispatch (GitHub Enterprise Server 3.20 or older): runs are found by their name'
+        )
+      }
+    }
+    return this.dispatchOnce(target, ref, jobId, false)
+  }
+
+  private async dispatchOnce(
+    target: WorkflowTarget,
+    ref: string,
+    jobId: string,
+    withRunDetails: boolean
+  ): Promise<{ runId?: number; htmlUrl?: string }> {
+    const { status, body } = await this.send(target.owner, target.repo, 'POST', `${workflowPath(target)}/dispatches`, {
+      ref,
+      inputs: { 'job-id': jobId },
+      ...(withRunDetails && { return_run_details: true })
+    })
+    const details = body as { workflow_run_id?: unknown; html_url?: unknown } | undefined
+    if (status === 200 && typeof details?.workflow_run_id === 'number') {
+      return {
+        runId: details.workflow_run_id,
+        ...(typeof details.html_url === 'string' && { htmlUrl: details.html_url })
+      }
+    }
+    return {}
+  }
+
+  /** The workflow's dispatched runs created since `since`, newest first. */
+  async recentRuns(target: WorkflowTarget, since: number): Promise<WorkflowRun[]> {
+    const created = new Date(since).toISOString().replace(/\.\d{3}Z$/, 'Z')
+    const query = `event=workflow_dispatch&per_page=100&created=${encodeURIComponent(`>=${created}`)}`
+    const { body } = await this.read(target.owner, target.repo, `${workflowPath(target)}/runs?${query}`)
+    const runs = (body as { workflow_runs?: unknown } | undefined)?.workflow_runs
+    return Array.isArray(runs) ? (runs as WorkflowRun[]) : []
+  }
+
+  async run(owner: string, repo: string, runId: number): Promise<WorkflowRun> {
+    const { body } = await this.read(owner, repo, `/repos/${path(owner)}/${path(repo)}/actions/runs/${runId}`)
+    return body as WorkflowRun
+  }
+
+  /** Asks GitHub to cancel the run; false when it has already finished (409). */
+  async cancel(owner: string, repo: string, runId: number): Promise<boolean> {
+    try {
+      await this.send(owner, repo, 'POST', `/repos/${path(owner)}/${path(repo)}/actions/runs/${runId}/cancel`)
+      return true
+    } catch (error) {
+      if (error instanceof GitHubError && error.status === 409) return false
+      throw error
+    }
+  }
+
+  /** A read, tried again within the invocation on a passing failure. */
+  private async read(owner: string, repo: string, url: string): Promise<RawResponse> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.send(owner, repo, 'GET', url)
+      } catch (error) {
+        if (!(error instanceof GitHubError) || !error.retryable || attempt >= READ_ATTEMPTS) throw error
+        const delay = Math.min(error.retryAfterMs ?? 500 * 2 ** attempt, 5_000)
+        this.log.debug(`GitHub: ${error.message}; trying again in ${delay} ms`)
+        await this.sleep(delay)
+      }
+    }
+  }
+
+  /** One request with the repository's token; after a 401, once more with a fresh one. */
+  private async send(
+    owner: string,
+    repo: string,
+    method: 'GET' | 'POST',
+    url: string,
+    body?: unknown
+  ): Promise<RawResponse> {
+    const token = await this.tokens.token(owner, repo)
+    try {
+      return await githubRequest(this.baseUrl, method, url, `Bearer ${token}`, body, this.fetcher)
+    } catch (error) {
+      // A 401 changed nothing on GitHub's side, so asking again is safe.
+      if (!(error instanceof GitHubError && error.kind === 'unauthorized')) throw error
+      if (!(await this.tokens.refresh(owner, repo, token))) throw error
+      this.log.info('GitHub refused the token; trying once more with a fresh one', { repository: `${owner}/${repo}` })
+      return githubRequest(
+        this.baseUrl,
+        method,
+        url,
+        `Bearer ${await this.tokens.token(owner, repo)}`,
+        body,
+        this.fetcher
+      )
+    }
+  }
+}
+
+function path(segment: string): string {
+  return encodeURIComponent(segment)
+}
+
+function workflowPath(target: WorkflowTarget): string {
+  return `/repos/${path(target.owner)}/${path(target.repo)}/actions/workflows/${path(target.workflow)}`
+}

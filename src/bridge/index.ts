@@ -1,0 +1,89 @@
+/**
+ * The bridge's Lambda handler: starts a GitHub workflow for each job of its
+ * custom action type, and makes sure the pipeline hears how the run ended.
+ * Invoked by EventBridge (action execution state changes) and by the sweep
+ * schedule while work is open. Every setting comes from the environment the
+ * template sets; every AWS client honours AWS_ENDPOINT_URL_<SERVICE>.
+ */
+import { randomUUID } from 'node:crypto'
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { SchedulerClient } from '@aws-sdk/client-scheduler'
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
+import { CodePipeline } from '../core/codepipeline.js'
+import { errorCode } from '../core/aws-errors.js'
+import { errorMessage } from '../core/errors.js'
+import { Bridge, type BridgeParts, type Summary } from './bridge.js'
+import { CredentialsError, SecretTokens } from './credentials.js'
+import { readTrigger } from './events.js'
+import { GitHubApi } from './github.js'
+import { Logger } from './log.js'
+import { CODEPIPELINE_CALLS, readSettings } from './settings.js'
+import { StateStore } from './store.js'
+import { SweepSchedule } from './sweep-schedule.js'
+
+/** The parts of the Lambda context the bridge reads. */
+export interface LambdaContext {
+  readonly awsRequestId: string
+  getRemainingTimeInMillis(): number
+}
+
+/** Clients, caches and tokens, made once per container and kept while it is warm. */
+let container: BridgeParts | undefined
+
+function createContainer(env: NodeJS.ProcessEnv): BridgeParts {
+  const log = Logger.create(env.LOG_LEVEL)
+  const settings = readSettings(env)
+  const region = env.AWS_REGION
+  // Each attempt is bounded; the SDK retries throttling, 5xx and network errors.
+  const aws = { region, maxAttempts: 3, requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000 } }
+  const db = new DynamoDBClient(aws)
+  const secrets = new SecretsManagerClient(aws)
+  const store = new StateStore(db, settings.tableName)
+  const tokens = new SecretTokens(() => readSecret(secrets, settings.githubSecretId), settings.githubApiUrl, log)
+  return {
+    settings,
+    log,
+    store,
+    pipeline: new CodePipeline({ region, ...CODEPIPELINE_CALLS }, log),
+    github: new GitHubApi(settings.githubApiUrl, tokens, log),
+    schedule: new SweepSchedule(new SchedulerClient(aws), settings.sweep, log),
+    clock: {
+      now: () => Date.now(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      random: () => Math.random()
+    }
+  }
+}
+
+async function readSecret(client: SecretsManagerClient, secretId: string): Promise<string> {
+  try {
+    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }))
+    if (SecretString === undefined)
+      throw new CredentialsError('The GitHub credentials secret has no text value.', false)
+    return SecretString
+  } catch (error) {
+    if (error instanceof CredentialsError) throw error
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+    // Throttling, 5xx and the network may pass; a missing secret or a denied read will not.
+    const retryable = status === undefined || status >= 500 || /Throttl/.test(errorCode(error))
+    throw new CredentialsError(
+      `Reading the secret failed (${errorCode(error)}: ${errorMessage(error)}).${retryable ? '' : " Check that the secret exists and that the function's role may read it."}`,
+      retryable
+    )
+  }
+}
+
+export async function handler(event: unknown, context: LambdaContext): Promise<Summary> {
+  container ??= createContainer(process.env)
+  const log = container.log.with({ requestId: context.awsRequestId })
+  const trigger = readTrigger(event, container.settings.actionType)
+  const bridge = new Bridge(
+    { ...container, log },
+    {
+      owner: `${context.awsRequestId}/${randomUUID()}`,
+      deadline: Date.now() + context.getRemainingTimeInMillis()
+    },
+    trigger
+  )
+  return bridge.handle(trigger)
+}

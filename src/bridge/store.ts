@@ -1,0 +1,348 @@
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient
+} from '@aws-sdk/client-dynamodb'
+import type { BridgeRecord, Changes, Outcome, PipelinePlace } from './record.js'
+import type { WorkflowTarget } from './target.js'
+
+/** The table's key, and the sparse index of records with work open; the template declares both. */
+export const TABLE = { key: 'pk', openIndex: 'open', openAttribute: 'open', ttlAttribute: 'expiresAt' } as const
+const OPEN = '1'
+/** Records outlive their job, which CodePipeline times out after 24 hours, so that a late handout is still known. */
+const RECORD_DAYS = 2
+
+/** The invocation working on a record, until its deadline. */
+export interface Lease {
+  readonly owner: string
+  readonly until: number
+}
+
+/** A polled job's first write: it wins the job, or finds who has it. */
+export interface NewJob {
+  readonly jobId: string
+  readonly nonce: string
+  readonly place?: PipelinePlace
+  readonly target?: WorkflowTarget
+  readonly outcome?: Outcome
+}
+
+export type Claim =
+  { readonly won: true; readonly record: BridgeRecord } | { readonly won: false; readonly existing?: BridgeRecord }
+
+/** Fields a claim clears, left over from an earlier job of the same action execution. */
+const JOB_FIELDS = [
+  'acknowledged',
+  'ref',
+  'attempts',
+  'firstFailureAt',
+  'nextAttemptAt',
+  'lastError',
+  'dispatchSentAt',
+  'dispatchedAt',
+  'runId',
+  'runUrl',
+  'nextCheckAt',
+  'closedBecause',
+  'target',
+  'outcome',
+  'outcomeAt'
+] as const satisfies readonly (keyof BridgeRecord)[]
+
+/**
+ * The state store, on DynamoDB: one item per action execution. Every write
+ * that decides who works on a job is conditional, so that duplicate events
+ * and concurrent invocations never both act.
+ */
+export class StateStore {
+  constructor(
+    private readonly db: DynamoDBClient,
+    private readonly table: string,
+    private readonly now: () => number = Date.now
+  ) {}
+
+  async get(key: string): Promise<BridgeRecord | undefined> {
+    const { Item } = await this.db.send(
+      new GetItemCommand({ TableName: this.table, Key: keyOf(key), ConsistentRead: true })
+    )
+    return Item && toRecord(Item)
+  }
+
+  /** Notes a STARTED event, so that the sweep keeps looking until its job shows up. */
+  async expect(key: string, place: PipelinePlace): Promise<boolean> {
+    return this.written(
+      update(
+        key,
+        { phase: 'expected', place, createdAt: this.now(), [TABLE.openAttribute]: OPEN, ...this.expiry() },
+        [],
+        {
+          condition: `attribute_not_exists(${TABLE.key})`
+        }
+      )
+    )
+  }
+
+  /**
+   * Takes a polled job for this invocation: when no record has it yet, or
+   * when it continues an action execution whose earlier job is done (the
+   * record is closed, or expecting the next job). A stopped execution is
+   * never taken.
+   */
+  async claim(key: string, job: NewJob, lease: Lease): Promise<Claim> {
+    const now = this.now()
+    const request = update(
+      key,
+      {
+        phase: 'dispatching',
+        jobId: job.jobId,
+        nonce: job.nonce,
+        place: job.place,
+        target: job.target,
+        outcome: job.outcome,
+        createdAt: now,
+        attempts: 0,
+        leaseOwner: lease.owner,
+        leaseUntil: lease.until,
+        [TABLE.openAttribute]: OPEN,
+        ...this.expiry()
+      },
+      JOB_FIELDS,
+      {
+        condition:
+          'attribute_not_exists(stopped) AND (attribute_not_exists(jobId) OR (phase IN (:closed, :expected) AND jobId <> :jobId))',
+        values: { ':closed': 'closed', ':expected': 'expected', ':jobId': job.jobId }
+      }
+    )
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateItemCommand({
+          ...request,
+          TableName: this.table,
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD'
+        })
+      )
+      return { won: true, record: toRecord(Attributes ?? {}) }
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error
+      return { won: false, existing: error.Item && toRecord(error.Item) }
+    }
+  }
+
+  /** Takes an open record whose lease is free; undefined when another invocation has it, or it closed. */
+  async lease(
+    key: string,
+    lease: Lease,
+    handout?: { jobId: string; nonce: string }
+  ): Promise<BridgeRecord | undefined> {
+    const request = update(key, { leaseOwner: lease.owner, leaseUntil: lease.until, nonce: handout?.nonce }, [], {
+      condition: `#open = :open AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)${handout ? ' AND jobId = :jobId' : ''}`,
+      values: { ':open': OPEN, ':now': this.now(), ...(handout && { ':jobId': handout.jobId }) }
+    })
+    return this.write(request)
+  }
+
+  /** Keeps the nonce of a new handout for whoever holds the record, to acknowledge with. */
+  async rememberNonce(key: string, jobId: string, nonce: string): Promise<void> {
+    await this.write(
+      update(key, { nonce }, [], {
+        condition: '#open = :open AND jobId = :jobId',
+        values: { ':open': OPEN, ':jobId': jobId }
+      })
+    )
+  }
+
+  /**
+   * Writes the lease holder's changes; undefined when the lease was lost
+   * (another invocation took over after this one's deadline, or the record
+   * was closed by an event).
+   */
+  async save(key: string, owner: string, changes: Changes): Promise<BridgeRecord | undefined> {
+    const set: Record<string, unknown> = {}
+    const remove: string[] = []
+    for (const [field, value] of Object.entries(changes)) {
+      if (value === undefined) remove.push(field)
+      else set[field] = value
+    }
+    if (changes.phase === 'closed') remove.push(TABLE.openAttribute, 'leaseOwner', 'leaseUntil')
+    return this.write(update(key, set, remove, { condition: 'leaseOwner = :owner', values: { ':owner': owner } }))
+  }
+
+  /**
+   * Marks the action execution stopped. A record made here, before any job
+   * was seen, stays closed, and keeps a later handout of the job from
+   * being dispatched.
+   */
+  async markStopped(key: string, place: PipelinePlace): Promise<BridgeRecord> {
+    const { Attributes } = await this.db.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: keyOf(key),
+        UpdateExpression:
+          'SET stopped = :true, stoppedAt = if_not_exists(stoppedAt, :now), phase = if_not_exists(phase, :closed), place = if_not_exists(place, :place), createdAt = if_not_exists(createdAt, :now), #expires = if_not_exists(#expires, :expires)',
+        ExpressionAttributeNames: { '#expires': TABLE.ttlAttribute },
+        ExpressionAttributeValues: {
+          ':true': attribute(true),
+          ':closed': attribute('closed'),
+          ':place': attribute(place),
+          ':now': attribute(this.now()),
+          ':expires': attribute(this.expiry().expiresAt)
+        },
+        ReturnValues: 'ALL_NEW'
+      })
+    )
+    return toRecord(Attributes ?? {})
+  }
+
+  /** The job has its result (the action succeeded or failed): stop watching. */
+  async closeAnswered(key: string, state: string): Promise<boolean> {
+    return this.written(
+      update(
+        key,
+        { phase: 'closed', closedBecause: `the action ${state}` },
+        [TABLE.openAttribute, 'leaseOwner', 'leaseUntil'],
+        {
+          condition: 'attribute_exists(jobId) AND #open = :open',
+          values: { ':open': OPEN }
+        }
+      )
+    )
+  }
+
+  /** Every record with work open, from the sparse index: one read when there is none. */
+  async open(): Promise<BridgeRecord[]> {
+    const records: BridgeRecord[] = []
+    let start: Record<string, AttributeValue> | undefined
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: TABLE.openIndex,
+          KeyConditionExpression: '#open = :open',
+          ExpressionAttributeNames: { '#open': TABLE.openAttribute },
+          ExpressionAttributeValues: { ':open': attribute(OPEN) },
+          ExclusiveStartKey: start
+        })
+      )
+      records.push(...(page.Items ?? []).map(toRecord))
+      start = page.LastEvaluatedKey
+    } while (start)
+    return records
+  }
+
+  private expiry(): { expiresAt: number } {
+    return { expiresAt: Math.floor(this.now() / 1000) + RECORD_DAYS * 24 * 3600 }
+  }
+
+  /** Sends an update; the record as it now is, or undefined when the condition did not hold. */
+  private async write(request: UpdateRequest): Promise<BridgeRecord | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateItemCommand({ ...request, TableName: this.table, ReturnValues: 'ALL_NEW' })
+      )
+      return toRecord(Attributes ?? {})
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined
+      throw error
+    }
+  }
+
+  private async written(request: UpdateRequest): Promise<boolean> {
+    return (await this.write(request)) !== undefined
+  }
+}
+
+interface UpdateRequest {
+  Key: Record<string, AttributeValue>
+  UpdateExpression: string
+  ConditionExpression?: string
+  ExpressionAttributeNames: Record<string, string>
+  ExpressionAttributeValues?: Record<string, AttributeValue>
+}
+
+/**
+ * An UpdateItem request: SET for the defined values, REMOVE for the listed
+ * fields, every name through a placeholder, plus a condition.
+ */
+function update(
+  key: string,
+  set: Readonly<Record<string, unknown>>,
+  remove: readonly string[],
+  { condition, values = {} }: { condition?: string; values?: Readonly<Record<string, unknown>> }
+): UpdateRequest {
+  const names: Record<string, string> = condition?.includes('#open') ? { '#open': TABLE.openAttribute } : {}
+  const attributeValues: Record<string, AttributeValue> = {}
+  const assignments: string[] = []
+  let index = 0
+  for (const [field, value] of Object.entries(set)) {
+    if (value === undefined) continue
+    names[`#f${index}`] = field
+    attributeValues[`:v${index}`] = attribute(value)
+    assignments.push(`#f${index} = :v${index}`)
+    index += 1
+  }
+  // A field both set and removed would be refused; setting wins.
+  const removals = remove
+    .filter((field) => set[field] === undefined)
+    .map((field) => {
+      names[`#f${index}`] = field
+      return `#f${index++}`
+    })
+  for (const [name, value] of Object.entries(values)) attributeValues[name] = attribute(value)
+  return {
+    Key: keyOf(key),
+    UpdateExpression: [
+      assignments.length > 0 ? `SET ${assignments.join(', ')}` : '',
+      removals.length > 0 ? `REMOVE ${removals.join(', ')}` : ''
+    ]
+      .filter(Boolean)
+      .join(' '),
+    ExpressionAttributeNames: names,
+    ...(Object.keys(attributeValues).length > 0 && { ExpressionAttributeValues: attributeValues }),
+    ...(condition !== undefined && { ConditionExpression: condition })
+  }
+}
+
+function keyOf(key: string): Record<string, AttributeValue> {
+  return { [TABLE.key]: attribute(key) }
+}
+
+/** A plain value as a DynamoDB attribute. */
+export function attribute(value: unknown): AttributeValue {
+  if (typeof value === 'string') return { S: value }
+  if (typeof value === 'number') return { N: String(value) }
+  if (typeof value === 'boolean') return { BOOL: value }
+  if (Array.isArray(value)) return { L: value.map(attribute) }
+  if (typeof value === 'object' && value !== null) {
+    return {
+      M: Object.fromEntries(
+        Object.entries(value).flatMap(([name, inner]) => (inner === undefined ? [] : [[name, attribute(inner)]]))
+      )
+    }
+  }
+  return { NULL: true }
+}
+
+/** A DynamoDB attribute as a plain value. */
+export function plain(value: AttributeValue): unknown {
+  if (value.S !== undefined) return value.S
+  if (value.N !== undefined) return Number(value.N)
+  if (value.BOOL !== undefined) return value.BOOL
+  if (value.L !== undefined) return value.L.map(plain)
+  if (value.M !== undefined)
+    return Object.fromEntries(Object.entries(value.M).map(([name, inner]) => [name, plain(inner)]))
+  return undefined
+}
+
+/** The item as a record; the key becomes `key`, and the store's own attributes stay behind. */
+function toRecord(item: Record<string, AttributeValue>): BridgeRecord {
+  const fields: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(item)) {
+    if (name === TABLE.openAttribute || name === TABLE.ttlAttribute) continue
+    fields[name === TABLE.key ? 'key' : name] = plain(value)
+  }
+  return fields as unknown as BridgeRecord
+}

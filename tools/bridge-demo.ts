@@ -1,0 +1,149 @@
+/**
+ * `npm run demo:bridge`: the bridge's whole loop on this machine, with no AWS
+ * account. The CodePipeline emulator queues a job and emits its STARTED
+ * event; EventBridge's part is played here, delivering the event to the
+ * bridge's inline code from dist/bridge/template.yaml, running as Lambda runs
+ * it, with moto as DynamoDB, Secrets Manager and EventBridge Scheduler. A
+ * fake GitHub "runs" the dispatched workflow by running the bundled job and
+ * reporting actions as a runner does.
+ *
+ * 1. A run that builds and reports: the job succeeds with output variables.
+ * 2. A run that fails before its report step: the bridge's sweep sees the
+ *    run end, and fails the job with the run's URL.
+ */
+import { GetScheduleCommand } from '@aws-sdk/client-scheduler'
+import type { EmulatedJob } from './emulator/jobs.js'
+import { BridgeWorld } from '../__tests__/support/bridge-world.js'
+import { resource, resolve } from '../__tests__/support/bridge-stack.js'
+import type { FakeRun } from '../__tests__/support/fake-github-actions.js'
+import { runStep } from '../__tests__/support/runner.js'
+
+// This driver may run on Node 20; the bridge and the actions run on Node 24.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
+/** The demo's scheduler runs the sweep this often; EventBridge Scheduler's runs once a minute. */
+const SWEEP_EVERY_MS = 2_000
+
+const world = await BridgeWorld.start()
+await world.fresh()
+const started = performance.now()
+const say = (actor: string, text: string): void => {
+  process.stdout.write(
+    `${((performance.now() - started) / 1000).toFixed(2).padStart(7)} s  ${actor.padEnd(12)} ${text}\n`
+  )
+}
+
+// One container, one invocation at a time, as Lambda gives a warm container its events.
+let invocations: Promise<unknown> = Promise.resolve()
+function invoke(event: unknown, why: string): void {
+  invocations = invocations.then(async () => {
+    const { result: summary, error } = await world.invoke(event)
+    const did = [
+      summary?.dispatched.length && `dispatched ${summary.dispatched.length} job(s)`,
+      summary?.failed.map((failed) => `failed job ${failed.jobId.slice(0, 8)} with ${failed.type}`).join(', '),
+      summary?.closed && `closed ${summary.closed} record(s)`
+    ].filter(Boolean)
+    if (error) say('bridge', `${why}: error ${error.message}`)
+    else if (did.length > 0 || why !== 'sweep') say('bridge', `${why}: ${did.join('; ') || 'nothing to do'}`)
+  })
+}
+
+// EventBridge: the rule's pattern, from the template, decides which events reach the function.
+const pattern = resolve(resource(world.stack.template, 'Events').Properties.EventPattern!, world.stack.values)
+world.emulator.onEvent = (event) => {
+  const detail = event.detail as { state: string; 'action-execution-id': string }
+  if (!matches(pattern, event)) return
+  // Delivered a moment later, as EventBridge does.
+  queueMicrotask(() => {
+    say('CodePipeline', `${detail.state} event for action execution ${detail['action-execution-id'].slice(0, 8)}`)
+    invoke(event, `${detail.state} event`)
+  })
+}
+
+// EventBridge Scheduler: the sweep, while its schedule is enabled and before its end date.
+const scheduler = setInterval(() => {
+  void world.stack.scheduler.send(new GetScheduleCommand({ Name: world.stack.scheduleName })).then((schedule) => {
+    if (schedule.State === 'ENABLED' && (schedule.EndDate?.getTime() ?? 0) > Date.now())
+      invoke({ bridge: 'sweep' }, 'sweep')
+  })
+}, SWEEP_EVERY_MS)
+
+/** What the workflow does in each scenario. */
+let scenario: 'reports' | 'fails before reporting' = 'reports'
+world.github.onDispatch = (run) => {
+  say('GitHub', `workflow_dispatch of build.yml: run ${run.id} "${run.display_title}" queued`)
+  // The run goes on after GitHub has answered the dispatch.
+  setTimeout(() => void runWorkflow(run), 300)
+}
+
+async function runWorkflow(run: FakeRun): Promise<void> {
+  const jobId = run.inputs['job-id'] ?? ''
+  world.github.setRun(run, 'in_progress')
+  say('runner', `run ${run.id} in progress`)
+  const env = { GITHUB_RUN_ID: String(run.id), GITHUB_EVENT_NAME: 'workflow_dispatch' }
+  const job = await runStep({ endpoint: world.emulator.url, action: 'job', inputs: { 'job-id': jobId }, env })
+  say(
+    'runner',
+    `job action: pipeline ${job.outputs['pipeline-name']}, revision ${job.outputs['input-revision']?.slice(0, 12)}`
+  )
+  if (scenario === 'fails before reporting') {
+    say('runner', `build step fails; the run ends before its report step`)
+    world.github.setRun(run, 'completed', 'failure')
+    return
+  }
+  say('runner', 'build step: image 1.4.2 pushed')
+  const report = await runStep({
+    endpoint: world.emulator.url,
+    inputs: {
+      'job-id': jobId,
+      revision: job.outputs['input-revision'] ?? '',
+      'output-variables': JSON.stringify({ IMAGE_TAG: '1.4.2', RUN_ID: String(run.id) })
+    },
+    env
+  })
+  say('runner', `reporting action: ${report.outputs.reported ?? `exit code ${report.code}`}`)
+  world.github.setRun(run, 'completed', 'success')
+  say('runner', `run ${run.id} completed: success`)
+}
+
+async function until(job: EmulatedJob): Promise<void> {
+  const deadline = Date.now() + 60_000
+  while (!['Succeeded', 'Failed'].includes(job.state) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  await new Promise((resolve) => setTimeout(resolve, 1_000))
+}
+
+const line = '─'.repeat(88)
+try {
+  process.stdout.write(
+    `${line}\n1. The pipeline reaches the GitHubWorkflow action; the run builds and reports\n${line}\n`
+  )
+  const first = world.queueJob()
+  say('CodePipeline', `job ${first.id.slice(0, 8)} queued for Owner=acme Repo=app Workflow=build.yml`)
+  await until(first)
+  process.stdout.write(
+    `\nJob ${first.id}: ${first.state}, output variables ${JSON.stringify(first.result?.body.outputVariables)}\n\n`
+  )
+
+  scenario = 'fails before reporting'
+  process.stdout.write(`${line}\n2. The run fails before its report step\n${line}\n`)
+  const second = world.queueJob()
+  say('CodePipeline', `job ${second.id.slice(0, 8)} queued`)
+  await until(second)
+  const failure = world.failure(second)
+  process.stdout.write(`\nJob ${second.id}: ${second.state}, ${failure?.type}:\n  ${failure?.message}\n`)
+  process.stdout.write(
+    `\nThe sweep ran every ${SWEEP_EVERY_MS / 1000} s here, and runs every minute on AWS, only while work is open.\n`
+  )
+} finally {
+  clearInterval(scheduler)
+  await invocations
+  await world.close()
+}
+
+/** An EventBridge pattern: every field listed must hold one of its values; nested objects match alike. */
+function matches(wanted: unknown, event: unknown): boolean {
+  if (Array.isArray(wanted)) return wanted.includes(event)
+  if (typeof wanted !== 'object' || wanted === null) return false
+  const given = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>
+  return Object.entries(wanted).every(([name, inner]) => matches(inner, given[name]))
+}
