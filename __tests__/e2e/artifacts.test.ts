@@ -24,7 +24,7 @@ import {
   S3Client,
   type HeadObjectCommandOutput
 } from '@aws-sdk/client-s3'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { stringMatching } from '../../__fixtures__/expect.js'
 import { openPromise } from 'yauzl'
 import { CodePipelineEmulator } from '../../tools/emulator/server.js'
@@ -268,8 +268,8 @@ describe('output artifacts', () => {
   })
 
   it('uploads from outside the workspace when output-artifacts-outside-workspace is true', async () => {
-    const outside = mkdtempSync(join(tmpdir(), 'runner-temp-'))
-    writeFileSync(join(outside, 'built.txt'), 'built elsewhere')
+    const outside = join(workspace, '../runner-temp')
+    write('../runner-temp/built.txt', 'built elsewhere')
     const job = jobWithOutputs(['Out'])
     const run = await step({
       'job-id': job.id,
@@ -494,6 +494,7 @@ describe('input artifacts', () => {
   })
 })
 
-afterAll(() => {
-  if (workspace) rmSync(workspace, { recursive: true, force: true })
+// Each test's workspace sits in a folder of its own, with what a test put beside it.
+afterEach(() => {
+  if (workspace) rmSync(join(workspace, '..'), { recursive: true, force: true })
 })
