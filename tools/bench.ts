@@ -7,9 +7,11 @@
  *    Also with a small output artifact, to show what the artifact code costs,
  *    the job action's post step at the end of a GitHub job, and @actions/core
  *    and the SDK client each bundled alone, to show where the time goes.
- * 2. A large output artifact (1 GiB by default, BENCH_ARTIFACT_MIB to change):
- *    throughput against a plain @aws-sdk/lib-storage upload of the same bytes to
- *    the same S3 endpoint (moto), and the action's peak memory.
+ * 2. Large output artifacts (1 and 4 GiB by default, BENCH_ARTIFACT_MIB=1024,4096
+ *    to change): the action's peak memory, which must not grow with the size,
+ *    and its throughput against a plain @aws-sdk/lib-storage upload of the same
+ *    bytes to the same S3 endpoint (moto); then text of the smallest size, which
+ *    the action deflates.
  * 3. The size of dist/.
  * 4–7. The bridge: see tools/bench-bridge.ts.
  *
@@ -32,7 +34,7 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
+import { CreateBucketCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { benchBridge } from './bench-bridge.js'
 import { CodePipelineEmulator } from './emulator/server.js'
 import { startS3StandIn } from '../__tests__/support/moto.js'
@@ -42,7 +44,8 @@ import { runStep, runnerEnvironment, type StepOptions, type StepRun } from '../_
 // This driver may run on Node 20; the measured processes run on Node 24.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 25)
-const ARTIFACT_MIB = Number(process.env.BENCH_ARTIFACT_MIB ?? 1024)
+/** The artifact sizes to measure, in MiB: BENCH_ARTIFACT_MIB=1024,4096 by default. */
+const ARTIFACT_SIZES_MIB = (process.env.BENCH_ARTIFACT_MIB ?? '1024,4096').split(',').map(Number)
 /** Cold start of each action, as a multiple of a bare Node process making one POST. */
 const COLD_START_TARGET = 2.5
 const BUCKET = 'bench-artifacts'
@@ -207,53 +210,90 @@ line(
   `   the report path is ${(median(times.report) / median(times.sdk)).toFixed(2)}x the SDK-only floor; both actions load the SDK from its ES build and undici only on first use`
 )
 
-// 2. A large output artifact.
-const payloadDir = join(work, 'large')
-mkdirSync(payloadDir)
-const payload = join(payloadDir, 'payload.bin')
-const fd = openSync(payload, 'w')
-const chunk = Buffer.alloc(16 * 1024 * 1024)
-for (let written = 0; written < ARTIFACT_MIB; written += 16)
-  writeSync(fd, randomFillSync(chunk), 0, Math.min(16, ARTIFACT_MIB - written) * 1024 * 1024)
-closeSync(fd)
-const bytes = statSync(payload).size
-const mibPerSecond = (ms: number): string => `${(bytes / 1024 / 1024 / (ms / 1000)).toFixed(1)} MiB/s`
-
-const baseline = await runProbe('lib-storage-upload', {
-  AWS_ENDPOINT_URL_S3: moto.url,
-  PROBE_BUCKET: BUCKET,
-  PROBE_FILE: payload
-})
-
-const job = emulator.createJob({ outputArtifacts: ['BuildOutput'], artifactBucket: BUCKET })
-const actionEnv: NodeJS.ProcessEnv = {}
+// 2. Large output artifacts: the action's memory must not grow with the artifact's size.
 // Reuse the runner's environment, but measure the process directly for its memory.
 const probe = await report({ inputs: { 'job-id': emulator.createJob().id } })
 if (probe.code !== 0) throw new Error('the action does not run')
-Object.assign(actionEnv, process.env, runnerEnvironment(), {
-  AWS_ENDPOINT_URL_CODEPIPELINE: emulator.url,
-  AWS_ENDPOINT_URL_S3: moto.url,
-  GITHUB_WORKSPACE: work,
-  GITHUB_EVENT_NAME: 'push',
-  'INPUT_JOB-ID': job.id,
-  'INPUT_OUTPUT-ARTIFACTS': `BuildOutput=${payloadDir}`,
-  INPUT_STATUS: 'success',
-  'INPUT_MAX-ATTEMPTS': '10',
-  'INPUT_TIMEOUT-SECONDS': '600',
-  ...(process.env.BENCH_NODE_OPTIONS && { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS })
-})
-const action = await measured(node, [join(root, 'dist/index.js')], actionEnv)
-if (job.state !== 'Succeeded') throw new Error(`the large artifact was not reported: job is ${job.state}`)
+
+/** Writes `mib` MiB of random bytes, which the action stores, or of text, which it deflates. */
+function writePayload(path: string, mib: number, kind: 'random' | 'text'): void {
+  const block = Buffer.alloc(16 * 1024 * 1024)
+  if (kind === 'text') {
+    let at = 0
+    for (let line = 0; at < block.length; line++) at += block.write(`${line} build step ${line % 97} ok\n`, at)
+  }
+  const fd = openSync(path, 'w')
+  for (let written = 0; written < mib; written += 16) {
+    writeSync(fd, kind === 'random' ? randomFillSync(block) : block, 0, Math.min(16, mib - written) * 1024 * 1024)
+  }
+  closeSync(fd)
+}
+
+/** Uploads `mib` MiB as an output artifact through the action, beside plain lib-storage for random bytes. */
+async function largeArtifact(mib: number, kind: 'random' | 'text'): Promise<{ peakMiB: number; ratio?: number }> {
+  const dir = join(work, `large-${kind}-${mib}`)
+  mkdirSync(dir)
+  const payload = join(dir, kind === 'random' ? 'payload.bin' : 'build.log')
+  writePayload(payload, mib, kind)
+  const bytes = statSync(payload).size
+  const rate = (ms: number): string => `${(bytes / 1024 / 1024 / (ms / 1000)).toFixed(1)} MiB/s`
+  const baseline =
+    kind === 'random'
+      ? await runProbe('lib-storage-upload', {
+          AWS_ENDPOINT_URL_S3: moto.url,
+          PROBE_BUCKET: BUCKET,
+          PROBE_FILE: payload
+        })
+      : undefined
+  const job = emulator.createJob({ outputArtifacts: ['BuildOutput'], artifactBucket: BUCKET })
+  const action = await measured(node, [join(root, 'dist/index.js')], {
+    ...process.env,
+    ...runnerEnvironment(),
+    AWS_ENDPOINT_URL_CODEPIPELINE: emulator.url,
+    AWS_ENDPOINT_URL_S3: moto.url,
+    GITHUB_WORKSPACE: work,
+    GITHUB_EVENT_NAME: 'push',
+    'INPUT_JOB-ID': job.id,
+    'INPUT_OUTPUT-ARTIFACTS': `BuildOutput=${dir}`,
+    INPUT_STATUS: 'success',
+    'INPUT_MAX-ATTEMPTS': '10',
+    'INPUT_TIMEOUT-SECONDS': '600',
+    ...(process.env.BENCH_NODE_OPTIONS && { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS })
+  })
+  if (job.state !== 'Succeeded') throw new Error(`the large artifact was not reported: job is ${job.state}`)
+  const [output] = job.data.outputArtifacts as { location: { s3Location: { objectKey: string } } }[]
+  line(
+    `   ${mib} MiB of ${kind === 'random' ? 'random bytes, which the action stores' : 'text, which the action deflates'}:`
+  )
+  if (baseline) {
+    line(
+      `     plain lib-storage Upload of the file:     ${(baseline.ms / 1000).toFixed(1)} s, ${rate(baseline.ms)}, peak RSS ${baseline.peakMiB.toFixed(0)} MiB`
+    )
+  }
+  line(
+    `     the action, zipping as it uploads:        ${(action.ms / 1000).toFixed(1)} s, ${rate(action.ms)}, peak RSS ${action.peakMiB.toFixed(0)} MiB (target at most 150 MiB)`
+  )
+  if (baseline) {
+    line(
+      `     throughput, action to lib-storage:        ${(baseline.ms / action.ms).toFixed(2)}x (target at least 1.00x)`
+    )
+  }
+  // Each size's files go before the next is written: 4 GiB three times over is a lot of disk.
+  rmSync(dir, { recursive: true, force: true })
+  for (const key of ['baseline/payload', output?.location.s3Location.objectKey ?? '']) {
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }))
+  }
+  return { peakMiB: action.peakMiB, ratio: baseline && baseline.ms / action.ms }
+}
+
+line('\n2. Large output artifacts, to moto on loopback, each size beside a plain lib-storage upload of the same bytes')
+const results: { peakMiB: number; ratio?: number }[] = []
+for (const mib of ARTIFACT_SIZES_MIB) results.push(await largeArtifact(mib, 'random'))
+results.push(await largeArtifact(Math.min(...ARTIFACT_SIZES_MIB), 'text'))
+const worstRatio = Math.min(...results.flatMap((result) => (result.ratio === undefined ? [] : [result.ratio])))
 line(
-  `\n2. A ${ARTIFACT_MIB} MiB output artifact (incompressible bytes, which the action stores rather than deflates), to moto on loopback`
+  `   peak RSS, largest of all sizes: ${Math.max(...results.map((result) => result.peakMiB)).toFixed(0)} MiB (target at most 150 MiB); lowest throughput ratio: ${worstRatio.toFixed(2)}x`
 )
-line(
-  `   plain lib-storage Upload of the file:       ${(baseline.ms / 1000).toFixed(1)} s, ${mibPerSecond(baseline.ms)}, peak RSS ${baseline.peakMiB.toFixed(0)} MiB`
-)
-line(
-  `   the action, zipping as it uploads:          ${(action.ms / 1000).toFixed(1)} s, ${mibPerSecond(action.ms)}, peak RSS ${action.peakMiB.toFixed(0)} MiB (target under 150 MiB)`
-)
-line(`   throughput ratio, action to baseline:       ${(baseline.ms / action.ms).toFixed(2)}x`)
 
 // 3. dist/.
 line('\n3. dist/')

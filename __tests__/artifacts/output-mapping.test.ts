@@ -1,11 +1,17 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { parseOutputArtifacts, planOutputArtifacts } from '../../src/artifacts/output-mapping.js'
+import {
+  parseOutputArtifacts,
+  planOutputArtifacts,
+  type OutputArtifactLine
+} from '../../src/artifacts/output-mapping.js'
 import { isInside } from '../../src/artifacts/paths.js'
 
 const location = (key: string) => ({ location: { s3Location: { bucketName: 'b', objectKey: key } } })
+const inside = (lines: OutputArtifactLine[]) => ({ lines, outsideWorkspace: false })
 
 describe('parseOutputArtifacts', () => {
   it('reads Name=path lines, skipping blanks and comments', () => {
@@ -36,11 +42,11 @@ describe('planOutputArtifacts', () => {
 
   it('matches by name, whatever the order, and knows each kind', () => {
     const plans = planOutputArtifacts(
-      [
+      inside([
         { name: 'Second', path: 'bundle.ZIP' },
         { name: 'First', path: 'dist' },
         { name: 'Third', path: join(workspace, 'defs.json') }
-      ],
+      ]),
       [
         { name: 'First', ...location('k1') },
         { name: 'Second', ...location('k2') },
@@ -57,11 +63,11 @@ describe('planOutputArtifacts', () => {
   })
 
   it("gives a bare path to the job's one output artifact, and to no other", () => {
-    const [plan] = planOutputArtifacts([{ path: 'dist' }], [{ name: 'Only', ...location('k') }], workspace)
+    const [plan] = planOutputArtifacts(inside([{ path: 'dist' }]), [{ name: 'Only', ...location('k') }], workspace)
     expect(plan).toMatchObject({ name: 'Only', kind: 'directory', objectKey: 'k' })
     expect(() =>
       planOutputArtifacts(
-        [{ path: 'dist' }],
+        inside([{ path: 'dist' }]),
         [
           { name: 'A', ...location('a') },
           { name: 'B', ...location('b') }
@@ -71,8 +77,52 @@ describe('planOutputArtifacts', () => {
     ).toThrow(/a bare path needs exactly one output artifact, and the job has 2/)
   })
 
+  describe('keeps mapped paths inside the workspace', () => {
+    const outside = mkdtempSync(join(tmpdir(), 'outside-'))
+    writeFileSync(join(outside, 'credentials'), 'secret')
+    symlinkSync(join(outside, 'credentials'), join(workspace, 'creds.json'))
+    symlinkSync(outside, join(workspace, 'elsewhere'))
+    const plan = (path: string, outsideWorkspace = false) =>
+      planOutputArtifacts(
+        { lines: [{ name: 'Out', path }], outsideWorkspace },
+        [{ name: 'Out', ...location('k') }],
+        workspace
+      )
+
+    it.each([
+      [
+        'a path that climbs out',
+        relative(workspace, outside),
+        /the path "\.\.\/outside-\w+" for "Out" is outside the workspace/
+      ],
+      ['an absolute path elsewhere', outside, /is outside the workspace/],
+      [
+        'a link to a file outside',
+        'creds.json',
+        /"creds\.json" for "Out" leads outside the workspace through a symbolic link, to ".*credentials"/
+      ],
+      ['a link to a directory outside', 'elsewhere', /leads outside the workspace through a symbolic link/]
+    ])('refuses %s, naming the opt-out', (_, path, message) => {
+      expect(() => plan(path)).toThrow(message)
+      expect(() => plan(path)).toThrow(/set 'output-artifacts-outside-workspace: true'/)
+    })
+
+    it('takes absolute paths inside the workspace, and any path once output-artifacts-outside-workspace is true', () => {
+      expect(plan(join(workspace, 'dist'))[0]?.kind).toBe('directory')
+      expect(plan(outside, true)[0]?.kind).toBe('directory')
+      expect(plan('creds.json', true)[0]?.kind).toBe('file')
+    })
+  })
+
+  it('refuses a named pipe, even one named .zip, without opening it', () => {
+    execFileSync('mkfifo', [join(workspace, 'pipe.zip')])
+    expect(() =>
+      planOutputArtifacts(inside([{ name: 'Out', path: 'pipe.zip' }]), [{ name: 'Out', ...location('k') }], workspace)
+    ).toThrow(/the path "pipe\.zip" for "Out" is a named pipe \(FIFO\)\. Map a directory or a regular file/)
+  })
+
   it('says there is nothing to upload to when the job has no outputs', () => {
-    expect(() => planOutputArtifacts([{ name: 'A', path: 'dist' }], [], workspace)).toThrow(
+    expect(() => planOutputArtifacts(inside([{ name: 'A', path: 'dist' }]), [], workspace)).toThrow(
       /This job has no output artifacts, so remove output-artifacts\./
     )
   })

@@ -1,20 +1,34 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   CreateBucketCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   PutObjectCommand,
   S3Client,
   type HeadObjectCommandOutput
 } from '@aws-sdk/client-s3'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { stringMatching } from '../../__fixtures__/expect.js'
 import { openPromise } from 'yauzl'
 import { CodePipelineEmulator } from '../../tools/emulator/server.js'
+import { lyingZip } from '../artifacts/lying-zip.js'
 import { standInClient, startS3StandIn, type S3StandIn } from '../support/moto.js'
 import { runStep, type StepOptions } from '../support/runner.js'
 
@@ -37,7 +51,9 @@ afterAll(async () => {
 })
 beforeEach(() => {
   emulator.reset()
-  workspace = mkdtempSync(join(tmpdir(), 'workspace-'))
+  // One level down, so that a test can put things beside the workspace.
+  workspace = join(mkdtempSync(join(tmpdir(), 'workspace-')), 'workspace')
+  mkdirSync(workspace)
 })
 
 function step(inputs: Record<string, string>, options: Partial<StepOptions> = {}) {
@@ -103,6 +119,8 @@ function pythonZip(path: string, script: string): void {
 }
 
 const operations = (): string[] => emulator.requests.map((request) => request.operation)
+const failureMessage = (): string =>
+  String((emulator.requests[1]?.body.failureDetails as { message?: string } | undefined)?.message)
 
 describe('output artifacts', () => {
   it('zips a directory by its contents, uploads it with SSE-KMS, then reports success', async () => {
@@ -215,6 +233,96 @@ describe('output artifacts', () => {
     expect(await head(locationOf(job, 'Out'))).toBeUndefined()
   })
 
+  it.each([
+    [
+      'a named pipe named .zip',
+      () => execFileSync('mkfifo', [join(workspace, 'out.zip')]),
+      'out.zip',
+      /the path "out\.zip" for "Out" is a named pipe \(FIFO\)/
+    ],
+    [
+      'a path that climbs out of the workspace',
+      () => undefined,
+      '../elsewhere',
+      /the path "\.\.\/elsewhere" for "Out" is outside the workspace/
+    ],
+    [
+      'a link to a credentials file outside the workspace',
+      () => {
+        write('../home/.aws/credentials', '[default]\naws_secret_access_key = x')
+        symlinkSync(join(workspace, '../home/.aws/credentials'), join(workspace, 'settings.ini'))
+      },
+      'settings.ini',
+      /the path "settings\.ini" for "Out" leads outside the workspace through a symbolic link/
+    ]
+  ])('refuses %s at once, tells the pipeline, and uploads nothing', async (_, prepare, path, message) => {
+    mkdirSync(join(workspace, '../elsewhere'), { recursive: true })
+    writeFileSync(join(workspace, '../elsewhere/a.txt'), 'a')
+    prepare()
+    const job = jobWithOutputs(['Out'])
+    const run = await step({ 'job-id': job.id, 'output-artifacts': `Out=${path}` })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(new RegExp(`::error::Invalid input 'output-artifacts': ${message.source}`))
+    expect(emulator.requests[1]?.body.failureDetails).toMatchObject({ type: 'ConfigurationError' })
+    expect(await head(locationOf(job, 'Out'))).toBeUndefined()
+  })
+
+  it('uploads from outside the workspace when output-artifacts-outside-workspace is true', async () => {
+    const outside = join(workspace, '../runner-temp')
+    write('../runner-temp/built.txt', 'built elsewhere')
+    const job = jobWithOutputs(['Out'])
+    const run = await step({
+      'job-id': job.id,
+      'output-artifacts': `Out=${outside}`,
+      'output-artifacts-outside-workspace': 'true'
+    })
+    expect(run.code).toBe(0)
+    expect(await zipEntries(locationOf(job, 'Out'))).toEqual({ 'built.txt': { text: 'built elsewhere', mode: 0o644 } })
+  })
+
+  it.each([
+    [
+      'a named pipe',
+      () => execFileSync('mkfifo', [join(workspace, 'dist/pipe')]),
+      /"pipe" is a named pipe \(FIFO\); only regular files and directories go into an artifact/
+    ],
+    [
+      'a file name with a backslash',
+      () => write('dist/back\\slash.txt', 'x'),
+      /the file name "back\\\\slash\.txt" has a backslash, which zip readers take for a folder separator/
+    ],
+    [
+      'a file name with a drive letter',
+      () => write('dist/C:evil.txt', 'x'),
+      /the file name "C:evil\.txt" starts with a drive letter/
+    ]
+  ])('fails the upload on %s in a mapped directory, naming it, and uploads nothing', async (_, prepare, message) => {
+    write('dist/a.txt', 'a')
+    prepare()
+    const job = jobWithOutputs(['Out'])
+    const run = await step({ 'job-id': job.id, 'output-artifacts': 'Out=dist' })
+    expect(run.code).toBe(1)
+    expect(emulator.requests[1]?.body.failureDetails).toMatchObject({ type: 'JobFailed' })
+    expect(failureMessage()).toMatch(new RegExp(`^Output artifact Out: ${message.source}`))
+    expect(await head(locationOf(job, 'Out'))).toBeUndefined()
+  })
+
+  it('aborts the multipart upload when a file changes while it is sent, and leaves no upload open', async () => {
+    write('dist/build.log', randomBytes(24 * 1024 * 1024))
+    const job = jobWithOutputs(['Out'])
+    // A process still writing its log while the step uploads it.
+    const writing = setInterval(() => appendFileSync(join(workspace, 'dist/build.log'), 'still building\n'), 5)
+    const run = await step({ 'job-id': job.id, 'output-artifacts': 'Out=dist' }).finally(() => clearInterval(writing))
+    expect(run.code).toBe(1)
+    expect(failureMessage()).toMatch(/^Output artifact Out: "build\.log" changed while it was being read/)
+    const location = locationOf(job, 'Out')
+    const open = await s3.send(
+      new ListMultipartUploadsCommand({ Bucket: location.bucketName, Prefix: location.objectKey })
+    )
+    expect(open.Uploads ?? []).toEqual([])
+    expect(await head(location)).toBeUndefined()
+  })
+
   it("signs S3 requests with the job's credentials, and never prints them", async () => {
     write('dist/a.txt', 'a')
     const job = jobWithOutputs(['Out'])
@@ -324,6 +432,59 @@ describe('input artifacts', () => {
     expect(existsSync(join(workspace, 'evil.txt'))).toBe(false)
   })
 
+  const link = (name: string, target: string): string =>
+    `i = zipfile.ZipInfo(${JSON.stringify(name)}); i.external_attr = 0o120777 << 16; z.writestr(i, ${JSON.stringify(target)})`
+
+  async function runWith(name: string, archive: string) {
+    const key = `app/${name}/${Math.random().toString(36).slice(2)}`
+    await seed(key, archive)
+    const job = jobWithInputs([{ name, key }])
+    return step({ 'job-id': job.id, 'input-artifacts-path': 'inputs' }, { action: 'job' })
+  }
+
+  it.each([
+    // Where case is folded (macOS, Windows), b/ names the link B: the write itself is checked, not the name.
+    [
+      'links meant for a file system that folds case',
+      [link('a', '.'), link('B', 'a/a/a/../../..'), "z.writestr('b/ws/build.sh', 'echo owned')"]
+    ],
+    ['a dangling link that leads out through another link', [link('a', '.'), link('hook', 'a/a/a/../../../X')]]
+  ])('refuses %s, and leaves nothing behind or outside', async (_, lines) => {
+    const archive = join(workspace, 'hostile.zip')
+    pythonZip(archive, lines.join('\n'))
+    const run = await runWith('Hostile', archive)
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(
+      /::error::Input artifact Hostile: entry "(B|hook)" is a symbolic link that leads outside the destination/
+    )
+    expect(existsSync(join(workspace, 'inputs/Hostile'))).toBe(false)
+    for (const level of ['inputs', '.', '..']) expect(existsSync(join(workspace, level, 'ws'))).toBe(false)
+  })
+
+  it('refuses an input artifact whose name from the job would climb out of input-artifacts-path', async () => {
+    const archive = join(workspace, 'ok.zip')
+    pythonZip(archive, "z.writestr('planted.txt', 'x')")
+    const run = await runWith('../../escaped', archive)
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(
+      /::error::Input artifact "\.\.\/\.\.\/escaped": its name is not a CodePipeline artifact name \(1–100 letters, digits, _ or -\), so it cannot name a directory/
+    )
+    expect(existsSync(join(workspace, '../escaped'))).toBe(false)
+    expect(existsSync(join(workspace, 'escaped'))).toBe(false)
+  })
+
+  it('refuses an archive that would unpack to more than the free disk, and says how much is free', async () => {
+    const { bavail, bsize } = statfsSync(workspace)
+    const each = 0xf0000000
+    const archive = lyingZip(workspace, Math.ceil((bavail * bsize + 8 * 1024 ** 3) / each), each)
+    const run = await runWith('Huge', archive)
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(
+      /::error::Input artifact Huge: the archive unpacks to [\d.]+ GiB, more than the [\d.]+ GiB free on the file system that holds .*; free up space, or use a runner with a larger disk/
+    )
+    expect(existsSync(join(workspace, 'inputs/Huge'))).toBe(false)
+  })
+
   it('refuses to download into a directory that is not empty', async () => {
     write('inputs/Src/old.txt', 'old')
     const job = jobWithInputs([{ name: 'Src', key: 'whatever' }])
@@ -333,6 +494,7 @@ describe('input artifacts', () => {
   })
 })
 
-afterAll(() => {
-  if (workspace) rmSync(workspace, { recursive: true, force: true })
+// Each test's workspace sits in a folder of its own, with what a test put beside it.
+afterEach(() => {
+  if (workspace) rmSync(join(workspace, '..'), { recursive: true, force: true })
 })

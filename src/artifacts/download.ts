@@ -1,12 +1,14 @@
 import { createWriteStream } from 'node:fs'
-import { copyFile, mkdir, mkdtemp, open, readdir, rm, stat } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, open, readdir, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { basename, join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { quote } from '../core/errors.js'
 import { ArtifactError } from './artifact-error.js'
-import { extractZip } from './unzip.js'
+import { ARTIFACT_NAME } from './paths.js'
+import { describeBytes, extractZip, freeSpaceAt, type FreeSpace } from './unzip.js'
 
 /** What the job says about an input artifact. */
 export interface DeclaredInput {
@@ -25,23 +27,31 @@ export interface DownloadedArtifact {
 /**
  * Downloads each input artifact into `<root>/<ArtifactName>/`. Each object goes
  * to a temporary file first; a zip, known by its first bytes and not its key,
- * is then extracted, and anything else is saved as it is.
+ * is then extracted, and anything else is saved as it is. Names and keys come
+ * from the job, and are checked as any input is before they name a path.
  */
 export async function downloadInputArtifacts(
   inputs: readonly DeclaredInput[],
   root: string,
   s3: S3Client,
-  temporaryRoot: string = process.env.RUNNER_TEMP || tmpdir()
+  temporaryRoot: string = process.env.RUNNER_TEMP || tmpdir(),
+  freeSpace: FreeSpace = freeSpaceAt
 ): Promise<DownloadedArtifact[]> {
   const downloaded: DownloadedArtifact[] = []
   const scratch = await mkdtemp(join(temporaryRoot, 'codepipeline-input-'))
   try {
     for (const input of inputs) {
       const name = input.name ?? ''
+      const valid = ARTIFACT_NAME.test(name)
       try {
-        downloaded.push(await downloadOne(input, resolve(root, name), s3, join(scratch, 'artifact')))
+        if (!valid) {
+          throw new Error(
+            'its name is not a CodePipeline artifact name (1–100 letters, digits, _ or -), so it cannot name a directory'
+          )
+        }
+        downloaded.push(await downloadOne(input, join(resolve(root), name), s3, join(scratch, 'artifact'), freeSpace))
       } catch (error) {
-        throw new ArtifactError('Input', name, error)
+        throw new ArtifactError('Input', valid ? name : quote(name), error)
       }
     }
   } finally {
@@ -54,7 +64,8 @@ async function downloadOne(
   input: DeclaredInput,
   destination: string,
   s3: S3Client,
-  file: string
+  file: string,
+  freeSpace: FreeSpace
 ): Promise<DownloadedArtifact> {
   const { bucketName, objectKey } = input.location?.s3Location ?? {}
   if (!bucketName || !objectKey) throw new Error('the job gives no S3 location for it')
@@ -63,15 +74,41 @@ async function downloadOne(
 
   const object = await s3.send(new GetObjectCommand({ Bucket: bucketName, Key: objectKey }))
   if (!object.Body) throw new Error(`s3://${bucketName}/${objectKey} has no body`)
+  const free = await freeSpace(dirname(file))
+  if (object.ContentLength !== undefined && object.ContentLength > free) {
+    ;(object.Body as Readable).destroy()
+    throw new Error(
+      `it is ${describeBytes(object.ContentLength)}, more than the ${describeBytes(free)} free on the file system that holds ${dirname(file)}; free up space, or use a runner with a larger disk`
+    )
+  }
   await pipeline(object.Body as Readable, createWriteStream(file))
   const { size: bytes } = await stat(file)
-  await mkdir(destination, { recursive: true })
   if (isZip(await firstBytes(file))) {
-    const entries = await extractZip(file, destination)
+    const entries = await extractZip(file, destination, freeSpace)
     return { name: input.name!, path: destination, format: 'zip', bytes, entries }
   }
-  await copyFile(file, join(destination, basename(objectKey)))
+  await mkdir(destination, { recursive: true })
+  await moveFile(file, join(destination, rawFileName(objectKey)))
   return { name: input.name!, path: destination, format: 'raw', bytes }
+}
+
+/** The name a raw artifact is saved under: its key's last segment, when that is a plain file name. */
+function rawFileName(objectKey: string): string {
+  const name = objectKey.split('/').at(-1) ?? ''
+  if (name === '' || name === '.' || name === '..' || name.includes('\\') || name.includes('\0')) {
+    throw new Error(`its object key ${quote(objectKey)} does not end in a file name to save it under`)
+  }
+  return name
+}
+
+/** Moves the download into place without a second copy on disk, copying only across file systems. */
+async function moveFile(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error
+    await copyFile(from, to)
+  }
 }
 
 /** A zip starts with a local file header, or is an empty archive's end record. */

@@ -9,6 +9,8 @@ import {
   type PutObjectCommandInput,
   type S3Client
 } from '@aws-sdk/client-s3'
+import { trackUpload } from './open-uploads.js'
+import type { ReadAt } from './source-file.js'
 
 /** What the object is stored with: everything PutObject takes but the body. */
 export type ObjectParams = Pick<
@@ -16,7 +18,7 @@ export type ObjectParams = Pick<
   'Bucket' | 'Key' | 'ContentType' | 'ServerSideEncryption' | 'SSEKMSKeyId'
 >
 
-export interface StreamUploadOptions {
+export interface PartOptions {
   /** Bytes per part; S3 wants at least 5 MiB for every part but the last. */
   readonly partSize: number
   /** Parts sent at once; also the number of part buffers. */
@@ -24,117 +26,258 @@ export interface StreamUploadOptions {
 }
 
 /**
- * Uploads a stream of unknown length to S3 with memory that stays flat: parts
- * are filled into a fixed set of buffers, allocated once and reused, so a
- * large artifact costs no more memory than a small one. A stream shorter than
- * one part goes up with a single PutObject.
+ * Where an object's bytes are written while it uploads. Everything lands in
+ * the part buffers, so writing costs no memory of its own.
  */
-export async function uploadStream(
+export interface PartSink {
+  /** Bytes written so far, which is the offset of the next one in the object. */
+  readonly offset: number
+  /** Appends a copy of `bytes`. */
+  write(bytes: Uint8Array): Promise<void>
+  /**
+   * Appends up to `length` bytes of a source from `position`, read straight
+   * into the part buffers. Stops early only at the end of the source; says how
+   * many bytes it copied and their CRC-32.
+   */
+  copyFrom(read: ReadAt, position: number, length: number): Promise<{ bytes: number; crc: number }>
+}
+
+/** Writes an object's bytes into a sink, and settles once the last is written. */
+export type ObjectWriter = (sink: PartSink) => Promise<void>
+
+/** How long a stopped upload may spend aborting itself: a runner gives a cancelled step 7.5 seconds in all. */
+export const STOP_CLEANUP_MS = 5_000
+
+/**
+ * Uploads an object of unknown length to S3 with memory that stays flat: the
+ * writer fills a fixed set of part buffers, allocated once and reused, so a
+ * large artifact costs no more memory than a small one. An object shorter
+ * than one part goes up with a single PutObject.
+ *
+ * A multipart upload that does not complete is aborted, whatever stopped it:
+ * a failed part, a failed writer, a failed CreateMultipartUpload, or
+ * `abortOpenUploads()` when the step is told to stop.
+ */
+export async function uploadObject(
   s3: S3Client,
   params: ObjectParams,
-  body: AsyncIterable<Buffer>,
-  options: StreamUploadOptions
+  write: ObjectWriter,
+  options: PartOptions
 ): Promise<{ bytes: number; parts: number }> {
-  const free: Buffer[] = Array.from({ length: options.concurrency }, () => Buffer.allocUnsafe(options.partSize))
-  const waiting: ((buffer: Buffer) => void)[] = []
-  const takeBuffer = (): Promise<Buffer> =>
-    free.length > 0 ? Promise.resolve(free.pop()!) : new Promise((resolve) => waiting.push(resolve))
-  const giveBack = (buffer: Buffer): void => {
-    const next = waiting.shift()
+  const upload = new PartUpload(s3, params, options)
+  const untrack = trackUpload(upload)
+  try {
+    return await upload.run(write)
+  } finally {
+    untrack()
+  }
+}
+
+class UploadStopped extends Error {
+  constructor() {
+    super('the upload was stopped before it finished, as the step was told to stop')
+    this.name = 'UploadStopped'
+  }
+}
+
+class PartUpload implements PartSink {
+  offset = 0
+  private readonly free: Buffer[]
+  private readonly waiting: ((buffer: Buffer) => void)[] = []
+  private current: Buffer
+  private filled = 0
+  private partNumber = 0
+  private uploadId: Promise<string | undefined> | undefined
+  private readonly completed: CompletedPart[] = []
+  private readonly inFlight = new Set<Promise<void>>()
+  /** The first thing that went wrong; everything after it is a consequence. */
+  private failure: { error: unknown } | undefined
+  /** Cancels the requests in flight once the upload has failed or been stopped. */
+  private readonly cancel = new AbortController()
+  /** Ends the cleanup a few seconds after a stop: a cancelled step is given only a few. */
+  private readonly cleanupDeadline = new AbortController()
+  private settled: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly params: ObjectParams,
+    private readonly options: PartOptions
+  ) {
+    this.free = Array.from({ length: options.concurrency }, () => Buffer.allocUnsafe(options.partSize))
+    this.current = this.free.pop()!
+  }
+
+  run(write: ObjectWriter): Promise<{ bytes: number; parts: number }> {
+    const running = this.runToEnd(write)
+    this.settled = running.catch(() => undefined)
+    return running
+  }
+
+  stop(): Promise<void> {
+    this.fail(new UploadStopped())
+    setTimeout(() => this.cleanupDeadline.abort(), STOP_CLEANUP_MS).unref()
+    return this.settled.then(() => undefined)
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    let at = 0
+    while (at < bytes.length) {
+      this.throwIfFailed()
+      const copied = Math.min(bytes.length - at, this.options.partSize - this.filled)
+      this.current.set(bytes.subarray(at, at + copied), this.filled)
+      at += copied
+      await this.advance(copied)
+    }
+  }
+
+  async copyFrom(read: ReadAt, position: number, length: number): Promise<{ bytes: number; crc: number }> {
+    let crc = 0
+    let bytes = 0
+    while (bytes < length) {
+      this.throwIfFailed()
+      const wanted = Math.min(length - bytes, this.options.partSize - this.filled)
+      const bytesRead = await read(this.current, this.filled, wanted, position + bytes)
+      if (bytesRead === 0) break
+      crc = crc32(this.current.subarray(this.filled, this.filled + bytesRead), crc)
+      bytes += bytesRead
+      await this.advance(bytesRead)
+    }
+    return { bytes, crc }
+  }
+
+  private async runToEnd(write: ObjectWriter): Promise<{ bytes: number; parts: number }> {
+    try {
+      await write(this)
+      this.throwIfFailed()
+      if (this.partNumber === 0) {
+        const whole = this.current.subarray(0, this.filled)
+        await this.s3.send(
+          new PutObjectCommand({ ...this.params, Body: whole, ChecksumCRC32: crc32Base64(whole) }),
+          this.requestOptions
+        )
+        return { bytes: this.offset, parts: 1 }
+      }
+      if (this.filled > 0) this.dispatch(this.current, this.filled)
+      await Promise.all(this.inFlight)
+      this.throwIfFailed()
+      this.completed.sort((a, b) => a.PartNumber! - b.PartNumber!)
+      await this.s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.params.Bucket,
+          Key: this.params.Key,
+          UploadId: await this.uploadId,
+          MultipartUpload: { Parts: this.completed }
+        }),
+        this.requestOptions
+      )
+      return { bytes: this.offset, parts: this.completed.length }
+    } catch (error) {
+      this.fail(error)
+      await Promise.allSettled(this.inFlight)
+      await this.abortMultipartUpload()
+      throw this.failure!.error
+    }
+  }
+
+  /** Counts bytes just put into the current buffer, and sends it once it is full. */
+  private async advance(bytes: number): Promise<void> {
+    this.filled += bytes
+    this.offset += bytes
+    if (this.filled < this.options.partSize) return
+    this.dispatch(this.current, this.filled)
+    this.current = await this.takeBuffer()
+    this.filled = 0
+  }
+
+  private takeBuffer(): Promise<Buffer> {
+    const buffer = this.free.pop()
+    return buffer ? Promise.resolve(buffer) : new Promise((resolve) => this.waiting.push(resolve))
+  }
+
+  private giveBack(buffer: Buffer): void {
+    const next = this.waiting.shift()
     if (next) next(buffer)
-    else free.push(buffer)
+    else this.free.push(buffer)
   }
 
-  let uploadId: Promise<string | undefined> | undefined
-  const completed: CompletedPart[] = []
-  const inFlight = new Set<Promise<void>>()
-  let failure: Error | undefined
-  /** Throws the first failure of a part sent so far; the sends set it as they settle. */
-  const throwIfAPartFailed = (): void => {
-    if (failure) throw failure
+  private dispatch(buffer: Buffer, length: number): void {
+    const sending = this.sendPart(buffer.subarray(0, length))
+      .catch((error: unknown) => this.fail(error))
+      .finally(() => {
+        this.inFlight.delete(sending)
+        this.giveBack(buffer)
+      })
+    this.inFlight.add(sending)
   }
-  let bytes = 0
-  let partNumber = 0
 
-  const sendPart = async (buffer: Buffer, length: number): Promise<void> => {
-    const number = ++partNumber
-    // Created once, by the first part; the others wait for its ID.
-    uploadId ??= s3
-      .send(new CreateMultipartUploadCommand({ ...params, ChecksumAlgorithm: 'CRC32' }))
+  private async sendPart(part: Buffer): Promise<void> {
+    const number = ++this.partNumber
+    // Created once, by the first part, and never cancelled: its ID is what an abort needs.
+    this.uploadId ??= this.s3
+      .send(new CreateMultipartUploadCommand({ ...this.params, ChecksumAlgorithm: 'CRC32' }))
       .then((created) => created.UploadId)
-    const part = buffer.subarray(0, length)
-    const { ETag, ChecksumCRC32 } = await s3.send(
+    const uploadId = await this.uploadId
+    this.throwIfFailed()
+    const { ETag, ChecksumCRC32 } = await this.s3.send(
       new UploadPartCommand({
-        Bucket: params.Bucket,
-        Key: params.Key,
-        UploadId: await uploadId,
+        Bucket: this.params.Bucket,
+        Key: this.params.Key,
+        UploadId: uploadId,
         PartNumber: number,
         Body: part,
         ChecksumCRC32: crc32Base64(part)
-      })
+      }),
+      this.requestOptions
     )
-    completed.push({ PartNumber: number, ETag, ChecksumCRC32 })
-  }
-  const dispatch = (buffer: Buffer, length: number): void => {
-    const sending = sendPart(buffer, length)
-      .catch((error: unknown) => {
-        failure ??= error instanceof Error ? error : new Error(String(error))
-      })
-      .finally(() => {
-        inFlight.delete(sending)
-        giveBack(buffer)
-      })
-    inFlight.add(sending)
+    this.completed.push({ PartNumber: number, ETag, ChecksumCRC32 })
   }
 
-  let current = await takeBuffer()
-  let filled = 0
-  try {
-    for await (const chunk of body) {
-      if (failure) break
-      bytes += chunk.length
-      let offset = 0
-      while (offset < chunk.length) {
-        const copied = chunk.copy(current, filled, offset)
-        filled += copied
-        offset += copied
-        if (filled === options.partSize) {
-          dispatch(current, filled)
-          current = await takeBuffer()
-          filled = 0
-        }
-      }
-    }
-    throwIfAPartFailed()
-    if (partNumber === 0) {
-      const whole = current.subarray(0, filled)
-      await s3.send(new PutObjectCommand({ ...params, Body: whole, ChecksumCRC32: crc32Base64(whole) }))
-      return { bytes, parts: 1 }
-    }
-    if (filled > 0) dispatch(current, filled)
-    await Promise.all(inFlight)
-    throwIfAPartFailed()
-    completed.sort((a, b) => a.PartNumber! - b.PartNumber!)
-    await s3.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: params.Bucket,
-        Key: params.Key,
-        UploadId: await uploadId,
-        MultipartUpload: { Parts: completed }
-      })
-    )
-    return { bytes, parts: completed.length }
-  } catch (error) {
-    await Promise.allSettled(inFlight)
-    const started = await uploadId?.catch(() => undefined)
-    if (started) {
-      // Parts left behind are billed until aborted.
-      await s3
-        .send(new AbortMultipartUploadCommand({ Bucket: params.Bucket, Key: params.Key, UploadId: started }))
-        .catch(() => undefined)
-    }
-    throw error
+  /** Requests made with these are cancelled when the upload fails or is stopped. */
+  private get requestOptions(): { abortSignal: AbortSignal } {
+    return { abortSignal: this.cancel.signal }
   }
+
+  private fail(error: unknown): void {
+    if (this.failure) return
+    this.failure = { error }
+    this.cancel.abort()
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure.error
+  }
+
+  /**
+   * Parts left behind are billed until aborted, so an upload that did not
+   * complete is aborted, once CreateMultipartUpload has given its ID.
+   */
+  private async abortMultipartUpload(): Promise<void> {
+    if (!this.uploadId) return
+    const deadline = this.cleanupDeadline.signal
+    const uploadId = await untilAborted(
+      this.uploadId.catch(() => undefined),
+      deadline
+    )
+    if (!uploadId) return
+    await this.s3
+      .send(new AbortMultipartUploadCommand({ Bucket: this.params.Bucket, Key: this.params.Key, UploadId: uploadId }), {
+        abortSignal: deadline
+      })
+      .catch(() => undefined)
+  }
+}
+
+/** The promise's value, or undefined if the signal aborts first. */
+function untilAborted<T>(promise: Promise<T | undefined>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined)
+  return new Promise((resolve) => {
+    const onAbort = (): void => resolve(undefined)
+    signal.addEventListener('abort', onAbort, { once: true })
+    void promise.then((value) => {
+      signal.removeEventListener('abort', onAbort)
+      resolve(value)
+    })
+  })
 }
 
 /**

@@ -1,15 +1,24 @@
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { InputError, quote } from '../core/errors.js'
+import { ARTIFACT_NAME, isInside } from './paths.js'
+import { describeType } from './source-file.js'
 
 const INPUT = 'output-artifacts'
-/** CodePipeline artifact names. */
-const ARTIFACT_NAME = /^[A-Za-z0-9_-]{1,100}$/
+/** The input that lets mapped paths lie outside the workspace. */
+export const OUTSIDE_WORKSPACE_INPUT = 'output-artifacts-outside-workspace'
 
 /** One line of `output-artifacts`: a name, or none for the bare-path shorthand. */
 export interface OutputArtifactLine {
   readonly name?: string
   readonly path: string
+}
+
+/** What `output-artifacts` asks for, with the rule its paths follow. */
+export interface OutputArtifactsRequest {
+  readonly lines: readonly OutputArtifactLine[]
+  /** Set by `output-artifacts-outside-workspace`: mapped paths may then lie anywhere. */
+  readonly outsideWorkspace: boolean
 }
 
 /** An output artifact matched to the path that fills it. */
@@ -65,12 +74,19 @@ export function parseOutputArtifacts(text: string): OutputArtifactLine[] | undef
 /**
  * Matches the lines to the job's declared outputs, by name only, and checks
  * every path. Throws an InputError that lists what the job expects.
+ *
+ * A mapped path must lie inside the workspace once links are followed, as
+ * every file in a mapped directory must lie inside that directory: an
+ * artifact never carries what lies outside the folder it was given, such as
+ * a credentials file reached through a link. `outsideWorkspace` lifts the
+ * first rule for workflows that build elsewhere, such as in runner.temp.
  */
 export function planOutputArtifacts(
-  lines: readonly OutputArtifactLine[],
+  request: OutputArtifactsRequest,
   declared: readonly DeclaredOutput[],
   workspace: string
 ): OutputArtifactPlan[] {
+  const lines = request.lines
   const names = declared.map((output) => output.name ?? '')
   const expected =
     names.length === 0
@@ -111,14 +127,15 @@ export function planOutputArtifacts(
     return {
       name: line.name,
       path,
-      kind: kindOf(line.name, line.path, path),
+      kind: kindOf(line.name, line.path, path, request.outsideWorkspace ? undefined : workspace),
       bucketName: declaredOutput.location?.s3Location?.bucketName ?? '',
       objectKey: declaredOutput.location?.s3Location?.objectKey ?? ''
     }
   })
 }
 
-function kindOf(name: string, given: string, path: string): OutputArtifactPlan['kind'] {
+/** What a mapped path holds; `workspace` is where it must lie, if anywhere. */
+function kindOf(name: string, given: string, path: string, workspace: string | undefined): OutputArtifactPlan['kind'] {
   if (!existsSync(path)) {
     throw new InputError(
       INPUT,
@@ -126,7 +143,28 @@ function kindOf(name: string, given: string, path: string): OutputArtifactPlan['
       'Check the path, relative to the workspace, and that the build step wrote it.'
     )
   }
+  if (workspace !== undefined) {
+    const real = realpathSync(path)
+    if (!isInside(realpathSync(workspace), real)) {
+      const how = isInside(resolve(workspace), path)
+        ? `leads outside the workspace through a symbolic link, to ${quote(real)}`
+        : 'is outside the workspace'
+      throw new InputError(
+        INPUT,
+        `the path ${quote(given)} for ${quote(name)} ${how}`,
+        `Map a path inside the workspace, or set '${OUTSIDE_WORKSPACE_INPUT}: true' to upload from elsewhere, such as runner.temp.`
+      )
+    }
+  }
+  // stat does not open the file, so a named pipe cannot block here.
   const stats = statSync(path)
+  if (!stats.isDirectory() && !stats.isFile()) {
+    throw new InputError(
+      INPUT,
+      `the path ${quote(given)} for ${quote(name)} is ${describeType(stats)}`,
+      'Map a directory or a regular file: nothing else can be uploaded.'
+    )
+  }
   if (stats.isDirectory()) {
     if (readdirSync(path).length === 0) {
       throw new InputError(

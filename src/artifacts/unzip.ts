@@ -1,6 +1,6 @@
-import { createWriteStream } from 'node:fs'
-import { mkdir, readlink, realpath, rm, symlink } from 'node:fs/promises'
-import { dirname, resolve } from 'node:path'
+import { constants } from 'node:fs'
+import { lstat, mkdir, open, readdir, readlink, realpath, rm, statfs, symlink } from 'node:fs/promises'
+import { dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { openPromise, type Entry, type ZipFile } from 'yauzl'
 import { isInside } from './paths.js'
@@ -10,26 +10,46 @@ const S_IFLNK = 0o120000
 const S_IFDIR = 0o040000
 /** A link target is a path, not data: anything longer is not one. */
 const MAX_LINK_TARGET = 4096
-/** Beyond these an archive is a bomb, not an artifact: it would fill the runner's disk. */
+/** As many links as Linux follows in one path before it gives up with ELOOP. */
+const MAX_LINK_HOPS = 40
+/** Beyond these an archive is a bomb, not an artifact, whatever the disk. */
 export const MAX_ENTRIES = 500_000
 export const MAX_UNCOMPRESSED_BYTES = 20 * 1024 ** 3
+/** A file is created only where nothing is: never over another entry, never through a link. */
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0)
 
 interface PlannedEntry {
   readonly entry: Entry
-  readonly target: string
+  /** The path below the destination, as the archive names it. */
+  readonly relativePath: string
   readonly kind: 'directory' | 'file' | 'symlink'
   readonly executable: boolean
   readonly linkTarget?: string
 }
 
+/** How many bytes can still be written to the file system that holds `path`. */
+export type FreeSpace = (path: string) => Promise<number>
+
 /**
  * Extracts a zip file into `destination`, which must be empty or absent,
  * reading the zip's central directory, which a streaming reader can misread.
- * Every entry is checked before anything is written: no entry may land
- * outside the destination or be written through a symbolic link, and no link
- * may point outside it. Executable bits are kept.
+ *
+ * Every entry is checked before anything is written: none may land outside
+ * the destination, and the whole must fit on the disk. Then every write is
+ * checked against the file system itself, not against names: each folder on
+ * the way is looked at with lstat and must be a real directory, and each file
+ * is created where nothing is yet. So a link cannot be written through even
+ * where the file system folds case (a link `B` and an entry `b/x` on macOS or
+ * Windows) or otherwise names one file two ways. Finally every link is
+ * followed, one component at a time as the kernel does, dangling or not, and
+ * must stay inside. On any failure, everything extracted is removed.
+ * Executable bits are kept.
  */
-export async function extractZip(file: string, destination: string): Promise<number> {
+export async function extractZip(
+  file: string,
+  destination: string,
+  freeSpace: FreeSpace = freeSpaceAt
+): Promise<number> {
   const root = resolve(destination)
   // yauzl itself refuses absolute names and '..' segments while reading them.
   const zip = await openPromise(file, {
@@ -43,19 +63,25 @@ export async function extractZip(file: string, destination: string): Promise<num
     const links = new Set<string>()
     let bytes = 0
     for await (const entry of zip.eachEntry()) {
-      bytes += entry.uncompressedSize
-      if (planned.length >= MAX_ENTRIES || bytes > MAX_UNCOMPRESSED_BYTES) {
-        throw new Error(
-          `the archive holds more than ${MAX_ENTRIES} entries or ${MAX_UNCOMPRESSED_BYTES / 1024 ** 3} GiB`
-        )
+      if (planned.length >= MAX_ENTRIES) {
+        throw new Error(`the archive holds more than ${MAX_ENTRIES} entries, which no artifact needs`)
       }
+      bytes += entry.uncompressedSize
       const item = await plan(zip, entry, root, links)
-      if (item.kind === 'symlink') links.add(item.target)
+      if (item.kind === 'symlink') links.add(item.relativePath)
       planned.push(item)
     }
+    await checkRoom(root, bytes, freeSpace)
+    const existed = await exists(root)
     await mkdir(root, { recursive: true })
-    for (const item of planned) await write(zip, item)
-    await checkLinksStayInside(root, planned)
+    try {
+      const writer = new ContainedWriter(await realpath(root))
+      for (const item of planned) await writer.write(zip, item)
+      await checkLinksStayInside(writer.root, planned)
+    } catch (error) {
+      await removeExtracted(root, existed)
+      throw error
+    }
     return planned.length
   } finally {
     zip.close()
@@ -63,70 +89,183 @@ export async function extractZip(file: string, destination: string): Promise<num
 }
 
 async function plan(zip: ZipFile, entry: Entry, root: string, links: ReadonlySet<string>): Promise<PlannedEntry> {
+  const name = JSON.stringify(entry.fileName)
   const target = resolve(root, entry.fileName)
-  if (!isInside(root, target)) {
-    throw new Error(`entry ${JSON.stringify(entry.fileName)} would be written outside the destination`)
-  }
-  for (let parent = dirname(target); parent !== root && isInside(root, parent); parent = dirname(parent)) {
-    if (links.has(parent))
-      throw new Error(`entry ${JSON.stringify(entry.fileName)} would be written through a symbolic link`)
+  if (!isInside(root, target)) throw new Error(`entry ${name} would be written outside the destination`)
+  const relativePath = relative(root, target)
+  // A first look by name, so that most hostile archives are refused before anything is written.
+  for (let parent = dirname(relativePath); parent !== '.'; parent = dirname(parent)) {
+    if (links.has(parent)) throw new Error(`entry ${name} would be written through a symbolic link`)
   }
   const mode = entry.externalFileAttributes >>> 16
   const type = mode & S_IFMT
-  if (entry.fileName.endsWith('/') || type === S_IFDIR) return { entry, target, kind: 'directory', executable: false }
-  if (type !== S_IFLNK) return { entry, target, kind: 'file', executable: (mode & 0o111) !== 0 }
-  if (entry.uncompressedSize > MAX_LINK_TARGET)
-    throw new Error(
-      `entry ${JSON.stringify(entry.fileName)} is a symbolic link with a ${entry.uncompressedSize}-byte target`
-    )
+  if (entry.fileName.endsWith('/') || type === S_IFDIR) {
+    return { entry, relativePath, kind: 'directory', executable: false }
+  }
+  if (relativePath === '') throw new Error(`entry ${name} is a file in place of the destination itself`)
+  if (type !== S_IFLNK) return { entry, relativePath, kind: 'file', executable: (mode & 0o111) !== 0 }
+  if (entry.uncompressedSize > MAX_LINK_TARGET) {
+    throw new Error(`entry ${name} is a symbolic link with a ${entry.uncompressedSize}-byte target`)
+  }
   const linkTarget = (await readAll(await zip.openReadStreamPromise(entry))).toString('utf8')
   if (!isInside(root, resolve(dirname(target), linkTarget))) {
-    throw new Error(
-      `entry ${JSON.stringify(entry.fileName)} is a symbolic link to ${JSON.stringify(linkTarget)}, outside the destination`
-    )
+    throw new Error(`entry ${name} is a symbolic link to ${JSON.stringify(linkTarget)}, outside the destination`)
   }
-  return { entry, target, kind: 'symlink', executable: false, linkTarget }
+  return { entry, relativePath, kind: 'symlink', executable: false, linkTarget }
 }
 
-async function write(zip: ZipFile, item: PlannedEntry): Promise<void> {
-  if (item.kind === 'directory') {
-    await mkdir(item.target, { recursive: true })
-    return
+/**
+ * Refuses an archive that would fill the disk, which would break the rest of
+ * the job too, or that is larger than any artifact. The sizes are the ones
+ * the archive declares; yauzl fails any entry that turns out larger.
+ */
+async function checkRoom(root: string, bytes: number, freeSpace: FreeSpace): Promise<void> {
+  let existing = root
+  while (!(await exists(existing))) existing = dirname(existing)
+  const free = await freeSpace(existing)
+  if (bytes > free) {
+    throw new Error(
+      `the archive unpacks to ${describeBytes(bytes)}, more than the ${describeBytes(free)} free on the file system that holds ${root}; free up space, or use a runner with a larger disk`
+    )
   }
-  await mkdir(dirname(item.target), { recursive: true })
-  if (item.kind === 'symlink') {
-    await symlink(item.linkTarget!, item.target)
-    return
+  if (bytes > MAX_UNCOMPRESSED_BYTES) {
+    throw new Error(
+      `the archive unpacks to ${describeBytes(bytes)}, more than the ${describeBytes(MAX_UNCOMPRESSED_BYTES)} any artifact is allowed`
+    )
   }
-  // An earlier entry may have made a link here; never write through it.
-  const existing = await readlink(item.target).catch(() => undefined)
-  if (existing !== undefined)
-    throw new Error(`entry ${JSON.stringify(item.entry.fileName)} would write through a symbolic link`)
-  await pipeline(
-    await zip.openReadStreamPromise(item.entry),
-    createWriteStream(item.target, { mode: item.executable ? 0o755 : 0o644 })
-  )
+}
+
+/** The bytes an unprivileged process can still write on the file system that holds `path`. */
+export async function freeSpaceAt(path: string): Promise<number> {
+  const stats = await statfs(path)
+  return stats.bavail * stats.bsize
+}
+
+export function describeBytes(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`
+}
+
+/**
+ * Writes entries below a root, asking the file system, not the names, whether
+ * each write stays inside: the folders on the way must be real directories,
+ * and a file or link is created only where nothing is yet.
+ */
+class ContainedWriter {
+  /** Folders below the root already seen to be real directories; nothing written later can change that. */
+  private readonly directories = new Set<string>([''])
+
+  constructor(readonly root: string) {}
+
+  async write(zip: ZipFile, item: PlannedEntry): Promise<void> {
+    const name = JSON.stringify(item.entry.fileName)
+    if (item.kind === 'directory') {
+      await this.makeDirectories(item.relativePath, name)
+      return
+    }
+    await this.makeDirectories(dirname(item.relativePath), name)
+    const target = join(this.root, item.relativePath)
+    try {
+      if (item.kind === 'symlink') {
+        await symlink(item.linkTarget!, target)
+        return
+      }
+      const handle = await open(target, CREATE_FLAGS, item.executable ? 0o755 : 0o644)
+      await pipeline(await zip.openReadStreamPromise(item.entry), handle.createWriteStream())
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      if ((await lstat(target)).isSymbolicLink()) {
+        throw new Error(`entry ${name} would write through a symbolic link`, { cause: error })
+      }
+      throw new Error(
+        `entry ${name} names a file that is already there: the archive holds it twice, or this file system does not tell the two names apart (as where upper and lower case are the same)`,
+        { cause: error }
+      )
+    }
+  }
+
+  /** Makes each missing folder of `relativePath`, one at a time, refusing any that is a link or a file. */
+  private async makeDirectories(relativePath: string, name: string): Promise<void> {
+    if (relativePath === '.' || this.directories.has(relativePath)) return
+    await this.makeDirectories(dirname(relativePath), name)
+    const path = join(this.root, relativePath)
+    let stats = await lstat(path).catch(() => undefined)
+    if (stats === undefined) {
+      await mkdir(path).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error
+      })
+      stats = await lstat(path)
+    }
+    if (stats.isSymbolicLink()) throw new Error(`entry ${name} would be written through a symbolic link`)
+    if (!stats.isDirectory()) throw new Error(`entry ${name} would be written inside a file`)
+    this.directories.add(relativePath)
+  }
 }
 
 /**
  * Links that each point inside can still lead out together (`a -> .` and
- * `b -> a/..`), so every link is followed once all are written. On a link that
- * leads out, everything extracted is removed.
+ * `b -> a/..`), so every link is followed once all are written, through the
+ * links on its way, whether or not its target exists.
  */
-async function checkLinksStayInside(root: string, planned: readonly PlannedEntry[]): Promise<void> {
-  const realRoot = await realpath(root)
+async function checkLinksStayInside(realRoot: string, planned: readonly PlannedEntry[]): Promise<void> {
   for (const item of planned) {
     if (item.kind !== 'symlink') continue
-    const real = await realpath(item.target).catch(async () =>
-      resolve(await realpath(dirname(item.target)), item.linkTarget!)
-    )
-    if (!isInside(realRoot, real)) {
-      await rm(root, { recursive: true, force: true })
-      throw new Error(
-        `entry ${JSON.stringify(item.entry.fileName)} is a symbolic link that leads outside the destination, through other links`
-      )
+    const name = JSON.stringify(item.entry.fileName)
+    const leadsTo = await followLinks(join(realRoot, item.relativePath)).catch((error: Error) => {
+      throw new Error(`entry ${name} is a symbolic link that cannot be followed: ${error.message}`, { cause: error })
+    })
+    if (!isInside(realRoot, leadsTo)) {
+      throw new Error(`entry ${name} is a symbolic link that leads outside the destination, through other links`)
     }
   }
+}
+
+/**
+ * Where a path leads, resolved one component at a time as the kernel does:
+ * each link is replaced by its target, and '..' goes up from where the links
+ * led, not from the text. Past the first component that does not exist, the
+ * rest is taken as written, which is where it would lead once created.
+ */
+export async function followLinks(path: string): Promise<string> {
+  const { root } = parse(path)
+  let resolved = root
+  // Components still to walk, the next one last.
+  const pending = path.slice(root.length).split(sep).reverse()
+  let hops = 0
+  for (let part = pending.pop(); part !== undefined; part = pending.pop()) {
+    if (part === '' || part === '.') continue
+    if (part === '..') {
+      resolved = dirname(resolved)
+      continue
+    }
+    const next = join(resolved, part)
+    const stats = await lstat(next).catch(() => undefined)
+    if (stats === undefined) return resolve(next, ...pending.reverse())
+    if (!stats.isSymbolicLink()) {
+      resolved = next
+      continue
+    }
+    if (++hops > MAX_LINK_HOPS) throw new Error(`more than ${MAX_LINK_HOPS} links in a row, so they loop`)
+    const target = await readlink(next)
+    if (isAbsolute(target)) resolved = parse(target).root
+    pending.push(...target.split(sep).reverse())
+  }
+  return resolved
+}
+
+/** Undoes a failed extraction: the destination was empty or absent, so all in it is ours. */
+async function removeExtracted(root: string, existed: boolean): Promise<void> {
+  if (!existed) {
+    await rm(root, { recursive: true, force: true })
+    return
+  }
+  for (const name of await readdir(root)) await rm(join(root, name), { recursive: true, force: true })
+}
+
+function exists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    () => false
+  )
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {

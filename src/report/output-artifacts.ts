@@ -3,7 +3,7 @@ import { explainCallError } from '../core/aws-errors.js'
 import { CodePipelineCallError, type AwsSettings, type CodePipeline } from '../core/codepipeline.js'
 import { InputError } from '../core/errors.js'
 import { maskCredentials } from '../core/secrets.js'
-import { planOutputArtifacts, type OutputArtifactLine } from '../artifacts/output-mapping.js'
+import { planOutputArtifacts, type OutputArtifactsRequest } from '../artifacts/output-mapping.js'
 import type { UploadedArtifact } from '../artifacts/upload.js'
 import type { FailureType } from '../core/limits.js'
 import { pipelineExecution, type PipelineExecution } from '../core/console-links.js'
@@ -22,7 +22,7 @@ export type ShipResult = (
  * Reads the job for its output locations, key and S3 credentials.
  */
 export async function shipOutputArtifacts(
-  lines: readonly OutputArtifactLine[],
+  request: OutputArtifactsRequest,
   pipeline: CodePipeline,
   aws: AwsSettings,
   jobId: string,
@@ -46,7 +46,7 @@ export async function shipOutputArtifacts(
 
   let plans
   try {
-    plans = planOutputArtifacts(lines, data?.outputArtifacts ?? [], workspace)
+    plans = planOutputArtifacts(request, data?.outputArtifacts ?? [], workspace)
   } catch (error) {
     if (!(error instanceof InputError)) throw error
     return { ok: false, type: 'ConfigurationError', message: error.message, execution }

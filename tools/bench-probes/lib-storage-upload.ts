@@ -1,5 +1,5 @@
 // Throughput baseline: a plain @aws-sdk/lib-storage multipart upload of one file,
-// with the part size and concurrency the action uses (src/artifacts/upload.ts).
+// with 8 MiB parts, four at once.
 import { createReadStream } from 'node:fs'
 import { S3Client } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
