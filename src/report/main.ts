@@ -56,7 +56,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env, signals?: Signal
     const budgetSeconds = Math.floor((STOP_BUDGET_MS - (reporter.isSending ? IN_FLIGHT_WAIT_MS : 0)) / 1000)
     const lastCall = new CodePipeline(
       { ...aws, maxAttempts: 3, timeoutSeconds: Math.min(aws.timeoutSeconds, budgetSeconds) },
-      core
+      log
     )
     await reporter.reportStop(signal, lastCall)
   }, signals)
