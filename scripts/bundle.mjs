@@ -1,33 +1,42 @@
 // Rebuilds dist/: one bundle per action, and the licenses of what they contain.
 // `--quiet` keeps ncc's size report out of the test output.
-import { execFileSync } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { minify } from 'terser'
 
 const quiet = process.argv.includes('--quiet') ? ['-q'] : []
 const entries = [
   ['src/report/index.ts', 'dist'],
-  ['src/job/index.ts', 'dist/job']
+  ['src/job/index.ts', 'dist/job'],
+  // The job action's post step, which the runner starts at the end of every GitHub job that used the action.
+  // Its own directory, so that its chunk names cannot collide with the main step's.
+  ['src/job/post.ts', 'dist/job/post']
 ]
 // The module mappings follow the installed packages, so a dependency update cannot silently undo them.
 execFileSync('node', ['scripts/module-paths.mjs'], { stdio: quiet.length > 0 ? 'ignore' : 'inherit' })
 rmSync('dist', { recursive: true, force: true })
-for (const [entry, out] of entries) {
-  execFileSync('npx', ['--no-install', 'ncc', 'build', entry, '-o', out, '--minify', ...quiet], { stdio: 'inherit' })
-}
-// The job action's post step, which the runner starts at the end of every GitHub job that used the action.
-// Its own directory, so that its chunk names cannot collide with the main step's.
-const postSteps = [['src/job/post.ts', 'dist/job/post']]
-for (const [entry, out] of postSteps) {
-  execFileSync('npx', ['--no-install', 'ncc', 'build', entry, '-o', out, '--minify', ...quiet], { stdio: 'inherit' })
-}
-// ncc minifies each entry but not the chunks it splits off for `await import()`.
-for (const [, out] of [...entries, ...postSteps]) {
+// Built side by side, which shortens the build where there is more than one core.
+const built = await Promise.all(
+  entries.map(([entry, out]) =>
+    promisify(execFile)('npx', ['--no-install', 'ncc', 'build', entry, '-o', out, '--minify', ...quiet], {
+      maxBuffer: 16 * 1024 * 1024
+    })
+  )
+)
+for (const { stdout, stderr } of built) process.stdout.write(stdout + stderr)
+// ncc minifies each entry but not the chunks it splits off for `await import()`. The folders share many
+// chunks (the SDK's credential code, undici), so each distinct one is minified once.
+const minified = new Map()
+for (const [, out] of entries) {
   for (const chunk of readdirSync(out).filter((name) => /^\d+\.index\.js$/.test(name))) {
     const path = join(out, chunk)
-    const { code } = await minify(readFileSync(path, 'utf8'), { module: true, compress: true, mangle: true })
-    writeFileSync(path, code)
+    const source = readFileSync(path, 'utf8')
+    if (!minified.has(source)) {
+      minified.set(source, (await minify(source, { module: true, compress: true, mangle: true })).code)
+    }
+    writeFileSync(path, minified.get(source))
   }
 }
 execFileSync('node', ['scripts/licenses.mjs'], { stdio: quiet.length > 0 ? 'ignore' : 'inherit' })
