@@ -2,11 +2,12 @@
  * `npm start`: the bundled actions, run the way a runner runs them, against
  * the local CodePipeline emulator. No AWS account needed. A workflow claims
  * the pipeline's job for its commit, reports success with the commit and
- * output variables, and a bad input stops a pipeline instead of leaving it
- * waiting.
+ * output variables, a bad input stops a pipeline instead of leaving it
+ * waiting, and the job action's post step fails a job whose workflow ended
+ * without reporting.
  */
 import { CodePipelineEmulator } from './emulator/server.js'
-import { runnerEnvironment, runStep, type StepRun } from '../__tests__/support/runner.js'
+import { RunnerJob, runnerEnvironment, runStep, type StepRun } from '../__tests__/support/runner.js'
 
 const emulator = await CodePipelineEmulator.start()
 const line = '─'.repeat(72)
@@ -75,6 +76,24 @@ try {
   showReceived()
   process.stdout.write(
     `\nJob state in the emulator: ${second.state} (the pipeline stops at once instead of waiting 24 hours)\n`
+  )
+
+  // A GitHub job that reads its pipeline job, then fails before its report step runs.
+  const third = emulator.createJob()
+  const runner = new RunnerJob()
+  try {
+    show(
+      `4. The job action reads job ${third.id}; the build step after it fails, so no report step runs`,
+      await runner.run({ endpoint: emulator.url, action: 'job', inputs: { 'job-id': third.id } })
+    )
+    showReceived()
+    for (const post of await runner.end()) show("   At the end of the GitHub job: the job action's post step", post)
+  } finally {
+    runner.close()
+  }
+  showReceived()
+  process.stdout.write(
+    `\nJob state in the emulator: ${third.state} (the workflow never reported, and the pipeline was told)\n`
   )
 } finally {
   await emulator.close()

@@ -42,7 +42,7 @@ describe('a job nobody reported on', () => {
       jobId: job.id,
       failureDetails: {
         type: 'JobFailed',
-        message: `GitHub Actions workflow 'Build', run #42, attempt 1 ended without reporting a result for this job. See https://github.com/acme/app/actions/runs/${GITHUB_RUN_ID} The workflow's last step should report, with if: always() so that it runs when the build fails.`,
+        message: `GitHub Actions workflow 'Build', run #42, attempt 1 ended without reporting a result for this job. The workflow's last step should report, with if: always() so that it runs when the build fails. The run: https://github.com/acme/app/actions/runs/${GITHUB_RUN_ID}`,
         externalExecutionId: GITHUB_RUN_ID
       }
     })

@@ -5,13 +5,57 @@ import { parse } from 'yaml'
 import { ENVIRONMENT } from '../../src/bridge/settings.js'
 import { TABLE } from '../../src/bridge/store.js'
 import { SWEEP_EVENT } from '../../src/bridge/sweep-schedule.js'
-import { BRIDGE_BUNDLE_PATH, BRIDGE_TEMPLATE_PATH, readBridgeTemplate, resource } from '../support/bridge-stack.js'
+import {
+  BRIDGE_BUNDLE_PATH,
+  BRIDGE_TEMPLATE_PATH,
+  conditions,
+  readBridgeTemplate,
+  resolve,
+  resource
+} from '../support/bridge-stack.js'
 import { RUN_NAME } from '../support/bridge-world.js'
 import { inlineCode } from '../support/lambda.js'
 
 // The bridge's template deploys with one command: within CloudFormation's limits, and consistent with the code.
 const template = readBridgeTemplate()
 const properties = (name: string) => resource(template, name).Properties as Record<string, unknown>
+
+/** The variables src/core/proxy.ts reads, which the template sets from ProxyUrl and NoProxy. */
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']
+
+/** The function as CloudFormation would make it with these parameters and the defaults. */
+function deployed(parameters: Record<string, string> = {}) {
+  const values: Record<string, string> = {
+    ...Object.fromEntries(
+      Object.entries(template.Parameters).map(([name, parameter]) => [name, String(parameter.Default ?? '')])
+    ),
+    ...parameters,
+    'AWS::StackId':
+      'arn:aws:cloudformation:us-east-1:111122223333:stack/github-bridge/0f1e2d3c-aaaa-bbbb-cccc-123456789012',
+    'AWS::Region': 'us-east-1',
+    'AWS::AccountId': '111122223333',
+    'AWS::Partition': 'aws',
+    State: 'github-bridge-State',
+    'State.Arn': 'arn:aws:dynamodb:us-east-1:111122223333:table/github-bridge-State',
+    'Logs.Arn': 'arn:aws:logs:us-east-1:111122223333:log-group:github-bridge-Logs',
+    'SweepRole.Arn': 'arn:aws:iam::111122223333:role/github-bridge-SweepRole',
+    'FunctionRole.Arn': 'arn:aws:iam::111122223333:role/github-bridge-FunctionRole',
+    Logs: 'github-bridge-Logs'
+  }
+  Object.assign(values, conditions(template, values))
+  const fn = resolve(resource(template, 'Function').Properties, values) as {
+    Environment: { Variables: Record<string, string> }
+    VpcConfig?: unknown
+  }
+  const role = resolve(resource(template, 'FunctionRole').Properties, values) as {
+    Policies: { PolicyDocument: { Statement: unknown[] } }[]
+  }
+  return {
+    function: fn,
+    environment: fn.Environment.Variables,
+    policy: role.Policies.flatMap((policy) => policy.PolicyDocument.Statement)
+  }
+}
 
 describe('the bridge template', () => {
   it("fits CloudFormation's 51,200-byte TemplateBody limit, so that it deploys without a bucket", () => {
@@ -24,13 +68,36 @@ describe('the bridge template', () => {
     expect(properties('Function')).toMatchObject({ Runtime: 'nodejs24.x', Handler: 'index.handler' })
   })
 
-  it('sets every environment variable the handler reads', () => {
+  it('sets every environment variable the handler reads, and the proxy variables', () => {
     const variables = Object.keys((properties('Function').Environment as { Variables: object }).Variables)
     const optional: string[] = [ENVIRONMENT.logLevel, ENVIRONMENT.scheduleGroup]
     expect(variables.sort()).toEqual(
-      Object.values(ENVIRONMENT)
-        .filter((name) => !optional.includes(name))
-        .sort()
+      [...Object.values(ENVIRONMENT).filter((name) => !optional.includes(name)), ...PROXY_VARIABLES].sort()
+    )
+  })
+
+  it('sets the proxy variables only when ProxyUrl and NoProxy are given', () => {
+    expect(Object.keys(deployed().environment).filter((name) => PROXY_VARIABLES.includes(name))).toEqual([])
+    const proxy = 'http://proxy.example.com:3128'
+    expect(deployed({ ProxyUrl: proxy, NoProxy: '.internal, s3.amazonaws.com' }).environment).toMatchObject({
+      HTTPS_PROXY: proxy,
+      HTTP_PROXY: proxy,
+      NO_PROXY: '.internal, s3.amazonaws.com'
+    })
+    expect(template.Parameters.ProxyUrl).toMatchObject({ NoEcho: true })
+  })
+
+  it('runs the function in a VPC only when subnets are given, and only then lets its role place network interfaces', () => {
+    const outside = deployed()
+    expect(outside.function.VpcConfig).toBeUndefined()
+    expect(JSON.stringify(outside.policy)).not.toContain('ec2:')
+    const inside = deployed({ SubnetIds: 'subnet-0a1b2c3d,subnet-4e5f6a7b', SecurityGroupIds: 'sg-0123abcd' })
+    expect(inside.function.VpcConfig).toEqual({
+      SubnetIds: 'subnet-0a1b2c3d,subnet-4e5f6a7b',
+      SecurityGroupIds: 'sg-0123abcd'
+    })
+    expect(inside.policy).toContainEqual(
+      expect.objectContaining({ Action: expect.arrayContaining(['ec2:CreateNetworkInterface']) as unknown })
     )
   })
 

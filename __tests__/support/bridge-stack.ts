@@ -29,10 +29,11 @@ interface Resource {
 }
 export interface Template {
   readonly Parameters: Record<string, { Default?: string | number }>
+  readonly Conditions?: Record<string, Json>
   readonly Resources: Record<string, Resource>
 }
 
-const INTRINSICS = ['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split']
+const INTRINSICS = ['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'If', 'Equals', 'Not', 'Contains']
 const intrinsic = (name: string): string => (name === 'Ref' ? name : `Fn::${name}`)
 /** CloudFormation's short forms (`!Ref`, `!Sub`, …) as their long forms. */
 const CLOUDFORMATION_TAGS = INTRINSICS.flatMap((name) => [
@@ -64,12 +65,22 @@ export function resource(template: Template, name: string): Resource {
 
 const text = (value: Json): string => (typeof value === 'string' ? value : JSON.stringify(value))
 
+/** What `!Ref AWS::NoValue` leaves: the property or list item is dropped. */
+const NO_VALUE = Symbol('AWS::NoValue')
+
 /**
  * Evaluates the intrinsic functions a template uses, with `values` for
- * parameters, pseudo parameters, resources (`Name`) and attributes (`Name.Attr`).
+ * parameters, pseudo parameters, resources (`Name`), attributes (`Name.Attr`)
+ * and conditions (`Condition:Name`, `true` or `false`).
  */
 export function resolve(value: Json, values: Readonly<Record<string, string>>): Json {
-  if (Array.isArray(value)) return value.map((item) => resolve(item, values))
+  const resolved = resolveValue(value, values)
+  return resolved === NO_VALUE ? null : resolved
+}
+
+function resolveValue(value: Json, values: Readonly<Record<string, string>>): Json | typeof NO_VALUE {
+  if (Array.isArray(value))
+    return value.map((item) => resolveValue(item, values)).filter((item): item is Json => item !== NO_VALUE)
   if (value === null || typeof value !== 'object') return value
   const known = (name: string): string => {
     const found = values[name]
@@ -77,11 +88,23 @@ export function resolve(value: Json, values: Readonly<Record<string, string>>): 
     return found
   }
   const [key, argument] = Object.entries(value)[0] ?? []
+  if (key === 'Ref' && argument === 'AWS::NoValue') return NO_VALUE
   if (key === 'Ref') return known(argument as string)
+  if (key === 'Fn::If') {
+    const [condition, whenTrue, whenFalse] = argument as [string, Json, Json]
+    return resolveValue(known(`Condition:${condition}`) === 'true' ? whenTrue : whenFalse, values)
+  }
+  if (key === 'Fn::Equals') {
+    const [left, right] = resolve(argument as Json[], values) as Json[]
+    return text(left ?? null) === text(right ?? null)
+  }
+  if (key === 'Fn::Not') return !(resolve(argument as Json[], values) as boolean[])[0]
   if (key === 'Fn::GetAtt') return known((argument as string[]).join('.'))
   if (key === 'Fn::Join') {
     const [separator, parts] = argument as [string, Json[]]
-    return (resolve(parts, values) as Json[]).map(text).join(separator)
+    const list = resolve(parts, values)
+    // A CommaDelimitedList parameter is held as its text.
+    return (Array.isArray(list) ? list : text(list).split(',')).map(text).join(separator)
   }
   if (key === 'Fn::Select') {
     const [index, list] = argument as [number, Json]
@@ -96,7 +119,22 @@ export function resolve(value: Json, values: Readonly<Record<string, string>>): 
     const local = Object.fromEntries(Object.entries(extra).map(([name, inner]) => [name, text(resolve(inner, values))]))
     return pattern.replace(/\$\{([^}]+)\}/g, (_, name: string) => local[name] ?? known(name))
   }
-  return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, resolve(inner, values)]))
+  return Object.fromEntries(
+    Object.entries(value).flatMap(([name, inner]) => {
+      const resolved = resolveValue(inner, values)
+      return resolved === NO_VALUE ? [] : [[name, resolved]]
+    })
+  )
+}
+
+/** The template's conditions, evaluated with these parameter values, as `Condition:Name` values. */
+export function conditions(template: Template, values: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(template.Conditions ?? {}).map(([name, condition]) => [
+      `Condition:${name}`,
+      text(resolve(condition, values))
+    ])
+  )
 }
 
 interface ActionTypeProperties {
@@ -152,6 +190,8 @@ export interface StackOptions {
   readonly allowedRepos?: string
   /** Parameter values beyond the defaults, such as QueueTimeoutMinutes. */
   readonly parameters?: Readonly<Record<string, string>>
+  /** Variables the function runs with beyond the template's, such as other endpoints or NODE_EXTRA_CA_CERTS. */
+  readonly environment?: Readonly<Record<string, string>>
 }
 
 /**
@@ -197,6 +237,7 @@ export class BridgeStack {
       'Function.Arn': 'arn:aws:lambda:us-east-1:111122223333:function:github-bridge-Function',
       'SweepRole.Arn': 'arn:aws:iam::111122223333:role/github-bridge-SweepRole'
     }
+    Object.assign(values, conditions(template, values))
     const stack = new BridgeStack(template, values, options)
     const secret = await stack.secrets.send(
       new CreateSecretCommand({ Name: `github-bridge/credentials-${id}`, SecretString: options.secret })
@@ -231,7 +272,8 @@ export class BridgeStack {
       AWS_ENDPOINT_URL_SECRETS_MANAGER: this.options.motoUrl,
       AWS_ENDPOINT_URL_SCHEDULER: this.options.motoUrl,
       AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_LAMBDA_FUNCTION_NAME: 'github-bridge-Function'
+      AWS_LAMBDA_FUNCTION_NAME: 'github-bridge-Function',
+      ...this.options.environment
     }
   }
 

@@ -76,7 +76,12 @@ export class BridgeWorld {
 
   /** A new stack and container, with the secret and parameters given. */
   async fresh(
-    options: { secret?: string; parameters?: Readonly<Record<string, string>>; githubApiUrl?: string } = {}
+    options: {
+      secret?: string
+      parameters?: Readonly<Record<string, string>>
+      githubApiUrl?: string
+      environment?: Readonly<Record<string, string>>
+    } = {}
   ): Promise<void> {
     await this.closeContainers()
     this.stack?.close()
@@ -91,7 +96,8 @@ export class BridgeWorld {
       codePipelineUrl: this.emulator.url,
       githubApiUrl: options.githubApiUrl ?? this.github.url,
       secret: options.secret ?? TOKEN,
-      parameters: { ...this.options.parameters, ...options.parameters }
+      parameters: { ...this.options.parameters, ...options.parameters },
+      ...(options.environment && { environment: options.environment })
     })
     if (!this.emulator.actionTypes.some((type) => type.id.provider === this.stack.actionType.id.provider))
       this.emulator.defineActionType(this.stack.actionType)

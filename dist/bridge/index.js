@@ -173,6 +173,32 @@ function proxyAgents(settings = readProxySettings(), nodeVersion = process.versi
   const options = { keepAlive: true, maxSockets: 50, proxyEnv };
   return { httpAgent: new import_node_http.Agent(options), httpsAgent: new import_node_https.Agent(options) };
 }
+function describeProxy(settings) {
+  const routes = [
+    settings.https && `HTTPS through ${redact(settings.https)}`,
+    settings.http && `HTTP through ${redact(settings.http)}`
+  ].filter(Boolean);
+  if (routes.length === 0) return void 0;
+  const except = settings.noProxy.length > 0 ? `, except for NO_PROXY: ${settings.noProxy.join(", ")}` : "";
+  return `AWS and GitHub calls go ${routes.join(" and ")}${except}.`;
+}
+function announceProxy(log, env = process.env) {
+  const settings = readProxySettings(env);
+  const route = describeProxy(settings);
+  if (route) log.info(route);
+  for (const problem of settings.problems) log.warning(problem);
+}
+function proxyCredentials(env = process.env) {
+  const found = /* @__PURE__ */ new Set();
+  for (const name of ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"]) {
+    const url = parseProxyUrl(env[name]?.trim() ?? "");
+    const secret = url?.password || url?.username;
+    if (!secret) continue;
+    found.add(secret);
+    found.add(decodeURIComponent(secret));
+  }
+  return [...found];
+}
 function parseProxyUrl(value) {
   if (!value) return void 0;
   const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
@@ -182,6 +208,12 @@ function parseProxyUrl(value) {
   } catch {
     return void 0;
   }
+}
+function redact(url) {
+  const shown = new URL(url.href);
+  shown.username = "";
+  shown.password = "";
+  return shown.href;
 }
 var LOOPBACK = ["localhost", "127.0.0.0-127.255.255.255", "::1", "[::1]"];
 function nodeNoProxy(entries) {
@@ -476,6 +508,62 @@ var GITHUB_DISPATCH = {
 // src/bridge/credentials.ts
 var import_node_crypto = require("node:crypto");
 
+// src/bridge/http.ts
+var import_node_http2 = require("node:http");
+var import_node_https2 = require("node:https");
+var MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+var NO_BODY = /* @__PURE__ */ new Set([204, 205, 304]);
+function agentFetch(agents = proxyAgents()) {
+  return (input, init = {}) => {
+    if (typeof input !== "string" && !(input instanceof URL))
+      return Promise.reject(new TypeError("agentFetch takes a URL, not a Request"));
+    if (init.body !== void 0 && init.body !== null && typeof init.body !== "string")
+      return Promise.reject(new TypeError("agentFetch sends text bodies only"));
+    const url = new URL(input);
+    const secure = url.protocol === "https:";
+    const { signal } = init;
+    const headers = Object.fromEntries(new Headers(init.headers).entries());
+    return new Promise((resolve, reject) => {
+      const fail = (error) => reject(signal?.aborted ? signal.reason : error);
+      const request = (secure ? import_node_https2.request : import_node_http2.request)(
+        url,
+        {
+          method: init.method ?? "GET",
+          headers,
+          agent: (secure ? agents.httpsAgent : agents.httpAgent) ?? void 0,
+          ...signal && { signal }
+        },
+        (answer) => void readAnswer(answer).then(resolve, fail)
+      );
+      request.on("error", fail);
+      request.end(init.body ?? void 0);
+    });
+  };
+}
+async function readAnswer(answer) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of answer) {
+    size += chunk.length;
+    if (size > MAX_RESPONSE_BYTES) {
+      answer.destroy();
+      throw Object.assign(new Error(`the answer is larger than ${MAX_RESPONSE_BYTES} bytes`), {
+        code: "ERESPONSETOOLARGE"
+      });
+    }
+    chunks.push(chunk);
+  }
+  const headers = new Headers();
+  for (let index = 0; index + 1 < answer.rawHeaders.length; index += 2)
+    headers.append(answer.rawHeaders[index], answer.rawHeaders[index + 1]);
+  const status = answer.statusCode ?? 502;
+  return new Response(NO_BODY.has(status) ? null : Buffer.concat(chunks), {
+    status,
+    statusText: answer.statusMessage ?? "",
+    headers
+  });
+}
+
 // src/bridge/github.ts
 var REQUEST_TIMEOUT_MS = 1e4;
 var READ_ATTEMPTS = 3;
@@ -509,7 +597,7 @@ var GitHubError = class extends Error {
     return this.status === void 0 ? this.githubMessage : `${this.status} ${JSON.stringify(this.githubMessage)}`;
   }
 };
-async function githubRequest(baseUrl, method, path2, authorization, body, fetcher = fetch) {
+async function githubRequest(baseUrl, method, path2, authorization, body, fetcher) {
   const request = `${method} ${path2}`;
   let response;
   let text;
@@ -567,7 +655,7 @@ function networkCode(error) {
   return void 0;
 }
 var GitHubApi = class {
-  constructor(baseUrl, tokens, log, fetcher = fetch, sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))) {
+  constructor(baseUrl, tokens, log, fetcher = agentFetch(), sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))) {
     this.baseUrl = baseUrl;
     this.tokens = tokens;
     this.log = log;
@@ -756,7 +844,7 @@ var TOKEN_MARGIN_MS = 5 * 6e4;
 var SECRET_MAX_AGE_MS = 15 * 6e4;
 var REFUSED_RECHECK_MS = 6e4;
 var SecretTokens = class {
-  constructor(readSecret2, apiUrl, log, fetcher = fetch, now = Date.now) {
+  constructor(readSecret2, apiUrl, log, fetcher = agentFetch(), now = Date.now) {
     this.readSecret = readSecret2;
     this.apiUrl = apiUrl;
     this.log = log;
@@ -2144,6 +2232,8 @@ function toRecord(item) {
 var container;
 function createContainer(env) {
   const log = Logger.create(env.LOG_LEVEL);
+  for (const secret of proxyCredentials(env)) log.secret(secret);
+  announceProxy({ info: (message) => log.info(message), warning: (message) => log.warn(message) }, env);
   const settings = readSettings(env);
   const region = env.AWS_REGION;
   const aws = () => ({
@@ -2154,13 +2244,19 @@ function createContainer(env) {
   const db = new import_client_dynamodb2.DynamoDBClient(aws());
   const secrets = new import_client_secrets_manager.SecretsManagerClient(aws());
   const store = new StateStore(db, settings.tableName);
-  const tokens = new SecretTokens(() => readSecret(secrets, settings.githubSecretId), settings.githubApiUrl, log);
+  const fetcher = agentFetch(proxyAgents());
+  const tokens = new SecretTokens(
+    () => readSecret(secrets, settings.githubSecretId),
+    settings.githubApiUrl,
+    log,
+    fetcher
+  );
   return {
     settings,
     log,
     store,
     pipeline: new CodePipeline({ region, ...CODEPIPELINE_CALLS }, log),
-    github: new GitHubApi(settings.githubApiUrl, tokens, log),
+    github: new GitHubApi(settings.githubApiUrl, tokens, log, fetcher),
     schedule: new SweepSchedule(new import_client_scheduler2.SchedulerClient(aws()), settings.sweep, log),
     clock: {
       now: () => Date.now(),

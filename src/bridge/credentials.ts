@@ -1,5 +1,6 @@
 import { createPrivateKey, createSign, type KeyObject } from 'node:crypto'
 import { GitHubError, githubRequest, type TokenSource } from './github.js'
+import { agentFetch } from './http.js'
 import type { Logger } from './log.js'
 
 /** What the credentials secret holds: a fine-grained token, or a GitHub App's ID and private key. */
@@ -97,7 +98,7 @@ export class SecretTokens implements TokenSource {
     private readonly readSecret: () => Promise<string>,
     private readonly apiUrl: string,
     private readonly log: Logger,
-    private readonly fetcher: typeof fetch = fetch,
+    private readonly fetcher: typeof fetch = agentFetch(),
     private readonly now: () => number = Date.now
   ) {}
 

@@ -1,5 +1,6 @@
 import { NOT_SENT_CODES } from '../core/aws-errors.js'
 import { ACTION_VERSION } from '../core/version.js'
+import { agentFetch } from './http.js'
 import type { Logger } from './log.js'
 import type { WorkflowTarget } from './target.js'
 
@@ -65,8 +66,8 @@ export async function githubRequest(
   method: 'GET' | 'POST',
   path: string,
   authorization: string,
-  body?: unknown,
-  fetcher: typeof fetch = fetch
+  body: unknown,
+  fetcher: typeof fetch
 ): Promise<RawResponse> {
   const request = `${method} ${path}`
   let response: Response
@@ -163,7 +164,7 @@ export class GitHubApi {
     private readonly baseUrl: string,
     private readonly tokens: TokenSource,
     private readonly log: Logger,
-    private readonly fetcher: typeof fetch = fetch,
+    private readonly fetcher: typeof fetch = agentFetch(),
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
   ) {}
 

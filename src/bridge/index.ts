@@ -12,11 +12,12 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { CodePipeline } from '../core/codepipeline.js'
 import { errorCode } from '../core/aws-errors.js'
 import { errorMessage } from '../core/errors.js'
-import { proxyAgents } from '../core/proxy.js'
+import { announceProxy, proxyAgents, proxyCredentials } from '../core/proxy.js'
 import { Bridge, type BridgeParts, type Summary } from './bridge.js'
 import { CredentialsError, SecretTokens } from './credentials.js'
 import { readTrigger } from './events.js'
 import { GitHubApi } from './github.js'
+import { agentFetch } from './http.js'
 import { Logger } from './log.js'
 import { CODEPIPELINE_CALLS, readSettings } from './settings.js'
 import { StateStore } from './store.js'
@@ -33,10 +34,12 @@ let container: BridgeParts | undefined
 
 function createContainer(env: NodeJS.ProcessEnv): BridgeParts {
   const log = Logger.create(env.LOG_LEVEL)
+  for (const secret of proxyCredentials(env)) log.secret(secret)
+  announceProxy({ info: (message) => log.info(message), warning: (message) => log.warn(message) }, env)
   const settings = readSettings(env)
   const region = env.AWS_REGION
-  // Each attempt is bounded; the SDK retries throttling, 5xx and network errors. Each client gets
-  // agents of its own for HTTPS_PROXY and NO_PROXY, as destroying a client destroys its agents.
+  // Each attempt is bounded; the SDK retries throttling, 5xx and network errors. Each client, and
+  // GitHub's, gets agents of its own for HTTPS_PROXY and NO_PROXY, as destroying a client destroys them.
   const aws = () => ({
     region,
     maxAttempts: 3,
@@ -45,13 +48,19 @@ function createContainer(env: NodeJS.ProcessEnv): BridgeParts {
   const db = new DynamoDBClient(aws())
   const secrets = new SecretsManagerClient(aws())
   const store = new StateStore(db, settings.tableName)
-  const tokens = new SecretTokens(() => readSecret(secrets, settings.githubSecretId), settings.githubApiUrl, log)
+  const fetcher = agentFetch(proxyAgents())
+  const tokens = new SecretTokens(
+    () => readSecret(secrets, settings.githubSecretId),
+    settings.githubApiUrl,
+    log,
+    fetcher
+  )
   return {
     settings,
     log,
     store,
     pipeline: new CodePipeline({ region, ...CODEPIPELINE_CALLS }, log),
-    github: new GitHubApi(settings.githubApiUrl, tokens, log),
+    github: new GitHubApi(settings.githubApiUrl, tokens, log, fetcher),
     schedule: new SweepSchedule(new SchedulerClient(aws()), settings.sweep, log),
     clock: {
       now: () => Date.now(),

@@ -75,5 +75,6 @@ const CREDENTIALS_AT_THE_END =
 /** The failure CodePipeline shows: which run, where, and why nothing came. */
 export function unreportedMessage(context: GitHubContext): string {
   const url = runUrl(context)
-  return `GitHub Actions ${describeRun(context)} ended without reporting a result for this job.${url ? ` See ${url}` : ''} The workflow's last step should report, with if: always() so that it runs when the build fails.`
+  // The link goes last, where no full stop can be taken as part of it.
+  return `GitHub Actions ${describeRun(context)} ended without reporting a result for this job. The workflow's last step should report, with if: always() so that it runs when the build fails.${url ? ` The run: ${url}` : ''}`
 }

@@ -1,0 +1,77 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { agentFetch } from '../../src/bridge/http.js'
+
+// The bridge's fetch for GitHub, over node:http with the proxy agents: what githubRequest reads of it.
+let server: Server
+let handle: (request: IncomingMessage, body: string, response: ServerResponse) => void = () => undefined
+const url = (path = '/') => `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`
+const fetcher = agentFetch({})
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    let body = ''
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()))
+    request.on('end', () => handle(request, body, response))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+})
+afterAll(async () => {
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+})
+
+describe('agentFetch', () => {
+  it('sends the method, headers and body, and answers with status, headers and text', async () => {
+    let seen: { method?: string; type?: string; body?: string } = {}
+    handle = (request, body, response) => {
+      seen = { method: request.method, type: request.headers['content-type'], body }
+      response.writeHead(201, 'Created', { 'x-ratelimit-remaining': '4999', 'set-cookie': ['a=1', 'b=2'] })
+      response.end('{"id":7}')
+    }
+    const answer = await fetcher(url('/repos'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"ref":"main"}'
+    })
+    expect(seen).toEqual({ method: 'POST', type: 'application/json', body: '{"ref":"main"}' })
+    expect(answer.status).toBe(201)
+    expect(answer.statusText).toBe('Created')
+    expect(answer.ok).toBe(true)
+    expect(answer.headers.get('x-ratelimit-remaining')).toBe('4999')
+    expect(answer.headers.getSetCookie()).toEqual(['a=1', 'b=2'])
+    expect(await answer.json()).toEqual({ id: 7 })
+  })
+
+  it('answers 204 with no body, as GitHub answers a dispatch', async () => {
+    handle = (_, __, response) => response.writeHead(204).end()
+    const answer = await fetcher(url(), { method: 'POST', body: '{}' })
+    expect(answer.status).toBe(204)
+    expect(await answer.text()).toBe('')
+  })
+
+  it("rejects with the signal's TimeoutError when the answer does not come in time", async () => {
+    handle = () => undefined
+    const error = await fetcher(url(), { signal: AbortSignal.timeout(100) }).catch((caught: unknown) => caught)
+    expect(error).toMatchObject({ name: 'TimeoutError' })
+  })
+
+  it('cuts off an answer larger than any GitHub sends', async () => {
+    handle = (_, __, response) => {
+      response.writeHead(200)
+      const chunk = Buffer.alloc(1024 * 1024, 'x')
+      for (let index = 0; index < 5; index++) response.write(chunk)
+      response.end()
+    }
+    await expect(fetcher(url())).rejects.toMatchObject({ code: 'ERESPONSETOOLARGE' })
+  })
+
+  it('rejects with the network error and its code when nothing listens', async () => {
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const { port } = closed.address() as AddressInfo
+    await new Promise((resolve) => closed.close(resolve))
+    await expect(fetcher(`http://127.0.0.1:${port}/`)).rejects.toMatchObject({ code: 'ECONNREFUSED' })
+  })
+})
