@@ -1,8 +1,8 @@
 import { crc32 } from 'node:zlib'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { describe, expect, it, vi } from 'vitest'
-import { STOP_CLEANUP_MS, uploadObject, type ObjectWriter } from '../../src/artifacts/multipart.js'
-import { abortOpenUploads, openUploadCount } from '../../src/artifacts/open-uploads.js'
+import { uploadObject, type ObjectWriter } from '../../src/artifacts/multipart.js'
+import { STOP_CLEANUP_MS } from '../../src/core/stop.js'
 
 interface Call {
   name: string
@@ -148,7 +148,6 @@ describe('uploadObject', () => {
     )
     expect(s3.calls.at(-1)).toMatchObject({ name: 'AbortMultipartUpload', input: { UploadId: 'up-1' } })
     expect(names(s3.calls)).not.toContain('CompleteMultipartUpload')
-    expect(openUploadCount()).toBe(0)
   })
 
   it('aborts the upload when the writer fails after parts went out', async () => {
@@ -193,11 +192,15 @@ describe('uploadObject', () => {
         written += 8
       }
     }
-    const upload = uploadObject(s3.client, { ...params }, endless, { partSize: 16, concurrency: 2 })
+    const stop = new AbortController()
+    const upload = uploadObject(s3.client, { ...params }, endless, {
+      partSize: 16,
+      concurrency: 2,
+      stopped: stop.signal
+    })
     const settled = upload.catch((error: unknown) => error)
     await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(openUploadCount()).toBe(1)
-    await abortOpenUploads()
+    stop.abort()
     const error = await settled
     expect(String(error)).toMatch(/the upload was stopped before it finished, as the step was told to stop/)
     expect(written).toBeGreaterThan(0)
@@ -206,8 +209,23 @@ describe('uploadObject', () => {
     expect(parts.every((call) => call.cancelled)).toBe(true)
     expect(s3.calls.at(-1)).toMatchObject({ name: 'AbortMultipartUpload', input: { UploadId: 'up-1' } })
     expect(s3.calls.at(-1)?.cancelled).toBeUndefined()
-    expect(openUploadCount()).toBe(0)
   })
+
+  it('starts nothing once the step has been told to stop', async () => {
+    const s3 = fakeS3()
+    let asked = false
+    const writer: ObjectWriter = async (sink) => {
+      asked = true
+      await sink.write(Buffer.alloc(64))
+    }
+    const stopped = AbortSignal.abort()
+    await expect(uploadObject(s3.client, params, writer, { partSize: 16, concurrency: 2, stopped })).rejects.toThrow(
+      /the upload was stopped before it finished/
+    )
+    expect(asked).toBe(false)
+    expect(s3.calls).toEqual([])
+  })
+
   it('gives up on aborting after a few seconds once stopped, so a cancelled step can still report', async () => {
     vi.useFakeTimers()
     try {
@@ -215,12 +233,18 @@ describe('uploadObject', () => {
       const endless: ObjectWriter = async (sink) => {
         for (;;) await sink.write(Buffer.alloc(8))
       }
-      const upload = uploadObject(s3.client, params, endless, { partSize: 16, concurrency: 2 }).catch(
-        (error: unknown) => error
-      )
-      await vi.advanceTimersByTimeAsync(10)
+      const stop = new AbortController()
       let cleanedUp = false
-      void abortOpenUploads().then(() => (cleanedUp = true))
+      const upload = uploadObject(s3.client, params, endless, {
+        partSize: 16,
+        concurrency: 2,
+        stopped: stop.signal
+      }).catch((error: unknown) => {
+        cleanedUp = true
+        return error
+      })
+      await vi.advanceTimersByTimeAsync(10)
+      stop.abort()
       await vi.advanceTimersByTimeAsync(STOP_CLEANUP_MS - 100)
       expect(cleanedUp).toBe(false)
       expect(s3.calls.at(-1)?.name).toBe('AbortMultipartUpload')

@@ -30,7 +30,8 @@ import { openPromise } from 'yauzl'
 import { CodePipelineEmulator } from '../../tools/emulator/server.js'
 import { lyingZip } from '../artifacts/lying-zip.js'
 import { standInClient, startS3StandIn, type S3StandIn } from '../support/moto.js'
-import { runStep, type StepOptions } from '../support/runner.js'
+import { LoopbackProxy } from '../support/proxy.js'
+import { RUNNER_STOP, runStep, type StepOptions } from '../support/runner.js'
 
 // Output artifacts to S3 and input artifacts from it, through the bundles on
 // Node 24, with moto's server as S3 on loopback.
@@ -315,6 +316,43 @@ describe('output artifacts', () => {
     const run = await step({ 'job-id': job.id, 'output-artifacts': 'Out=dist' }).finally(() => clearInterval(writing))
     expect(run.code).toBe(1)
     expect(failureMessage()).toMatch(/^Output artifact Out: "build\.log" changed while it was being read/)
+    const location = locationOf(job, 'Out')
+    const open = await s3.send(
+      new ListMultipartUploadsCommand({ Bucket: location.bucketName, Prefix: location.objectKey })
+    )
+    expect(open.Uploads ?? []).toEqual([])
+    expect(await head(location)).toBeUndefined()
+  })
+
+  it('aborts the multipart upload when the runner stops the step mid-send, and tells the pipeline in time', async () => {
+    write('dist/build.bin', randomBytes(20 * 1024 * 1024))
+    const job = jobWithOutputs(['Out'])
+    // S3 reached through a proxy that never forwards a part: the upload is surely under way when the stop comes.
+    const proxy = await LoopbackProxy.start()
+    let partHeld!: () => void
+    const held = new Promise<void>((resolve) => (partHeld = resolve))
+    proxy.hold = (request) => {
+      const isPart = request.method === 'PUT' && request.target.includes('partNumber=')
+      if (isPart) partHeld()
+      return isPart
+    }
+    try {
+      const run = await step(
+        { 'job-id': job.id, 'output-artifacts': 'Out=dist' },
+        {
+          env: { AWS_ENDPOINT_URL_S3: `http://s3.test:${new URL(moto.url).port}`, HTTP_PROXY: proxy.url },
+          stop: { when: held }
+        }
+      )
+      expect(run.stoppedForMs).toBeLessThan(RUNNER_STOP.termAfterMs)
+      expect(run.code).toBe(1)
+      expect(emulator.requestsFor('PutJobFailureResult')).toHaveLength(1)
+      expect(failureMessage()).toMatch(/^The runner stopped the step \(SIGINT\).*before the step reported a result/)
+      const aborts = proxy.requests.filter((request) => request.method === 'DELETE' && /uploadId=/.test(request.target))
+      expect(aborts).toHaveLength(1)
+    } finally {
+      await proxy.close()
+    }
     const location = locationOf(job, 'Out')
     const open = await s3.send(
       new ListMultipartUploadsCommand({ Bucket: location.bucketName, Prefix: location.objectKey })

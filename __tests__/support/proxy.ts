@@ -21,6 +21,8 @@ export interface ProxiedRequest {
  */
 export class LoopbackProxy {
   readonly requests: ProxiedRequest[] = []
+  /** Plain HTTP requests for which this says true are recorded but never forwarded, as a stalled network leaves them. */
+  hold?: (request: ProxiedRequest) => boolean
   private readonly sockets = new Set<Socket>()
 
   private constructor(private readonly server: Server) {}
@@ -47,7 +49,8 @@ export class LoopbackProxy {
       client.on('error', () => upstream.destroy())
     })
     server.on('request', (request: IncomingMessage, response) => {
-      proxy.record(request, request.url ?? '')
+      const recorded = proxy.record(request, request.url ?? '')
+      if (proxy.hold?.(recorded)) return
       const url = new URL(request.url ?? '')
       const forwarded = httpRequest(
         {
@@ -87,12 +90,14 @@ export class LoopbackProxy {
     await new Promise<void>((resolve) => this.server.close(() => resolve()))
   }
 
-  private record(request: IncomingMessage, target: string): void {
-    this.requests.push({
+  private record(request: IncomingMessage, target: string): ProxiedRequest {
+    const recorded = {
       method: request.method ?? '',
       target,
       ...(request.headers['proxy-authorization'] && { authorization: request.headers['proxy-authorization'] })
-    })
+    }
+    this.requests.push(recorded)
+    return recorded
   }
 }
 

@@ -66,7 +66,7 @@ export interface StepOptions {
    * Stops the step as the runner does (SIGINT, SIGTERM 7.5 s later, a kill
    * 2.5 s after that) once its output matches `when`.
    */
-  readonly stop?: { readonly when: RegExp; readonly signal?: 'SIGINT' | 'SIGTERM' }
+  readonly stop?: { readonly when: RegExp | Promise<unknown>; readonly signal?: 'SIGINT' | 'SIGTERM' }
 }
 
 /** The runner's grace periods after it decides to stop a step. */
@@ -208,16 +208,20 @@ export class RunnerJob {
     let stoppedAt: number | undefined
     let killed = false
     const timers: NodeJS.Timeout[] = []
+    const stop = (): void => {
+      if (!options.stop || stoppedAt !== undefined || child.exitCode !== null) return
+      stoppedAt = performance.now()
+      child.kill(options.stop.signal ?? 'SIGINT')
+      timers.push(
+        setTimeout(() => child.kill('SIGTERM'), RUNNER_STOP.termAfterMs),
+        setTimeout(() => (killed = child.kill('SIGKILL')), RUNNER_STOP.killAfterMs)
+      )
+    }
+    const { when } = options.stop ?? {}
+    if (when instanceof Promise) void when.then(stop)
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString()
-      if (options.stop && stoppedAt === undefined && options.stop.when.test(stdout)) {
-        stoppedAt = performance.now()
-        child.kill(options.stop.signal ?? 'SIGINT')
-        timers.push(
-          setTimeout(() => child.kill('SIGTERM'), RUNNER_STOP.termAfterMs),
-          setTimeout(() => (killed = child.kill('SIGKILL')), RUNNER_STOP.killAfterMs)
-        )
-      }
+      if (when instanceof RegExp && when.test(stdout)) stop()
     })
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve))

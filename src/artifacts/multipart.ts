@@ -9,7 +9,7 @@ import {
   type PutObjectCommandInput,
   type S3Client
 } from '@aws-sdk/client-s3'
-import { trackUpload } from './open-uploads.js'
+import { STOP_CLEANUP_MS } from '../core/stop.js'
 import type { ReadAt } from './source-file.js'
 
 /** What the object is stored with: everything PutObject takes but the body. */
@@ -23,6 +23,8 @@ export interface PartOptions {
   readonly partSize: number
   /** Parts sent at once; also the number of part buffers. */
   readonly concurrency: number
+  /** Aborted when the step is told to stop: the upload sends nothing more, and aborts itself. */
+  readonly stopped?: AbortSignal
 }
 
 /**
@@ -45,9 +47,6 @@ export interface PartSink {
 /** Writes an object's bytes into a sink, and settles once the last is written. */
 export type ObjectWriter = (sink: PartSink) => Promise<void>
 
-/** How long a stopped upload may spend aborting itself: a runner gives a cancelled step 7.5 seconds in all. */
-export const STOP_CLEANUP_MS = 5_000
-
 /**
  * Uploads an object of unknown length to S3 with memory that stays flat: the
  * writer fills a fixed set of part buffers, allocated once and reused, so a
@@ -55,8 +54,8 @@ export const STOP_CLEANUP_MS = 5_000
  * than one part goes up with a single PutObject.
  *
  * A multipart upload that does not complete is aborted, whatever stopped it:
- * a failed part, a failed writer, a failed CreateMultipartUpload, or
- * `abortOpenUploads()` when the step is told to stop.
+ * a failed part, a failed writer, a failed CreateMultipartUpload, or the
+ * `stopped` signal. Once that signal is aborted, no upload starts.
  */
 export async function uploadObject(
   s3: S3Client,
@@ -64,12 +63,15 @@ export async function uploadObject(
   write: ObjectWriter,
   options: PartOptions
 ): Promise<{ bytes: number; parts: number }> {
+  const { stopped } = options
+  if (stopped?.aborted) throw new UploadStopped()
   const upload = new PartUpload(s3, params, options)
-  const untrack = trackUpload(upload)
+  const stop = (): void => upload.stop()
+  stopped?.addEventListener('abort', stop, { once: true })
   try {
     return await upload.run(write)
   } finally {
-    untrack()
+    stopped?.removeEventListener('abort', stop)
   }
 }
 
@@ -96,7 +98,6 @@ class PartUpload implements PartSink {
   private readonly cancel = new AbortController()
   /** Ends the cleanup a few seconds after a stop: a cancelled step is given only a few. */
   private readonly cleanupDeadline = new AbortController()
-  private settled: Promise<unknown> = Promise.resolve()
 
   constructor(
     private readonly s3: S3Client,
@@ -107,16 +108,10 @@ class PartUpload implements PartSink {
     this.current = this.free.pop()!
   }
 
-  run(write: ObjectWriter): Promise<{ bytes: number; parts: number }> {
-    const running = this.runToEnd(write)
-    this.settled = running.catch(() => undefined)
-    return running
-  }
-
-  stop(): Promise<void> {
+  /** Cuts the upload short: the requests in flight are cancelled, and the cleanup gets a few seconds. */
+  stop(): void {
     this.fail(new UploadStopped())
     setTimeout(() => this.cleanupDeadline.abort(), STOP_CLEANUP_MS).unref()
-    return this.settled.then(() => undefined)
   }
 
   async write(bytes: Uint8Array): Promise<void> {
@@ -145,7 +140,7 @@ class PartUpload implements PartSink {
     return { bytes, crc }
   }
 
-  private async runToEnd(write: ObjectWriter): Promise<{ bytes: number; parts: number }> {
+  async run(write: ObjectWriter): Promise<{ bytes: number; parts: number }> {
     try {
       await write(this)
       this.throwIfFailed()

@@ -20,11 +20,6 @@ export interface JobArtifactStore {
   readonly credentials: AWSSessionCredentials
   /** Attempts per S3 request, as 'max-attempts' allows CodePipeline calls. */
   readonly maxAttempts: number
-  /**
-   * Aborted when the runner stops the step: every S3 request then fails at
-   * once, except AbortMultipartUpload, so that an upload cut short is cleaned up.
-   */
-  readonly stopped?: AbortSignal
 }
 
 /** Uploads the output artifacts to the locations the job gave them. */
@@ -54,28 +49,11 @@ async function withClient<T>(store: JobArtifactStore, use: (s3: S3Client) => Pro
     ),
     maxAttempts: store.maxAttempts
   })
-  if (store.stopped) failOnceStopped(s3, store.stopped)
   try {
     return await use(s3)
   } finally {
     s3.destroy()
   }
-}
-
-/** Makes every request but AbortMultipartUpload fail as soon as `stopped` is aborted, those in flight included. */
-function failOnceStopped(s3: S3Client, stopped: AbortSignal): void {
-  const aborted = new Promise<never>((_, reject) => {
-    const fail = (): void => reject(new Error('The step was stopped, so the transfer was cut short.'))
-    if (stopped.aborted) fail()
-    else stopped.addEventListener('abort', fail, { once: true })
-  })
-  // Only raced against requests, so an abort with nothing in flight is no unhandled rejection.
-  aborted.catch(() => {})
-  s3.middlewareStack.add(
-    (next, context) => (args) =>
-      context.commandName === 'AbortMultipartUploadCommand' ? next(args) : Promise.race([next(args), aborted]),
-    { step: 'initialize', name: 'failOnceStopped' }
-  )
 }
 
 export { ArtifactError } from './artifact-error.js'

@@ -26,6 +26,8 @@ export interface UploadOptions {
   readonly kmsKeyId?: string
   /** Called as each artifact is in place. */
   readonly onUploaded?: (artifact: UploadedArtifact) => void
+  /** Aborted when the step is told to stop: the upload in progress aborts itself, and no other starts. */
+  readonly stopped?: AbortSignal
 }
 
 /**
@@ -36,7 +38,7 @@ export interface UploadOptions {
 export async function uploadOutputArtifacts(
   plans: readonly OutputArtifactPlan[],
   s3: S3Client,
-  { kmsKeyId, onUploaded }: UploadOptions = {}
+  { kmsKeyId, onUploaded, stopped }: UploadOptions = {}
 ): Promise<UploadedArtifact[]> {
   const uploaded: UploadedArtifact[] = []
   for (const plan of plans) {
@@ -51,7 +53,7 @@ export async function uploadOutputArtifacts(
           ...(kmsKeyId !== undefined && { SSEKMSKeyId: kmsKeyId })
         },
         artifactWriter(plan),
-        { partSize: PART_SIZE, concurrency: CONCURRENCY }
+        { partSize: PART_SIZE, concurrency: CONCURRENCY, stopped }
       )
       const artifact = { name: plan.name, bytes, bucketName: plan.bucketName, objectKey: plan.objectKey }
       uploaded.push(artifact)

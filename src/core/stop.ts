@@ -10,6 +10,9 @@ export type StopSignal = 'SIGINT' | 'SIGTERM'
 /** What a step may spend, after the first signal, before it must be done: within the 10 s before the kill. */
 export const STOP_BUDGET_MS = 8_000
 
+/** Of that, what an upload cut short may spend aborting itself, so that no parts are left billed. */
+export const STOP_CLEANUP_MS = 5_000
+
 /** The process events onStop listens to, injectable for tests. */
 export interface SignalSource {
   once(signal: StopSignal, listener: () => void): unknown

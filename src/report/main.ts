@@ -9,7 +9,14 @@ import { defaultFailureMessage } from './requests.js'
 import { Reporter, StepStopped } from './reporter.js'
 import { announceProxy } from '../core/proxy.js'
 import { maskEnvironmentSecrets } from '../core/secrets.js'
-import { onStop, settlesWithin, STOP_BUDGET_MS, type SignalSource } from '../core/stop.js'
+import {
+  onStop,
+  settlesWithin,
+  STOP_BUDGET_MS,
+  STOP_CLEANUP_MS,
+  type SignalSource,
+  type StopSignal
+} from '../core/stop.js'
 
 /** Of the grace period after a stop, what a result already on its way gets before a failure is sent instead. */
 const IN_FLIGHT_WAIT_MS = 3_500
@@ -47,8 +54,16 @@ export async function run(env: NodeJS.ProcessEnv = process.env, signals?: Signal
   // Listening starts before the work does, so that a signal finds the handler however early it comes.
   let work: Promise<void> = Promise.resolve()
   const stopListening = onStop(async (signal) => {
+    const cleanupEnds = Date.now() + STOP_CLEANUP_MS
     reporter.stop()
+    // An upload in progress aborts its multipart upload while the pipeline is told.
     stopped.abort()
+    await tellPipeline(signal)
+    // The step ends once that cleanup is done, or its time is up.
+    await settlesWithin(work, Math.max(0, cleanupEnds - Date.now()))
+  }, signals)
+
+  async function tellPipeline(signal: StopSignal): Promise<void> {
     // A result already on its way may still get through; it gets part of the grace period.
     if (reporter.isSending && (await settlesWithin(work, IN_FLIGHT_WAIT_MS)) && !reporter.mayStillReport) return
     if (!reporter.mayStillReport) return
@@ -59,7 +74,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env, signals?: Signal
       log
     )
     await reporter.reportStop(signal, lastCall)
-  }, signals)
+  }
   try {
     work = report()
     await work

@@ -64,9 +64,10 @@ export async function shipOutputArtifacts(
   try {
     const uploaded = await store.uploadJobOutputs(
       plans,
-      { pipeline, jobId, credentials: data.artifactCredentials, maxAttempts: aws.maxAttempts, stopped },
+      { pipeline, jobId, credentials: data.artifactCredentials, maxAttempts: aws.maxAttempts },
       {
         kmsKeyId: data.encryptionKey?.type === 'KMS' ? data.encryptionKey.id : undefined,
+        stopped,
         onUploaded: (artifact) =>
           log.info(
             `Uploaded output artifact ${artifact.name} (${artifact.bytes} bytes) to s3://${artifact.bucketName}/${artifact.objectKey}.`
