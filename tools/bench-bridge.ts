@@ -31,17 +31,13 @@ http.request = function (...args) {
   const start = now()
   const sent = request.apply(this, args)
   const options = args.find((arg) => arg && typeof arg === 'object' && !(arg instanceof URL)) || {}
+  const url = args.find((arg) => arg instanceof URL)
   const headers = options.headers || {}
-  const what = headers['x-amz-target'] || headers['X-Amz-Target'] || (options.method || 'GET') + ' ' + String(options.path).split('?')[0]
+  const path = url ? url.pathname : String(options.path).split('?')[0]
+  const api = headers['x-github-api-version'] ? 'GitHub ' : ''
+  const what = headers['x-amz-target'] || headers['X-Amz-Target'] || api + (options.method || 'GET') + ' ' + path
   sent.on('response', (response) => response.on('end', () => emit(start, what)))
   return sent
-}
-const fetcher = globalThis.fetch
-globalThis.fetch = async (url, init) => {
-  const start = now()
-  const response = await fetcher(url, init)
-  emit(start, 'GitHub ' + ((init && init.method) || 'GET') + ' ' + new URL(String(url)).pathname)
-  return response
 }
 `
 
