@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createTcpServer, type AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { agentFetch } from '../../src/bridge/http.js'
 
@@ -65,6 +65,66 @@ describe('agentFetch', () => {
       response.end()
     }
     await expect(fetcher(url())).rejects.toMatchObject({ code: 'ERESPONSETOOLARGE' })
+  })
+
+  it('follows redirects as fetch does: a 307 keeps the POST and its body, a 301 turns a POST into a GET', async () => {
+    const seen: string[] = []
+    handle = (request, body, response) => {
+      seen.push(`${request.method} ${request.url} ${body} ${request.headers.authorization ?? '-'}`)
+      if (request.url === '/renamed') response.writeHead(307, { location: '/repos/acme/app' }).end()
+      else if (request.url === '/moved') response.writeHead(301, { location: url('/repos/acme/app') }).end()
+      else response.writeHead(200).end('{}')
+    }
+    const post = { method: 'POST', headers: { authorization: 'Bearer t' }, body: '{"ref":"main"}' }
+    expect((await fetcher(url('/renamed'), post)).status).toBe(200)
+    expect((await fetcher(url('/moved'), post)).status).toBe(200)
+    expect(seen).toEqual([
+      'POST /renamed {"ref":"main"} Bearer t',
+      'POST /repos/acme/app {"ref":"main"} Bearer t',
+      'POST /moved {"ref":"main"} Bearer t',
+      'GET /repos/acme/app  Bearer t'
+    ])
+  })
+
+  it('sends no token to another host a redirect points at', async () => {
+    let authorization: string | undefined = 'not asked'
+    handle = (request, _, response) => {
+      if (request.url === '/away') {
+        const elsewhere = url('/there').replace('127.0.0.1', 'localhost')
+        response.writeHead(302, { location: elsewhere }).end()
+      } else {
+        authorization = request.headers.authorization
+        response.writeHead(200).end()
+      }
+    }
+    await fetcher(url('/away'), { headers: { authorization: 'Bearer t' } })
+    expect(authorization).toBeUndefined()
+  })
+
+  it('sends a request again, once, on a new connection when the kept-alive one was closed while idle', async () => {
+    // Answers the first request on each connection, and resets a connection asked a second time.
+    let connections = 0
+    const tcp = createTcpServer((socket) => {
+      connections++
+      let served = false
+      socket.on('data', () => {
+        if (served) return void socket.resetAndDestroy()
+        served = true
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok')
+      })
+    })
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve))
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const keepAlive = agentFetch({ httpAgent: agent })
+    const address = `http://127.0.0.1:${(tcp.address() as AddressInfo).port}/`
+    try {
+      expect(await (await keepAlive(address)).text()).toBe('ok')
+      expect(await (await keepAlive(address, { method: 'POST', body: '{}' })).text()).toBe('ok')
+      expect(connections).toBe(2)
+    } finally {
+      agent.destroy()
+      await new Promise((resolve) => tcp.close(resolve))
+    }
   })
 
   it('rejects with the network error and its code when nothing listens', async () => {

@@ -136,6 +136,17 @@ describe('what reaches the log', () => {
     expect(proxyCredentials({ HTTPS_PROXY: 'http://proxy:3128' })).toEqual([])
   })
 
+  it.each([
+    ['a % that starts no escape', '50%off'],
+    ['an escape that is not UTF-8', 'x%C3y']
+  ])('takes %s in a password as typed, where Node would throw decoding it', (_, password) => {
+    const env = { HTTPS_PROXY: `http://ci:${password}@proxy:3128` }
+    const { https } = readProxySettings(env, NODE)
+    // What Node's agents do with the URL: decode the credentials for Proxy-Authorization.
+    expect(decodeURIComponent(new URL(https!.href).password)).toBe(password)
+    expect(proxyCredentials(env)).toContain(password)
+  })
+
   it('announces the route and the problems through the given log', () => {
     const lines: string[] = []
     announceProxy(

@@ -92,6 +92,33 @@ describe('ProxyUrl', () => {
   })
 })
 
+describe('a proxy that refuses the bridge', () => {
+  it('is told apart from a lost request: nothing reached GitHub, so nothing is looked for, and the job is tried again later', async () => {
+    proxy.requireAuthorization = `Basic ${Buffer.from('bridge:right-password').toString('base64')}`
+    try {
+      // AWS on loopback goes direct; only GitHub needs the proxy.
+      await world.fresh({
+        parameters: { ProxyUrl: proxy.urlWithCredentials('bridge', 'wrong-password') },
+        githubApiUrl: `https://${hosts().github}`,
+        environment: { NODE_EXTRA_CA_CERTS: certificate.certFile }
+      })
+      const job = world.queueJob()
+      const { result, output } = await world.invoke(world.event(job))
+
+      expect(result?.dispatched).toEqual([])
+      expect(world.github.requests).toEqual([])
+      expect(world.failure(job)).toBeUndefined()
+      expect(await world.record(job)).toMatchObject({
+        lastError: expect.stringMatching(/ERR_PROXY_TUNNEL.*407/) as unknown
+      })
+      expect(output).not.toContain('a run may have started')
+      expect(output).not.toContain('wrong-password')
+    } finally {
+      proxy.requireAuthorization = undefined
+    }
+  })
+})
+
 describe('NoProxy', () => {
   it('lets GitHub calls go direct for a domain it lists, while AWS calls keep the proxy', async () => {
     await behindProxy({ ProxyUrl: proxy.url, NoProxy: 'github.test' })
@@ -101,7 +128,8 @@ describe('NoProxy', () => {
     // Direct, api.github.test cannot be found: nothing reaches GitHub, and the job waits for a later try.
     expect(result?.dispatched).toEqual([])
     expect(world.github.dispatches).toEqual([])
-    expect(output).toMatch(/ENOTFOUND|EAI_AGAIN/)
+    // Or a timeout, where the resolver takes long to say no.
+    expect(output).toMatch(/ENOTFOUND|EAI_AGAIN|TimeoutError/)
     expect(world.failure(job)).toBeUndefined()
     const { codepipeline, moto } = hosts()
     expect(tunnels()).toEqual(new Set([codepipeline, moto]))
@@ -114,7 +142,7 @@ describe('NoProxy', () => {
     const { output } = await world.invoke(world.event(job))
 
     // Direct, the AWS hosts cannot be found, so the function fails without having used the proxy for them.
-    expect(output).toMatch(/ENOTFOUND|EAI_AGAIN/)
+    expect(output).toMatch(/ENOTFOUND|EAI_AGAIN|TimeoutError/)
     expect(world.emulator.requests).toEqual([])
     expect(tunnels().has(codepipeline)).toBe(false)
     expect(tunnels().has(moto)).toBe(false)

@@ -23,6 +23,8 @@ export class LoopbackProxy {
   readonly requests: ProxiedRequest[] = []
   /** Plain HTTP requests for which this says true are recorded but never forwarded, as a stalled network leaves them. */
   hold?: (request: ProxiedRequest) => boolean
+  /** The Proxy-Authorization the proxy insists on; any other gets 407, as a corporate proxy answers. */
+  requireAuthorization?: string
   private readonly sockets = new Set<Socket>()
 
   private constructor(private readonly server: Server) {}
@@ -35,7 +37,11 @@ export class LoopbackProxy {
       socket.on('close', () => proxy.sockets.delete(socket))
     })
     server.on('connect', (request: IncomingMessage, client: Socket, head: Buffer) => {
-      proxy.record(request, request.url ?? '')
+      const recorded = proxy.record(request, request.url ?? '')
+      if (proxy.requireAuthorization !== undefined && recorded.authorization !== proxy.requireAuthorization) {
+        client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\n\r\n')
+        return
+      }
       const { port } = new URL(`http://${request.url ?? ''}`)
       const upstream = connect(Number(port) || 443, '127.0.0.1', () => {
         client.write('HTTP/1.1 200 Connection Established\r\n\r\n')

@@ -50,7 +50,14 @@ function errorCode(error) {
   const { name, code } = shape(error);
   return (code && /^E[A-Z]+$/.test(code) ? code : name) ?? "Error";
 }
-var NOT_SENT_CODES = /* @__PURE__ */ new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+var NOT_SENT_CODES = /* @__PURE__ */ new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ERR_PROXY_TUNNEL"
+]);
 function isAnswerLost(error) {
   const { $metadata, $response, code, name } = shape(error);
   if ($metadata?.httpStatusCode !== void 0 || $response !== void 0) return false;
@@ -204,9 +211,21 @@ function parseProxyUrl(value) {
   const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
   try {
     const url = new URL(text);
-    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname ? url : void 0;
+    if (!(url.protocol === "http:" || url.protocol === "https:") || !url.hostname) return void 0;
+    url.username = decodable(url.username);
+    url.password = decodable(url.password);
+    return url;
   } catch {
     return void 0;
+  }
+}
+function decodable(text) {
+  const strays = text.replace(/%(?![0-9A-Fa-f]{2})/g, "%25");
+  try {
+    decodeURIComponent(strays);
+    return strays;
+  } catch {
+    return text.replace(/%/g, "%25");
   }
 }
 function redact(url) {
@@ -513,32 +532,74 @@ var import_node_http2 = require("node:http");
 var import_node_https2 = require("node:https");
 var MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 var NO_BODY = /* @__PURE__ */ new Set([204, 205, 304]);
+var REDIRECTS = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
+var MAX_REDIRECTS = 20;
 function agentFetch(agents = proxyAgents()) {
-  return (input, init = {}) => {
+  return async (input, init = {}) => {
     if (typeof input !== "string" && !(input instanceof URL))
-      return Promise.reject(new TypeError("agentFetch takes a URL, not a Request"));
+      throw new TypeError("agentFetch takes a URL, not a Request");
     if (init.body !== void 0 && init.body !== null && typeof init.body !== "string")
-      return Promise.reject(new TypeError("agentFetch sends text bodies only"));
-    const url = new URL(input);
-    const secure = url.protocol === "https:";
-    const { signal } = init;
-    const headers = Object.fromEntries(new Headers(init.headers).entries());
-    return new Promise((resolve, reject) => {
-      const fail = (error) => reject(signal?.aborted ? signal.reason : error);
-      const request = (secure ? import_node_https2.request : import_node_http2.request)(
-        url,
-        {
-          method: init.method ?? "GET",
-          headers,
-          agent: (secure ? agents.httpsAgent : agents.httpAgent) ?? void 0,
-          ...signal && { signal }
-        },
-        (answer) => void readAnswer(answer).then(resolve, fail)
-      );
-      request.on("error", fail);
-      request.end(init.body ?? void 0);
-    });
+      throw new TypeError("agentFetch sends text bodies only");
+    let exchange = {
+      url: new URL(input),
+      method: init.method ?? "GET",
+      headers: Object.fromEntries(new Headers(init.headers).entries()),
+      ...init.body && { body: init.body },
+      ...init.signal && { signal: init.signal }
+    };
+    for (let redirects = 0; ; redirects++) {
+      const response = await send(exchange, agents);
+      const location = response.headers.get("location");
+      if (!REDIRECTS.has(response.status) || location === null) return response;
+      if (redirects === MAX_REDIRECTS)
+        throw new TypeError(`more than ${MAX_REDIRECTS} redirects from ${input.toString()}`);
+      exchange = redirected(exchange, response.status, new URL(location, exchange.url));
+    }
   };
+}
+function redirected(exchange, status, url) {
+  const headers = { ...exchange.headers };
+  if (url.origin !== exchange.url.origin) delete headers.authorization;
+  const becomesGet = status === 303 ? exchange.method !== "HEAD" : exchange.method === "POST" && status !== 307 && status !== 308;
+  if (!becomesGet) return { ...exchange, url, headers };
+  delete headers["content-type"];
+  return { url, method: "GET", headers, ...exchange.signal && { signal: exchange.signal } };
+}
+async function send(exchange, agents) {
+  try {
+    return await sendOnce(exchange, agents);
+  } catch (error) {
+    if (!(error instanceof StaleConnection)) throw error;
+    return sendOnce(exchange, agents);
+  }
+}
+var StaleConnection = class extends Error {
+};
+function sendOnce({ url, method, headers, body, signal }, agents) {
+  const secure = url.protocol === "https:";
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const fail = (error) => reject(signal?.aborted ? signal.reason : error);
+    const request = (secure ? import_node_https2.request : import_node_http2.request)(
+      url,
+      {
+        method,
+        headers,
+        agent: (secure ? agents.httpsAgent : agents.httpAgent) ?? void 0,
+        ...signal && { signal }
+      },
+      (answer) => {
+        answered = true;
+        void readAnswer(answer).then(resolve, fail);
+      }
+    );
+    request.on("error", (error) => {
+      const stale = request.reusedSocket && !answered && (error.code === "ECONNRESET" || error.code === "EPIPE");
+      if (stale && !signal?.aborted) reject(new StaleConnection(error.message, { cause: error }));
+      else fail(error);
+    });
+    request.end(body);
+  });
 }
 async function readAnswer(answer) {
   const chunks = [];
@@ -618,7 +679,7 @@ async function githubRequest(baseUrl, method, path2, authorization, body, fetche
   } catch (error) {
     const code = networkCode(error);
     const kind = code !== void 0 && NOT_SENT_CODES.has(code) ? "unreachable" : "lost";
-    throw new GitHubError(kind, request, code ?? (error instanceof Error ? error.message : String(error)));
+    throw new GitHubError(kind, request, describeNetworkError(error, code));
   }
   let parsed;
   try {
@@ -645,6 +706,13 @@ function retryAfterMs(response) {
   const reset = Number(response.headers.get("x-ratelimit-reset"));
   if (reset > 0 && response.headers.get("x-ratelimit-remaining") === "0") return Math.max(0, reset * 1e3 - Date.now());
   return void 0;
+}
+function describeNetworkError(error, code) {
+  let innermost = error;
+  while (innermost instanceof Error && innermost.cause instanceof Error) innermost = innermost.cause;
+  const message = innermost instanceof Error ? innermost.message : String(innermost);
+  if (code === void 0 || message.includes(code)) return message || code || "no answer";
+  return message ? `${code}: ${message}` : code;
 }
 function networkCode(error) {
   for (let seen = error, depth = 0; seen instanceof Error && depth < 4; seen = seen.cause, depth++) {

@@ -168,7 +168,8 @@ class PartUpload implements PartSink {
       return { bytes: this.offset, parts: this.completed.length }
     } catch (error) {
       this.fail(error)
-      await Promise.allSettled(this.inFlight)
+      // Parts may wait on a CreateMultipartUpload that is never cancelled; a stop waits for them only so long.
+      await untilAborted(Promise.allSettled(this.inFlight), this.cleanupDeadline.signal)
       await this.abortMultipartUpload()
       throw this.failure!.error
     }

@@ -89,7 +89,7 @@ export async function githubRequest(
   } catch (error) {
     const code = networkCode(error)
     const kind = code !== undefined && NOT_SENT_CODES.has(code) ? 'unreachable' : 'lost'
-    throw new GitHubError(kind, request, code ?? (error instanceof Error ? error.message : String(error)))
+    throw new GitHubError(kind, request, describeNetworkError(error, code))
   }
   let parsed: unknown
   try {
@@ -121,6 +121,15 @@ function retryAfterMs(response: Response): number | undefined {
   const reset = Number(response.headers.get('x-ratelimit-reset'))
   if (reset > 0 && response.headers.get('x-ratelimit-remaining') === '0') return Math.max(0, reset * 1000 - Date.now())
   return undefined
+}
+
+/** The code and what the error says, such as a proxy's refusal: `ERR_PROXY_TUNNEL: … 407 Proxy Authentication Required`. */
+function describeNetworkError(error: unknown, code: string | undefined): string {
+  let innermost = error
+  while (innermost instanceof Error && innermost.cause instanceof Error) innermost = innermost.cause
+  const message = innermost instanceof Error ? innermost.message : String(innermost)
+  if (code === undefined || message.includes(code)) return message || code || 'no answer'
+  return message ? `${code}: ${message}` : code
 }
 
 /** fetch wraps network errors: the code is on the cause. */

@@ -6,6 +6,19 @@ import { proxyAgents } from '../core/proxy.js'
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 /** Statuses whose answers have no body, which a Response refuses one for. */
 const NO_BODY = new Set([204, 205, 304])
+const REDIRECTS = new Set([301, 302, 303, 307, 308])
+/** As fetch: a chain longer than this is a loop. */
+const MAX_REDIRECTS = 20
+
+type Agents = ReturnType<typeof proxyAgents>
+
+interface Exchange {
+  readonly url: URL
+  readonly method: string
+  readonly headers: Record<string, string>
+  readonly body?: string
+  readonly signal?: AbortSignal
+}
 
 /**
  * `fetch` for the bridge's GitHub calls, over node:http and node:https with
@@ -17,34 +30,91 @@ const NO_BODY = new Set([204, 205, 304])
  * reading of NO_PROXY (a bare name does not cover its subdomains), and would
  * need the template to set a runtime flag. Agents built from `proxyAgents()`
  * keep one reading of the proxy variables for every call the bridge makes.
+ *
+ * What the bridge relies on of fetch is kept: redirects are followed (GitHub
+ * redirects a renamed repository), a timeout rejects with the signal's
+ * TimeoutError, and network errors keep their code.
  */
-export function agentFetch(agents: ReturnType<typeof proxyAgents> = proxyAgents()): typeof fetch {
-  return (input, init = {}) => {
+export function agentFetch(agents: Agents = proxyAgents()): typeof fetch {
+  return async (input, init = {}) => {
     if (typeof input !== 'string' && !(input instanceof URL))
-      return Promise.reject(new TypeError('agentFetch takes a URL, not a Request'))
+      throw new TypeError('agentFetch takes a URL, not a Request')
     if (init.body !== undefined && init.body !== null && typeof init.body !== 'string')
-      return Promise.reject(new TypeError('agentFetch sends text bodies only'))
-    const url = new URL(input)
-    const secure = url.protocol === 'https:'
-    const { signal } = init
-    const headers = Object.fromEntries(new Headers(init.headers).entries())
-    return new Promise<Response>((resolve, reject) => {
-      // As fetch does: a timeout rejects with the signal's reason, a TimeoutError.
-      const fail = (error: Error): void => reject(signal?.aborted ? (signal.reason as Error) : error)
-      const request = (secure ? httpsRequest : httpRequest)(
-        url,
-        {
-          method: init.method ?? 'GET',
-          headers,
-          agent: (secure ? agents.httpsAgent : agents.httpAgent) ?? undefined,
-          ...(signal && { signal })
-        },
-        (answer) => void readAnswer(answer).then(resolve, fail)
-      )
-      request.on('error', fail)
-      request.end(init.body ?? undefined)
-    })
+      throw new TypeError('agentFetch sends text bodies only')
+    let exchange: Exchange = {
+      url: new URL(input),
+      method: init.method ?? 'GET',
+      headers: Object.fromEntries(new Headers(init.headers).entries()),
+      ...(init.body && { body: init.body }),
+      ...(init.signal && { signal: init.signal })
+    }
+    for (let redirects = 0; ; redirects++) {
+      const response = await send(exchange, agents)
+      const location = response.headers.get('location')
+      if (!REDIRECTS.has(response.status) || location === null) return response
+      if (redirects === MAX_REDIRECTS)
+        throw new TypeError(`more than ${MAX_REDIRECTS} redirects from ${input.toString()}`)
+      exchange = redirected(exchange, response.status, new URL(location, exchange.url))
+    }
   }
+}
+
+/** The request a redirect asks for, as fetch makes it. */
+function redirected(exchange: Exchange, status: number, url: URL): Exchange {
+  const headers = { ...exchange.headers }
+  // A token is for the host it was meant for.
+  if (url.origin !== exchange.url.origin) delete headers.authorization
+  const becomesGet =
+    status === 303 ? exchange.method !== 'HEAD' : exchange.method === 'POST' && status !== 307 && status !== 308
+  if (!becomesGet) return { ...exchange, url, headers }
+  delete headers['content-type']
+  return { url, method: 'GET', headers, ...(exchange.signal && { signal: exchange.signal }) }
+}
+
+/**
+ * One exchange. A kept-alive connection the server closed while the bridge
+ * was idle (a Lambda container is frozen between invocations) fails as soon
+ * as it is written to, before any answer: that request is sent again once,
+ * on a new connection, as Node's documentation advises.
+ */
+async function send(exchange: Exchange, agents: Agents): Promise<Response> {
+  try {
+    return await sendOnce(exchange, agents)
+  } catch (error) {
+    if (!(error instanceof StaleConnection)) throw error
+    return sendOnce(exchange, agents)
+  }
+}
+
+/** A reused connection found closed before any answer came. */
+class StaleConnection extends Error {}
+
+function sendOnce({ url, method, headers, body, signal }: Exchange, agents: Agents): Promise<Response> {
+  const secure = url.protocol === 'https:'
+  return new Promise<Response>((resolve, reject) => {
+    let answered = false
+    // As fetch does: a timeout rejects with the signal's reason, a TimeoutError.
+    const fail = (error: Error): void => reject(signal?.aborted ? (signal.reason as Error) : error)
+    const request = (secure ? httpsRequest : httpRequest)(
+      url,
+      {
+        method,
+        headers,
+        agent: (secure ? agents.httpsAgent : agents.httpAgent) ?? undefined,
+        ...(signal && { signal })
+      },
+      (answer) => {
+        answered = true
+        void readAnswer(answer).then(resolve, fail)
+      }
+    )
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      const stale = request.reusedSocket && !answered && (error.code === 'ECONNRESET' || error.code === 'EPIPE')
+      if (stale && !signal?.aborted) reject(new StaleConnection(error.message, { cause: error }))
+      else fail(error)
+    })
+    request.end(body)
+  })
 }
 
 async function readAnswer(answer: IncomingMessage): Promise<Response> {

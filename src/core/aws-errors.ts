@@ -49,8 +49,19 @@ export function errorCode(error: unknown): string {
   return (code && /^E[A-Z]+$/.test(code) ? code : name) ?? 'Error'
 }
 
-/** Errors that say the request never left this machine, so it cannot have been processed. */
-export const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+/**
+ * Errors that say the request never left this machine, so it cannot have been
+ * processed. ERR_PROXY_TUNNEL: the proxy refused the tunnel (a 407, a 403 by
+ * policy), so nothing reached the service.
+ */
+export const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ERR_PROXY_TUNNEL'
+])
 
 /**
  * True when an attempt ended without any answer, after the request may have

@@ -138,9 +138,25 @@ function parseProxyUrl(value: string): URL | undefined {
   const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`
   try {
     const url = new URL(text)
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname ? url : undefined
+    if (!(url.protocol === 'http:' || url.protocol === 'https:') || !url.hostname) return undefined
+    // Node decodes the credentials, and throws on a `%` that starts no escape: such a one is meant as itself.
+    url.username = decodable(url.username)
+    url.password = decodable(url.password)
+    return url
   } catch {
     return undefined
+  }
+}
+
+/** The text with every `%` that would not decode escaped as `%25`, so that it decodes to what was typed. */
+function decodable(text: string): string {
+  const strays = text.replace(/%(?![0-9A-Fa-f]{2})/g, '%25')
+  try {
+    decodeURIComponent(strays)
+    return strays
+  } catch {
+    // Escapes that are not UTF-8 (`%C3` alone): every `%` is taken as itself.
+    return text.replace(/%/g, '%25')
   }
 }
 
