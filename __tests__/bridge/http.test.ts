@@ -101,30 +101,48 @@ describe('agentFetch', () => {
     expect(authorization).toBeUndefined()
   })
 
-  it('sends a request again, once, on a new connection when the kept-alive one was closed while idle', async () => {
-    // Answers the first request on each connection, and resets a connection asked a second time.
-    let connections = 0
-    const tcp = createTcpServer((socket) => {
-      connections++
-      let served = false
-      socket.on('data', () => {
-        if (served) return void socket.resetAndDestroy()
-        served = true
-        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok')
+  describe('on a kept-alive connection the server closed while the bridge was frozen', () => {
+    /** Answers the first request on each connection, and resets a connection asked a second time. */
+    async function closingWhileIdle(use: (address: string, agent: Agent) => Promise<void>) {
+      const seen = { connections: 0, requests: [] as string[] }
+      const tcp = createTcpServer((socket) => {
+        seen.connections++
+        let served = false
+        socket.on('data', (chunk: Buffer) => {
+          seen.requests.push(chunk.toString().split(' ')[0]!)
+          if (served) return void socket.resetAndDestroy()
+          served = true
+          socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok')
+        })
       })
-    })
-    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve))
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
-    const keepAlive = agentFetch({ httpAgent: agent })
-    const address = `http://127.0.0.1:${(tcp.address() as AddressInfo).port}/`
-    try {
-      expect(await (await keepAlive(address)).text()).toBe('ok')
-      expect(await (await keepAlive(address, { method: 'POST', body: '{}' })).text()).toBe('ok')
-      expect(connections).toBe(2)
-    } finally {
-      agent.destroy()
-      await new Promise((resolve) => tcp.close(resolve))
+      await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve))
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+      try {
+        await use(`http://127.0.0.1:${(tcp.address() as AddressInfo).port}/`, agent)
+      } finally {
+        agent.destroy()
+        await new Promise((resolve) => tcp.close(resolve))
+      }
+      return seen
     }
+
+    it('sends a read again, once, on a new connection', async () => {
+      const seen = await closingWhileIdle(async (address, agent) => {
+        const keepAlive = agentFetch({ httpAgent: agent })
+        expect(await (await keepAlive(address)).text()).toBe('ok')
+        expect(await (await keepAlive(address)).text()).toBe('ok')
+      })
+      expect(seen).toEqual({ connections: 2, requests: ['GET', 'GET', 'GET'] })
+    })
+
+    it('never sends a request that changes something on a kept connection, so it is never sent twice', async () => {
+      const seen = await closingWhileIdle(async (address, agent) => {
+        const keepAlive = agentFetch({ httpAgent: agent })
+        expect(await (await keepAlive(address)).text()).toBe('ok')
+        expect(await (await keepAlive(address, { method: 'POST', body: '{}' })).text()).toBe('ok')
+      })
+      expect(seen).toEqual({ connections: 2, requests: ['GET', 'POST'] })
+    })
   })
 
   it('rejects with the network error and its code when nothing listens', async () => {

@@ -170,14 +170,14 @@ function readProxySettings(env = process.env, nodeVersion = process.versions.nod
   }
   return { https, http, noProxy, problems };
 }
-function proxyAgents(settings = readProxySettings(), nodeVersion = process.versions.node) {
+function proxyAgents(settings = readProxySettings(), nodeVersion = process.versions.node, { keepAlive = true } = {}) {
   if (!settings.https && !settings.http || !nodeSupportsProxyEnv(nodeVersion)) return {};
   const proxyEnv = {
     ...settings.https && { HTTPS_PROXY: settings.https.href },
     ...settings.http && { HTTP_PROXY: settings.http.href },
     NO_PROXY: nodeNoProxy(settings.noProxy)
   };
-  const options = { keepAlive: true, maxSockets: 50, proxyEnv };
+  const options = { keepAlive, maxSockets: 50, proxyEnv };
   return { httpAgent: new import_node_http.Agent(options), httpsAgent: new import_node_https.Agent(options) };
 }
 function describeProxy(settings) {
@@ -534,7 +534,8 @@ var MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 var NO_BODY = /* @__PURE__ */ new Set([204, 205, 304]);
 var REDIRECTS = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
 var MAX_REDIRECTS = 20;
-function agentFetch(agents = proxyAgents()) {
+var IDEMPOTENT = /* @__PURE__ */ new Set(["GET", "HEAD"]);
+function agentFetch(agents = proxyAgents(), freshAgents = proxyAgents(void 0, void 0, { keepAlive: false })) {
   return async (input, init = {}) => {
     if (typeof input !== "string" && !(input instanceof URL))
       throw new TypeError("agentFetch takes a URL, not a Request");
@@ -548,7 +549,7 @@ function agentFetch(agents = proxyAgents()) {
       ...init.signal && { signal: init.signal }
     };
     for (let redirects = 0; ; redirects++) {
-      const response = await send(exchange, agents);
+      const response = await send(exchange, agents, freshAgents);
       const location = response.headers.get("location");
       if (!REDIRECTS.has(response.status) || location === null) return response;
       if (redirects === MAX_REDIRECTS)
@@ -565,7 +566,8 @@ function redirected(exchange, status, url) {
   delete headers["content-type"];
   return { url, method: "GET", headers, ...exchange.signal && { signal: exchange.signal } };
 }
-async function send(exchange, agents) {
+async function send(exchange, agents, freshAgents) {
+  if (!IDEMPOTENT.has(exchange.method)) return sendOnce(exchange, freshAgents, false);
   try {
     return await sendOnce(exchange, agents);
   } catch (error) {
@@ -575,7 +577,7 @@ async function send(exchange, agents) {
 }
 var StaleConnection = class extends Error {
 };
-function sendOnce({ url, method, headers, body, signal }, agents) {
+function sendOnce({ url, method, headers, body, signal }, agents, reuse = true) {
   const secure = url.protocol === "https:";
   return new Promise((resolve, reject) => {
     let answered = false;
@@ -585,7 +587,8 @@ function sendOnce({ url, method, headers, body, signal }, agents) {
       {
         method,
         headers,
-        agent: (secure ? agents.httpsAgent : agents.httpAgent) ?? void 0,
+        // Without a proxy agent: the global one, which keeps connections alive, or a one-off (false).
+        agent: (secure ? agents.httpsAgent : agents.httpAgent) ?? (reuse ? void 0 : false),
         ...signal && { signal }
       },
       (answer) => {

@@ -11,6 +11,8 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308])
 const MAX_REDIRECTS = 20
 
 type Agents = ReturnType<typeof proxyAgents>
+/** Requests that may be sent twice, because asking twice changes nothing. */
+const IDEMPOTENT = new Set(['GET', 'HEAD'])
 
 interface Exchange {
   readonly url: URL
@@ -35,7 +37,10 @@ interface Exchange {
  * redirects a renamed repository), a timeout rejects with the signal's
  * TimeoutError, and network errors keep their code.
  */
-export function agentFetch(agents: Agents = proxyAgents()): typeof fetch {
+export function agentFetch(
+  agents: Agents = proxyAgents(),
+  freshAgents: Agents = proxyAgents(undefined, undefined, { keepAlive: false })
+): typeof fetch {
   return async (input, init = {}) => {
     if (typeof input !== 'string' && !(input instanceof URL))
       throw new TypeError('agentFetch takes a URL, not a Request')
@@ -49,7 +54,7 @@ export function agentFetch(agents: Agents = proxyAgents()): typeof fetch {
       ...(init.signal && { signal: init.signal })
     }
     for (let redirects = 0; ; redirects++) {
-      const response = await send(exchange, agents)
+      const response = await send(exchange, agents, freshAgents)
       const location = response.headers.get('location')
       if (!REDIRECTS.has(response.status) || location === null) return response
       if (redirects === MAX_REDIRECTS)
@@ -74,10 +79,14 @@ function redirected(exchange: Exchange, status: number, url: URL): Exchange {
 /**
  * One exchange. A kept-alive connection the server closed while the bridge
  * was idle (a Lambda container is frozen between invocations) fails as soon
- * as it is written to, before any answer: that request is sent again once,
- * on a new connection, as Node's documentation advises.
+ * as it is written to. A read that fails so, before any answer, is sent again
+ * once on a new connection, as Node's documentation advises. A request that
+ * changes something (starting a run, minting a token) is never sent twice
+ * that way, since a reset can also come after the server acted: it always
+ * takes a new connection instead.
  */
-async function send(exchange: Exchange, agents: Agents): Promise<Response> {
+async function send(exchange: Exchange, agents: Agents, freshAgents: Agents): Promise<Response> {
+  if (!IDEMPOTENT.has(exchange.method)) return sendOnce(exchange, freshAgents, false)
   try {
     return await sendOnce(exchange, agents)
   } catch (error) {
@@ -89,7 +98,8 @@ async function send(exchange: Exchange, agents: Agents): Promise<Response> {
 /** A reused connection found closed before any answer came. */
 class StaleConnection extends Error {}
 
-function sendOnce({ url, method, headers, body, signal }: Exchange, agents: Agents): Promise<Response> {
+/** `reuse: false` sends on a connection of its own, closed after the answer. */
+function sendOnce({ url, method, headers, body, signal }: Exchange, agents: Agents, reuse = true): Promise<Response> {
   const secure = url.protocol === 'https:'
   return new Promise<Response>((resolve, reject) => {
     let answered = false
@@ -100,7 +110,8 @@ function sendOnce({ url, method, headers, body, signal }: Exchange, agents: Agen
       {
         method,
         headers,
-        agent: (secure ? agents.httpsAgent : agents.httpAgent) ?? undefined,
+        // Without a proxy agent: the global one, which keeps connections alive, or a one-off (false).
+        agent: (secure ? agents.httpsAgent : agents.httpAgent) ?? (reuse ? undefined : false),
         ...(signal && { signal })
       },
       (answer) => {

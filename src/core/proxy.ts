@@ -81,7 +81,8 @@ export function readProxySettings(
  */
 export function proxyAgents(
   settings: ProxySettings = readProxySettings(),
-  nodeVersion: string = process.versions.node
+  nodeVersion: string = process.versions.node,
+  { keepAlive = true }: { readonly keepAlive?: boolean } = {}
 ): {
   httpAgent?: HttpAgent
   httpsAgent?: HttpsAgent
@@ -93,7 +94,7 @@ export function proxyAgents(
     NO_PROXY: nodeNoProxy(settings.noProxy)
   }
   // The SDK's own agent settings, so that only the route changes.
-  const options = { keepAlive: true, maxSockets: 50, proxyEnv }
+  const options = { keepAlive, maxSockets: 50, proxyEnv }
   return { httpAgent: new HttpAgent(options), httpsAgent: new HttpsAgent(options) }
 }
 
