@@ -1,1 +1,1 @@
-export const id=8;export const ids=[8];export const modules={4008:(o,s,t)=>{t.d(s,{fromEnv:()=>r.sF});var r=t(3099)}};
+const n=8,t=[8],E={4008:((d,s,o)=>{o.d(s,{fromEnv:()=>_.sF});var _=o(3099)})};export{n as id,t as ids,E as modules};
