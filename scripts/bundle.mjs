@@ -27,8 +27,8 @@ const built = await Promise.all(
 )
 for (const { stdout, stderr } of built) process.stdout.write(stdout + stderr)
 // ncc minifies each entry but not the chunks it splits off for `await import()`. The folders share many
-// chunks (the SDK's credential code, undici), so each distinct one is minified once, by esbuild, which
-// does in a fraction of a second what terser takes seconds for, at nearly the same size.
+// chunks (the SDK's credential code, undici), so each distinct one is minified once, by esbuild: in a
+// fraction of a second rather than terser's six, for chunks a tenth larger, loaded only when they are needed.
 const minified = new Map()
 for (const [, out] of entries) {
   for (const chunk of readdirSync(out).filter((name) => /^\d+\.index\.js$/.test(name))) {
