@@ -572,7 +572,7 @@ async function send(exchange, agents, freshAgents) {
     return await sendOnce(exchange, agents);
   } catch (error) {
     if (!(error instanceof StaleConnection)) throw error;
-    return sendOnce(exchange, agents);
+    return sendOnce(exchange, freshAgents, false);
   }
 }
 var StaleConnection = class extends Error {

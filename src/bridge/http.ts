@@ -91,7 +91,8 @@ async function send(exchange: Exchange, agents: Agents, freshAgents: Agents): Pr
     return await sendOnce(exchange, agents)
   } catch (error) {
     if (!(error instanceof StaleConnection)) throw error
-    return sendOnce(exchange, agents)
+    // Other kept connections may be as stale: this one is new.
+    return sendOnce(exchange, freshAgents, false)
   }
 }
 
