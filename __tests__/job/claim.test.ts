@@ -92,6 +92,17 @@ describe('claimJob', () => {
     expect((await claimJob(jobs, settings, fakeClock()))?.id).toBe('free')
   })
 
+  it("tells that a job another worker took is not this workflow's, so that a stop meanwhile does not name it", async () => {
+    const told: string[] = []
+    const progress = {
+      acknowledging: (id: string) => told.push(`acknowledging ${id}`),
+      declined: (id: string) => told.push(`declined ${id}`)
+    }
+    const jobs = source([[job('taken')], [job('free')]], ['taken'])
+    await claimJob(jobs, settings, fakeClock(), progress)
+    expect(told).toEqual(['acknowledging taken', 'declined taken', 'acknowledging free'])
+  })
+
   it('passes the query on', async () => {
     const jobs = source([[job('a')]])
     await claimJob(jobs, { ...settings, query: { name: 'Workflow', value: 'build' } }, fakeClock())

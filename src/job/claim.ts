@@ -45,6 +45,8 @@ export class AcknowledgeError extends Error {
 export interface ClaimProgress {
   /** Each job just before it is acknowledged: from then on it may be this workflow's. */
   acknowledging?(jobId: string): void
+  /** The job acknowledged turned out not to be this workflow's: another worker's, or not to be worked on. */
+  declined?(jobId: string): void
   /** The job claimed went by a retry whose first answer was lost: it is only probably this workflow's. */
   unconfirmed?(jobId: string): void
 }
@@ -108,6 +110,7 @@ async function tryToClaim(source: JobSource, job: Job, progress: ClaimProgress):
     throw new AcknowledgeError(job.id, error)
   }
   if (answer.outcome === 'taken') {
+    progress.declined?.(job.id)
     log.info(`Job ${job.id} was claimed by another worker first; looking further.`)
     return false
   }
@@ -121,6 +124,7 @@ async function tryToClaim(source: JobSource, job: Job, progress: ClaimProgress):
     return true
   }
   if (answer.status === 'InProgress') return true
+  progress.declined?.(job.id)
   log.info(`Not taking job ${job.id}: acknowledging it answered ${answer.status ?? 'no status'}, not InProgress.`)
   return false
 }

@@ -103,6 +103,11 @@ class Ownership implements ClaimProgress {
     this.pending = jobId
   }
 
+  /** A stop from now on must not name this job: it is not this workflow's. */
+  declined(jobId: string): void {
+    if (this.pending === jobId) this.pending = undefined
+  }
+
   unconfirmed(): void {
     this.confirmed = false
   }
