@@ -88,6 +88,15 @@ async function head(location: { bucketName: string; objectKey: string }): Promis
   return s3.send(new HeadObjectCommand({ Bucket: location.bucketName, Key: location.objectKey })).catch(() => undefined)
 }
 
+/** Neither an object nor a multipart upload still open, with its parts billed, at the artifact's location. */
+async function expectNothingLeftAt(location: { bucketName: string; objectKey: string }): Promise<void> {
+  const open = await s3.send(
+    new ListMultipartUploadsCommand({ Bucket: location.bucketName, Prefix: location.objectKey })
+  )
+  expect(open.Uploads ?? []).toEqual([])
+  expect(await head(location)).toBeUndefined()
+}
+
 /** The uploaded object's zip entries: name to content. */
 async function zipEntries(location: {
   bucketName: string
@@ -316,12 +325,7 @@ describe('output artifacts', () => {
     const run = await step({ 'job-id': job.id, 'output-artifacts': 'Out=dist' }).finally(() => clearInterval(writing))
     expect(run.code).toBe(1)
     expect(failureMessage()).toMatch(/^Output artifact Out: "build\.log" changed while it was being read/)
-    const location = locationOf(job, 'Out')
-    const open = await s3.send(
-      new ListMultipartUploadsCommand({ Bucket: location.bucketName, Prefix: location.objectKey })
-    )
-    expect(open.Uploads ?? []).toEqual([])
-    expect(await head(location)).toBeUndefined()
+    await expectNothingLeftAt(locationOf(job, 'Out'))
   })
 
   it('aborts the multipart upload when the runner stops the step mid-send, and tells the pipeline in time', async () => {
@@ -353,12 +357,7 @@ describe('output artifacts', () => {
     } finally {
       await proxy.close()
     }
-    const location = locationOf(job, 'Out')
-    const open = await s3.send(
-      new ListMultipartUploadsCommand({ Bucket: location.bucketName, Prefix: location.objectKey })
-    )
-    expect(open.Uploads ?? []).toEqual([])
-    expect(await head(location)).toBeUndefined()
+    await expectNothingLeftAt(locationOf(job, 'Out'))
   })
 
   it("signs S3 requests with the job's credentials, and never prints them", async () => {

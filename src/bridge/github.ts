@@ -87,9 +87,9 @@ export async function githubRequest(
     })
     text = await response.text()
   } catch (error) {
-    const code = networkCode(error)
+    const { code, message } = networkFailure(error)
     const kind = code !== undefined && NOT_SENT_CODES.has(code) ? 'unreachable' : 'lost'
-    throw new GitHubError(kind, request, describeNetworkError(error, code))
+    throw new GitHubError(kind, request, message)
   }
   let parsed: unknown
   try {
@@ -123,23 +123,23 @@ function retryAfterMs(response: Response): number | undefined {
   return undefined
 }
 
-/** The code and what the error says, such as a proxy's refusal: `ERR_PROXY_TUNNEL: … 407 Proxy Authentication Required`. */
-function describeNetworkError(error: unknown, code: string | undefined): string {
-  let innermost = error
-  while (innermost instanceof Error && innermost.cause instanceof Error) innermost = innermost.cause
-  const message = innermost instanceof Error ? innermost.message : String(innermost)
-  if (code === undefined || message.includes(code)) return message || code || 'no answer'
-  return message ? `${code}: ${message}` : code
-}
-
-/** fetch wraps network errors: the code is on the cause. */
-function networkCode(error: unknown): string | undefined {
-  for (let seen = error, depth = 0; seen instanceof Error && depth < 4; seen = seen.cause, depth++) {
-    const code = (seen as NodeJS.ErrnoException).code
-    if (typeof code === 'string') return code
-    if (seen.name === 'TimeoutError' || seen.name === 'AbortError') return seen.name
+/**
+ * What a request that got no answer failed with: its code, which fetch puts on
+ * the cause, and the words of the error that carries it, such as a proxy's
+ * refusal: `ERR_PROXY_TUNNEL: … 407 Proxy Authentication Required`.
+ */
+function networkFailure(error: unknown): { code?: string; message: string } {
+  let seen = error
+  for (let depth = 0; seen instanceof Error && depth < 4; depth++) {
+    const errno = (seen as NodeJS.ErrnoException).code
+    const code =
+      typeof errno === 'string' ? errno : ['TimeoutError', 'AbortError'].includes(seen.name) ? seen.name : undefined
+    if (code !== undefined)
+      return { code, message: seen.message.includes(code) ? seen.message : `${code}: ${seen.message}` }
+    if (!(seen.cause instanceof Error)) break
+    seen = seen.cause
   }
-  return undefined
+  return { message: (seen instanceof Error ? seen.message : String(seen)) || 'no answer' }
 }
 
 /** A workflow run, as far as the bridge reads it. */

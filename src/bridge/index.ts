@@ -48,7 +48,7 @@ function createContainer(env: NodeJS.ProcessEnv): BridgeParts {
   const db = new DynamoDBClient(aws())
   const secrets = new SecretsManagerClient(aws())
   const store = new StateStore(db, settings.tableName)
-  const fetcher = agentFetch(proxyAgents())
+  const fetcher = agentFetch()
   const tokens = new SecretTokens(
     () => readSecret(secrets, settings.githubSecretId),
     settings.githubApiUrl,
