@@ -54,21 +54,21 @@ export async function run(env: NodeJS.ProcessEnv = process.env, signals?: Signal
   // Listening starts before the work does, so that a signal finds the handler however early it comes.
   let work: Promise<void> = Promise.resolve()
   const stopListening = onStop(async (signal) => {
-    const cleanupEnds = Date.now() + STOP_CLEANUP_MS
+    const stoppedAt = Date.now()
     reporter.stop()
     // An upload in progress aborts its multipart upload while the pipeline is told.
     stopped.abort()
-    await tellPipeline(signal)
+    await tellPipeline(signal, stoppedAt)
     // The step ends once that cleanup is done, or its time is up.
-    await settlesWithin(work, Math.max(0, cleanupEnds - Date.now()))
+    await settlesWithin(work, Math.max(0, stoppedAt + STOP_CLEANUP_MS - Date.now()))
   }, signals)
 
-  async function tellPipeline(signal: StopSignal): Promise<void> {
+  async function tellPipeline(signal: StopSignal, stoppedAt: number): Promise<void> {
     // A result already on its way may still get through; it gets part of the grace period.
-    if (reporter.isSending && (await settlesWithin(work, IN_FLIGHT_WAIT_MS)) && !reporter.mayStillReport) return
+    if (reporter.isSending) await settlesWithin(work, IN_FLIGHT_WAIT_MS)
     if (!reporter.mayStillReport) return
     // A client of its own, with attempts that fit what is left of the grace period before the runner kills the step.
-    const budgetSeconds = Math.floor((STOP_BUDGET_MS - (reporter.isSending ? IN_FLIGHT_WAIT_MS : 0)) / 1000)
+    const budgetSeconds = Math.max(1, Math.floor((stoppedAt + STOP_BUDGET_MS - Date.now()) / 1000))
     const lastCall = new CodePipeline(
       { ...aws, maxAttempts: 3, timeoutSeconds: Math.min(aws.timeoutSeconds, budgetSeconds) },
       log
