@@ -680,9 +680,9 @@ async function githubRequest(baseUrl, method, path2, authorization, body, fetche
     });
     text = await response.text();
   } catch (error) {
-    const code = networkCode(error);
+    const { code, message: message2 } = networkFailure(error);
     const kind = code !== void 0 && NOT_SENT_CODES.has(code) ? "unreachable" : "lost";
-    throw new GitHubError(kind, request, describeNetworkError(error, code));
+    throw new GitHubError(kind, request, message2);
   }
   let parsed;
   try {
@@ -710,20 +710,17 @@ function retryAfterMs(response) {
   if (reset > 0 && response.headers.get("x-ratelimit-remaining") === "0") return Math.max(0, reset * 1e3 - Date.now());
   return void 0;
 }
-function describeNetworkError(error, code) {
-  let innermost = error;
-  while (innermost instanceof Error && innermost.cause instanceof Error) innermost = innermost.cause;
-  const message = innermost instanceof Error ? innermost.message : String(innermost);
-  if (code === void 0 || message.includes(code)) return message || code || "no answer";
-  return message ? `${code}: ${message}` : code;
-}
-function networkCode(error) {
-  for (let seen = error, depth = 0; seen instanceof Error && depth < 4; seen = seen.cause, depth++) {
-    const code = seen.code;
-    if (typeof code === "string") return code;
-    if (seen.name === "TimeoutError" || seen.name === "AbortError") return seen.name;
+function networkFailure(error) {
+  let seen = error;
+  for (let depth = 0; seen instanceof Error && depth < 4; depth++) {
+    const errno = seen.code;
+    const code = typeof errno === "string" ? errno : ["TimeoutError", "AbortError"].includes(seen.name) ? seen.name : void 0;
+    if (code !== void 0)
+      return { code, message: seen.message.includes(code) ? seen.message : `${code}: ${seen.message}` };
+    if (!(seen.cause instanceof Error)) break;
+    seen = seen.cause;
   }
-  return void 0;
+  return { message: (seen instanceof Error ? seen.message : String(seen)) || "no answer" };
 }
 var GitHubApi = class {
   constructor(baseUrl, tokens, log, fetcher = agentFetch(), sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))) {
@@ -2315,7 +2312,7 @@ function createContainer(env) {
   const db = new import_client_dynamodb2.DynamoDBClient(aws());
   const secrets = new import_client_secrets_manager.SecretsManagerClient(aws());
   const store = new StateStore(db, settings.tableName);
-  const fetcher = agentFetch(proxyAgents());
+  const fetcher = agentFetch();
   const tokens = new SecretTokens(
     () => readSecret(secrets, settings.githubSecretId),
     settings.githubApiUrl,

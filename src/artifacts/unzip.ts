@@ -13,8 +13,8 @@ const MAX_LINK_TARGET = 4096
 /** As many links as Linux follows in one path before it gives up with ELOOP. */
 const MAX_LINK_HOPS = 40
 /** Beyond these an archive is a bomb, not an artifact, whatever the disk. */
-export const MAX_ENTRIES = 500_000
-export const MAX_UNCOMPRESSED_BYTES = 20 * 1024 ** 3
+const MAX_ENTRIES = 500_000
+const MAX_UNCOMPRESSED_BYTES = 20 * 1024 ** 3
 /** A file is created only where nothing is: never over another entry, never through a link. */
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0)
 
@@ -225,7 +225,7 @@ async function checkLinksStayInside(realRoot: string, planned: readonly PlannedE
  * led, not from the text. Past the first component that does not exist, the
  * rest is taken as written, which is where it would lead once created.
  */
-export async function followLinks(path: string): Promise<string> {
+async function followLinks(path: string): Promise<string> {
   const { root } = parse(path)
   let resolved = root
   // Components still to walk, the next one last.

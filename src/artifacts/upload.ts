@@ -11,8 +11,8 @@ import { listDirectory, listSingleFile, writeFileAsIs, writeZip } from './zip-wr
  * artifact's size. Measured, three send as fast as lib-storage's four, and
  * keep the whole process under 150 MiB.
  */
-export const PART_SIZE = 8 * 1024 * 1024
-export const CONCURRENCY = 3
+const PART_SIZE = 8 * 1024 * 1024
+const CONCURRENCY = 3
 
 export interface UploadedArtifact {
   readonly name: string

@@ -2,7 +2,7 @@ import type { PipelinePlace } from './record.js'
 import type { BridgeSettings } from './settings.js'
 import { SWEEP_EVENT } from './sweep-schedule.js'
 
-export const STATE_CHANGE = 'CodePipeline Action Execution State Change'
+const STATE_CHANGE = 'CodePipeline Action Execution State Change'
 
 /** What started an invocation. */
 export type Trigger =

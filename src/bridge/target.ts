@@ -12,7 +12,7 @@ export interface WorkflowTarget {
 }
 
 /** Configuration property names of the bridge's action type. */
-export const PROPERTIES = { owner: 'Owner', repo: 'Repo', workflow: 'Workflow', branch: 'Branch' } as const
+const PROPERTIES = { owner: 'Owner', repo: 'Repo', workflow: 'Workflow', branch: 'Branch' } as const
 
 /**
  * The repositories the bridge may start workflows in: `owner/repo` or

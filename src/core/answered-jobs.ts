@@ -7,7 +7,7 @@ import * as core from '@actions/core'
  * GITHUB_ENV, which the runner hands to every later step, post steps included,
  * and to no other GitHub job.
  */
-export const ANSWERED_JOBS_VARIABLE = 'CODEPIPELINE_ANSWERED_JOBS'
+const ANSWERED_JOBS_VARIABLE = 'CODEPIPELINE_ANSWERED_JOBS'
 
 export function answeredJobs(env: NodeJS.ProcessEnv = process.env): string[] {
   return (env[ANSWERED_JOBS_VARIABLE] ?? '').split(/[\s,]+/).filter(Boolean)

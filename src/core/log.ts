@@ -18,7 +18,7 @@ export function info(text: string): void {
  * CRLF all end one), a `::` at the start gets a backslash before it, and
  * every `##[` becomes `##\[`. What the user sees stays readable.
  */
-export function neutraliseCommands(text: string): string {
+function neutraliseCommands(text: string): string {
   return text
     .split(/\r\n|\r|\n/)
     .map((line) => line.replace(/^(\s*)::/, '$1\\::').replaceAll('##[', '##\\['))

@@ -39,7 +39,7 @@ export interface ProxySettings {
 }
 
 /** The Node.js releases whose agents take `proxyEnv`. */
-export const NODE_PROXY_SUPPORT = '24.5.0 (or 22.21.0)'
+const NODE_PROXY_SUPPORT = '24.5.0 (or 22.21.0)'
 
 export function nodeSupportsProxyEnv(version: string = process.versions.node): boolean {
   const [major = 0, minor = 0] = version.split('.').map(Number)

@@ -73,7 +73,7 @@ const CREDENTIALS_AT_THE_END =
   'This step runs as the GitHub job ends, with the AWS credentials the job has by then: make the role session outlast the job (role-duration-seconds of aws-actions/configure-aws-credentials), or configure credentials again in a last step with if: always().'
 
 /** The failure CodePipeline shows: which run, where, and why nothing came. */
-export function unreportedMessage(context: GitHubContext): string {
+function unreportedMessage(context: GitHubContext): string {
   const url = runUrl(context)
   // The link goes last, where no full stop can be taken as part of it.
   return `GitHub Actions ${describeRun(context)} ended without reporting a result for this job. The workflow's last step should report, with if: always() so that it runs when the build fails.${url ? ` The run: ${url}` : ''}`
