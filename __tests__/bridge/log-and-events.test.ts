@@ -102,7 +102,7 @@ describe('readSettings', () => {
         QUEUE_TIMEOUT_MINUTES: 'x'
       })
     ).toThrow(
-      "The bridge's settings are wrong; fix the stack's parameters: ACTION_CATEGORY must be one of Source, Build, Deploy, Test, Invoke, Approval, Compute; AllowedRepos is empty: list the repositories as owner/repo or owner/*; QUEUE_TIMEOUT_MINUTES must be a number of minutes from 0 to 1440; TABLE_NAME is not set"
+      "The bridge's settings are wrong; fix the stack's parameters: ACTION_CATEGORY must be one of Source, Build, Deploy, Test, Invoke, Approval, Compute; AllowedRepos is empty: list the repositories as owner/repo or owner/*; QUEUE_TIMEOUT_MINUTES must be a number of minutes above 0 and at most 1440; TABLE_NAME is not set"
     )
   })
 })
