@@ -317,6 +317,17 @@ describe('output artifacts', () => {
     expect(await head(locationOf(job, 'Out'))).toBeUndefined()
   })
 
+  it('fails a .zip that is not a zip, saying how to have it zipped instead, and uploads nothing', async () => {
+    write('bundle.zip', 'not a zip at all')
+    const job = jobWithOutputs(['Out'])
+    const run = await step({ 'job-id': job.id, 'output-artifacts': 'Out=bundle.zip' })
+    expect(run.code).toBe(1)
+    expect(failureMessage()).toMatch(
+      /^Output artifact Out: "bundle\.zip" is not a readable zip file \(.+\)\. A path ending in \.zip is uploaded as it is: rebuild the zip, or map a directory or a file not named \.zip to have it zipped/
+    )
+    expect(await head(locationOf(job, 'Out'))).toBeUndefined()
+  })
+
   it('aborts the multipart upload when a file changes while it is sent, and leaves no upload open', async () => {
     write('dist/build.log', randomBytes(24 * 1024 * 1024))
     const job = jobWithOutputs(['Out'])

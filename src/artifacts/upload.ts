@@ -77,7 +77,12 @@ function checkZip(file: OpenedFile): Promise<void> {
   return new Promise((resolve, reject) => {
     // Not closed here: yauzl would close the descriptor, which is still to be read from and is closed by its owner.
     fromFd(file.fd, { lazyEntries: true, autoClose: false }, (error) => {
-      if (error) return reject(new Error(`${JSON.stringify(file.name)} is not a readable zip file (${error.message})`))
+      if (error)
+        return reject(
+          new Error(
+            `${JSON.stringify(file.name)} is not a readable zip file (${error.message}). A path ending in .zip is uploaded as it is: rebuild the zip, or map a directory or a file not named .zip to have it zipped`
+          )
+        )
       resolve()
     })
   })
