@@ -1,6 +1,6 @@
 /**
  * The CodePipeline request shapes the emulator checks, written out from the
- * service model on their own. They stay apart from src/limits.ts on purpose:
+ * service model on their own. They stay apart from src/core/limits.ts on purpose:
  * a mistake there must not be mirrored here, or the tests would not catch it.
  */
 
