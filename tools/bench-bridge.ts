@@ -48,7 +48,7 @@ interface RoundTrip {
 }
 
 const clock = (): number => performance.timeOrigin + performance.now()
-const median = (values: number[]): number =>
+export const median = (values: number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
 const ms = (value: number): string => `${value.toFixed(1)} ms`
 

@@ -35,7 +35,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CreateBucketCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3'
-import { benchBridge } from './bench-bridge.js'
+import { benchBridge, median } from './bench-bridge.js'
 import { CodePipelineEmulator } from './emulator/server.js'
 import { startS3StandIn } from '../__tests__/support/moto.js'
 import { node24Path } from '../__tests__/support/node24.js'
@@ -61,7 +61,6 @@ const s3 = new S3Client({
 })
 await s3.send(new CreateBucketCommand({ Bucket: BUCKET }))
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`
 const line = (text: string): boolean => process.stdout.write(`${text}\n`)
 

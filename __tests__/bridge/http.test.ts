@@ -2,6 +2,7 @@ import { Agent, createServer, type IncomingMessage, type Server, type ServerResp
 import { createServer as createTcpServer, type AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { agentFetch } from '../../src/bridge/http.js'
+import { freePort } from '../support/moto.js'
 
 // The bridge's fetch for GitHub, over node:http with the proxy agents: what githubRequest reads of it.
 let server: Server
@@ -146,10 +147,6 @@ describe('agentFetch', () => {
   })
 
   it('rejects with the network error and its code when nothing listens', async () => {
-    const closed = createServer()
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
-    const { port } = closed.address() as AddressInfo
-    await new Promise((resolve) => closed.close(resolve))
-    await expect(fetcher(`http://127.0.0.1:${port}/`)).rejects.toMatchObject({ code: 'ECONNREFUSED' })
+    await expect(fetcher(`http://127.0.0.1:${await freePort()}/`)).rejects.toMatchObject({ code: 'ECONNREFUSED' })
   })
 })

@@ -1,7 +1,7 @@
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { runStep } from '../support/runner.js'
 import { BridgeWorld, expectDispatchedOnce, sleep } from '../support/bridge-world.js'
+import { freePort } from '../support/moto.js'
 
 // Whatever happens to a run, the pipeline hears about it: every outcome through the bundled handler.
 let world: BridgeWorld
@@ -11,15 +11,6 @@ beforeAll(async () => {
 })
 afterAll(() => world.close())
 beforeEach(() => world.fresh())
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** Short windows, so that retries and timeouts play out within a test. */
 const FAST = { GitHubRetryMinutes: '0.05', QueueTimeoutMinutes: '0.05' }
@@ -173,7 +164,7 @@ describe('GitHub unavailable', () => {
   })
 
   it('fails the job with SystemUnavailable once GitHub has been unreachable for the retry window', async () => {
-    await world.fresh({ parameters: FAST, githubApiUrl: `http://127.0.0.1:${await closedPort()}` })
+    await world.fresh({ parameters: FAST, githubApiUrl: `http://127.0.0.1:${await freePort()}` })
     const job = world.queueJob()
     await world.invoke(world.event(job))
     expect(await world.record(job)).toMatchObject({

@@ -156,7 +156,7 @@ interface ActionTypeProperties {
 }
 
 /** The custom action type the template creates, as the emulator holds action types. */
-export function bridgeActionType(template: Template, values: Readonly<Record<string, string>>): ActionType {
+function bridgeActionType(template: Template, values: Readonly<Record<string, string>>): ActionType {
   const properties = resolve(resource(template, 'ActionType').Properties, values) as unknown as ActionTypeProperties
   const lower = (key: string): string => key.charAt(0).toLowerCase() + key.slice(1)
   const count = (details: ActionTypeProperties['InputArtifactDetails']) => ({

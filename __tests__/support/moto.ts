@@ -76,7 +76,8 @@ async function waitUntilUp(url: string, child: ChildProcess | undefined, log: ()
   }
 }
 
-function freePort(): Promise<number> {
+/** A loopback port nothing listens on now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)

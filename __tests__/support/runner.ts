@@ -15,14 +15,14 @@ const ACTION_FILES = {
 export type ActionName = keyof typeof ACTION_FILES
 
 /** What an action.yml tells the runner to start: the main bundle, and a post step with its condition. */
-export interface ActionRuns {
+interface ActionRuns {
   readonly main: string
   readonly post?: string
   readonly postIf: string
 }
 
 /** Reads the bundles from action.yml, as the runner does, so that a wrong path there fails the tests. */
-export function actionRuns(action: ActionName): ActionRuns {
+function actionRuns(action: ActionName): ActionRuns {
   const file = ACTION_FILES[action]
   const { runs } = parse(readFileSync(file, 'utf8')) as { runs: { main: string; post?: string; 'post-if'?: string } }
   return {
@@ -260,7 +260,7 @@ export async function runStep(options: StepOptions): Promise<StepRun> {
 }
 
 /** Reads `name<<delimiter` blocks, as the runner does with GITHUB_OUTPUT, GITHUB_ENV and GITHUB_STATE. */
-export function parseOutputFile(text: string): Record<string, string> {
+function parseOutputFile(text: string): Record<string, string> {
   const outputs: Record<string, string> = {}
   const lines = text.split('\n')
   for (let index = 0; index < lines.length; index++) {
