@@ -1293,7 +1293,7 @@ function readSettings(env) {
   };
   const minutes2 = (name) => {
     const value = Number(text(name));
-    if (!(value > 0 && value <= 24 * 60)) problems.push(`${name} must be a number of minutes from 0 to 1440`);
+    if (!(value > 0 && value <= 24 * 60)) problems.push(`${name} must be a number of minutes above 0 and at most 1440`);
     return value * 6e4;
   };
   const category = ACTION_CATEGORIES.find((choice) => choice === env[ENVIRONMENT.category]?.trim());
