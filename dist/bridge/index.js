@@ -2319,18 +2319,20 @@ function createContainer(env) {
     log,
     fetcher
   );
+  const clock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: () => Math.random()
+  };
   return {
     settings,
     log,
     store,
     pipeline: new CodePipeline({ region, ...CODEPIPELINE_CALLS }, log),
-    github: new GitHubApi(settings.githubApiUrl, tokens, log, fetcher),
+    // GitHub's read retries wait on the same clock as the rest of the bridge.
+    github: new GitHubApi(settings.githubApiUrl, tokens, log, fetcher, (ms) => clock.sleep(ms)),
     schedule: new SweepSchedule(new import_client_scheduler2.SchedulerClient(aws()), settings.sweep, log),
-    clock: {
-      now: () => Date.now(),
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      random: () => Math.random()
-    }
+    clock
   };
 }
 async function readSecret(client, secretId) {
