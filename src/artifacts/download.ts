@@ -8,7 +8,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { quote } from '../core/errors.js'
 import { ArtifactError } from './artifact-error.js'
 import { ARTIFACT_NAME } from './paths.js'
-import { describeBytes, extractZip, freeSpaceAt, type FreeSpace } from './unzip.js'
+import { ensureRoom, extractZip, freeSpaceAt, type FreeSpace } from './unzip.js'
 
 /** What the job says about an input artifact. */
 export interface DeclaredInput {
@@ -74,12 +74,11 @@ async function downloadOne(
 
   const object = await s3.send(new GetObjectCommand({ Bucket: bucketName, Key: objectKey }))
   if (!object.Body) throw new Error(`s3://${bucketName}/${objectKey} has no body`)
-  const free = await freeSpace(dirname(file))
-  if (object.ContentLength !== undefined && object.ContentLength > free) {
-    ;(object.Body as Readable).destroy()
-    throw new Error(
-      `it is ${describeBytes(object.ContentLength)}, more than the ${describeBytes(free)} free on the file system that holds ${dirname(file)}; free up space, or use a runner with a larger disk`
-    )
+  if (object.ContentLength !== undefined) {
+    await ensureRoom('it is', object.ContentLength, dirname(file), freeSpace).catch((error: unknown) => {
+      ;(object.Body as Readable).destroy()
+      throw error
+    })
   }
   await pipeline(object.Body as Readable, createWriteStream(file))
   const { size: bytes } = await stat(file)

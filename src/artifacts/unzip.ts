@@ -120,17 +120,26 @@ async function plan(zip: ZipFile, entry: Entry, root: string, links: ReadonlySet
  * the archive declares; yauzl fails any entry that turns out larger.
  */
 async function checkRoom(root: string, bytes: number, freeSpace: FreeSpace): Promise<void> {
-  let existing = root
+  await ensureRoom('the archive unpacks to', bytes, root, freeSpace)
+  if (bytes > MAX_UNCOMPRESSED_BYTES) {
+    throw new Error(
+      `the archive unpacks to ${describeBytes(bytes)}, more than the ${describeBytes(MAX_UNCOMPRESSED_BYTES)} any artifact is allowed`
+    )
+  }
+}
+
+/**
+ * Refuses to write `bytes` where the file system that holds `path` (or the
+ * nearest folder of it that exists) has less free: `what` the bytes are, as in
+ * `it is` or `the archive unpacks to`.
+ */
+export async function ensureRoom(what: string, bytes: number, path: string, freeSpace: FreeSpace): Promise<void> {
+  let existing = path
   while (!(await exists(existing))) existing = dirname(existing)
   const free = await freeSpace(existing)
   if (bytes > free) {
     throw new Error(
-      `the archive unpacks to ${describeBytes(bytes)}, more than the ${describeBytes(free)} free on the file system that holds ${root}; free up space, or use a runner with a larger disk`
-    )
-  }
-  if (bytes > MAX_UNCOMPRESSED_BYTES) {
-    throw new Error(
-      `the archive unpacks to ${describeBytes(bytes)}, more than the ${describeBytes(MAX_UNCOMPRESSED_BYTES)} any artifact is allowed`
+      `${what} ${describeBytes(bytes)}, more than the ${describeBytes(free)} free on the file system that holds ${path}; free up space, or use a runner with a larger disk`
     )
   }
 }
