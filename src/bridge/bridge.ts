@@ -392,9 +392,8 @@ export class Bridge {
     retryAfterMs?: number
   ): Promise<BridgeRecord | undefined> {
     const attempt = this.failedAttempt(record, message)
-    const { retryWindowMs } = this.parts.settings
-    if (this.now - attempt.firstFailureAt! >= retryWindowMs)
-      return this.decide(record, unavailableOutcome(record.target!, message, retryWindowMs), changes)
+    const givenUp = this.giveUpAfterWindow(record, attempt.firstFailureAt!, message, changes)
+    if (givenUp !== undefined) return givenUp
     const delay = backoffMs(attempt.attempts!, this.parts.settings, this.parts.clock.random(), retryAfterMs)
     this.log.warn(`GitHub is not available; trying again in ${Math.round(delay / 1000)} s`, {
       jobId: record.jobId,
@@ -402,6 +401,22 @@ export class Bridge {
       error: message
     })
     return this.letGo(record, { ...changes, ...attempt, nextAttemptAt: this.now + delay })
+  }
+
+  /**
+   * Once GitHub has failed for the whole retry window since `firstFailureAt`,
+   * the job fails with SystemUnavailable, naming the last error; undefined
+   * while there is time left.
+   */
+  private giveUpAfterWindow(
+    record: BridgeRecord,
+    firstFailureAt: number,
+    lastError: string | undefined,
+    changes?: Changes
+  ): Promise<BridgeRecord | undefined> | undefined {
+    const { retryWindowMs } = this.parts.settings
+    if (this.now - firstFailureAt < retryWindowMs) return undefined
+    return this.decide(record, unavailableOutcome(record.target!, lastError, retryWindowMs), changes)
   }
 
   /**
@@ -424,9 +439,8 @@ export class Bridge {
         throw error
       }
       const attempt = this.failedAttempt(record, error.message)
-      if (uncertain && this.now - attempt.firstFailureAt! >= this.parts.settings.retryWindowMs)
-        return this.decide(record, unavailableOutcome(target, error.message, this.parts.settings.retryWindowMs))
-      return this.letGo(record, attempt)
+      const givenUp = uncertain ? this.giveUpAfterWindow(record, attempt.firstFailureAt!, error.message) : undefined
+      return givenUp ?? this.letGo(record, attempt)
     }
     if (run) {
       this.log.info('Found the workflow run by its name', { jobId, runId: run.id })
@@ -448,11 +462,10 @@ export class Bridge {
     if (waited < dispatchGraceMs(this.parts.settings)) return this.letGo(record)
     // No run carries the job ID well after the request: the request never made one.
     this.log.info('The dispatch whose answer was lost made no run; dispatching again', { jobId })
-    if (this.now - (record.firstFailureAt ?? since) >= this.parts.settings.retryWindowMs)
-      return this.decide(record, unavailableOutcome(target, record.lastError, this.parts.settings.retryWindowMs), {
-        dispatchSentAt: undefined
-      })
-    return this.save(record, { dispatchSentAt: undefined })
+    return (
+      this.giveUpAfterWindow(record, record.firstFailureAt ?? since, record.lastError, { dispatchSentAt: undefined }) ??
+      this.save(record, { dispatchSentAt: undefined })
+    )
   }
 
   /** The run whose name carries the job ID; with `quick`, tried a few times over a few seconds. */
