@@ -1599,9 +1599,8 @@ var Bridge = class {
   }
   async retryLater(record, message, changes, retryAfterMs2) {
     const attempt = this.failedAttempt(record, message);
-    const { retryWindowMs } = this.parts.settings;
-    if (this.now - attempt.firstFailureAt >= retryWindowMs)
-      return this.decide(record, unavailableOutcome(record.target, message, retryWindowMs), changes);
+    const givenUp = this.giveUpAfterWindow(record, attempt.firstFailureAt, message, changes);
+    if (givenUp !== void 0) return givenUp;
     const delay = backoffMs(attempt.attempts, this.parts.settings, this.parts.clock.random(), retryAfterMs2);
     this.log.warn(`GitHub is not available; trying again in ${Math.round(delay / 1e3)} s`, {
       jobId: record.jobId,
@@ -1609,6 +1608,16 @@ var Bridge = class {
       error: message
     });
     return this.letGo(record, { ...changes, ...attempt, nextAttemptAt: this.now + delay });
+  }
+  /**
+   * Once GitHub has failed for the whole retry window since `firstFailureAt`,
+   * the job fails with SystemUnavailable, naming the last error; undefined
+   * while there is time left.
+   */
+  giveUpAfterWindow(record, firstFailureAt, lastError, changes) {
+    const { retryWindowMs } = this.parts.settings;
+    if (this.now - firstFailureAt < retryWindowMs) return void 0;
+    return this.decide(record, unavailableOutcome(record.target, lastError, retryWindowMs), changes);
   }
   /**
    * Looks for the run by the job ID in its name: after a dispatch whose
@@ -1630,9 +1639,8 @@ var Bridge = class {
         throw error;
       }
       const attempt = this.failedAttempt(record, error.message);
-      if (uncertain && this.now - attempt.firstFailureAt >= this.parts.settings.retryWindowMs)
-        return this.decide(record, unavailableOutcome(target, error.message, this.parts.settings.retryWindowMs));
-      return this.letGo(record, attempt);
+      const givenUp = uncertain ? this.giveUpAfterWindow(record, attempt.firstFailureAt, error.message) : void 0;
+      return givenUp ?? this.letGo(record, attempt);
     }
     if (run) {
       this.log.info("Found the workflow run by its name", { jobId, runId: run.id });
@@ -1653,11 +1661,7 @@ var Bridge = class {
     }
     if (waited < dispatchGraceMs(this.parts.settings)) return this.letGo(record);
     this.log.info("The dispatch whose answer was lost made no run; dispatching again", { jobId });
-    if (this.now - (record.firstFailureAt ?? since) >= this.parts.settings.retryWindowMs)
-      return this.decide(record, unavailableOutcome(target, record.lastError, this.parts.settings.retryWindowMs), {
-        dispatchSentAt: void 0
-      });
-    return this.save(record, { dispatchSentAt: void 0 });
+    return this.giveUpAfterWindow(record, record.firstFailureAt ?? since, record.lastError, { dispatchSentAt: void 0 }) ?? this.save(record, { dispatchSentAt: void 0 });
   }
   /** The run whose name carries the job ID; with `quick`, tried a few times over a few seconds. */
   async lookForRun(target, jobId, since, quick) {

@@ -248,9 +248,15 @@ export function describeAcknowledgement(
   jobId: string,
   answer: Extract<Acknowledgement, { outcome: 'claimed' }>
 ): string {
-  return answer.answerLost
-    ? `Acknowledging CodePipeline job ${jobId} lost its first answer, and the retry found the nonce already used.`
-    : `Acknowledged CodePipeline job ${jobId} (${answer.status ?? 'no status'}).`
+  return `Acknowledged CodePipeline job ${jobId} (${answer.status ?? 'no status'}).`
+}
+
+/**
+ * The warning for a claim whose first answer was lost: what is known, and
+ * `goingOn`, what the step does anyway (`Reporting anyway`).
+ */
+export function describeUnconfirmedAcknowledgement(jobId: string, goingOn: string): string {
+  return `Acknowledging CodePipeline job ${jobId} lost its first answer, and the retry found the nonce already used. Most likely that was this step's own first attempt, but CodePipeline cannot confirm it: another worker given the same nonce would look the same. ${goingOn}, so that the pipeline is not left waiting; the 'confirmed' output is false. If another worker holds the job too, CodePipeline takes the first result and refuses the other.`
 }
 
 /** A third of the whole budget, so that at least three attempts fit, within 2 to 30 seconds. */

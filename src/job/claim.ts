@@ -3,7 +3,7 @@ import type { Job } from '@aws-sdk/client-codepipeline'
 import {
   acknowledge,
   CodePipelineCallError,
-  describeAcknowledgement,
+  describeUnconfirmedAcknowledgement,
   type Acknowledgement,
   type CodePipeline
 } from '../core/codepipeline.js'
@@ -118,9 +118,7 @@ async function tryToClaim(source: JobSource, job: Job, progress: ClaimProgress):
     // Walking away from a job this workflow may have claimed leaves the pipeline waiting a day; taking one another
     // worker holds costs double work, and CodePipeline keeps only the first result. So the job is taken, flagged.
     progress.unconfirmed?.(job.id)
-    log.warning(
-      `${describeAcknowledgement(job.id, answer)} Most likely that was this workflow's first attempt, but another worker that polled the same job would look the same. Working on it, so that the pipeline is not left waiting; the 'confirmed' output is false. If another worker holds it too, CodePipeline takes the first result and refuses the other.`
-    )
+    log.warning(describeUnconfirmedAcknowledgement(job.id, 'Working on it'))
     return true
   }
   if (answer.status === 'InProgress') return true

@@ -7,6 +7,7 @@ import {
   CodePipeline,
   CodePipelineCallError,
   describeAcknowledgement,
+  describeUnconfirmedAcknowledgement,
   type AwsSettings
 } from '../core/codepipeline.js'
 import { Problems, readAwsSettings } from '../core/inputs.js'
@@ -185,9 +186,7 @@ async function readKnownJob(
     if (answer.outcome === 'taken') throw answer.refusal
     if (answer.answerLost) {
       ownership.unconfirmed()
-      log.warning(
-        `${describeAcknowledgement(settings.jobId, answer)} Most likely that was this step's own first attempt, but another worker given the same nonce would look the same. Reading the job anyway, so that the pipeline is not left waiting; the 'confirmed' output is false.`
-      )
+      log.warning(describeUnconfirmedAcknowledgement(settings.jobId, 'Reading the job anyway'))
     } else log.info(describeAcknowledgement(settings.jobId, answer))
   }
   ownership.own(settings.jobId, settings.nonce !== undefined)

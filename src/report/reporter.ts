@@ -6,6 +6,7 @@ import {
   acknowledge,
   CodePipelineCallError,
   describeAcknowledgement,
+  describeUnconfirmedAcknowledgement,
   type Acknowledgement,
   type AwsSettings,
   type CodePipeline,
@@ -185,9 +186,7 @@ export class Reporter {
       // Only this workflow was handed the job and its nonce, so the lost attempt is the likely user of the nonce;
       // reporting keeps the pipeline from waiting a day, and a result on a job another worker holds is refused.
       this.certainty = 'probable'
-      log.warning(
-        `${describeAcknowledgement(this.jobId, answer)} Most likely that was this step's own first attempt, but CodePipeline cannot confirm it: another worker given the same nonce would look the same. Reporting anyway, so that the pipeline is not left waiting; the 'confirmed' output is false. If another worker holds the job, CodePipeline takes whichever result comes first.`
-      )
+      log.warning(describeUnconfirmedAcknowledgement(this.jobId, 'Reporting anyway'))
       return true
     }
     log.info(describeAcknowledgement(this.jobId, answer))
