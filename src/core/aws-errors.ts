@@ -85,15 +85,19 @@ const EXPIRED = /^(ExpiredToken(Exception)?|RequestExpired|TokenRefreshRequired)
 const BAD_KEYS =
   /^(UnrecognizedClientException|InvalidClientTokenId|InvalidSignatureException|IncompleteSignature|SignatureDoesNotMatch)$/
 
+/** What is wrong with the AWS credentials a call failed for, if that is why it failed. */
+function credentialsProblem(error: unknown): 'expired' | 'unrecognised' | 'missing' | undefined {
+  const code = errorCode(error)
+  if (EXPIRED.test(code)) return 'expired'
+  if (BAD_KEYS.test(code)) return 'unrecognised'
+  if (code === 'CredentialsProviderError' || /Could not load credentials/i.test(shape(error).message ?? String(error)))
+    return 'missing'
+  return undefined
+}
+
 /** True when a call failed for want of valid AWS credentials: expired, unrecognised or not found. */
 export function isCredentialsError(error: unknown): boolean {
-  const code = errorCode(error)
-  return (
-    EXPIRED.test(code) ||
-    BAD_KEYS.test(code) ||
-    code === 'CredentialsProviderError' ||
-    /Could not load credentials/i.test(shape(error).message ?? '')
-  )
+  return credentialsProblem(error) !== undefined
 }
 
 interface ExplainContext {
@@ -151,17 +155,18 @@ function explain(error: unknown, context: ExplainContext): string {
       `The AWS credentials may not call codepipeline:${context.operation}. Allow codepipeline:${context.operation} in the policy of ${context.principal ?? 'the role this workflow assumes'}`
     )
   }
-  if (EXPIRED.test(code)) {
+  const credentials = credentialsProblem(error)
+  if (credentials === 'expired') {
     return detail(
       'The AWS credentials have expired. Role sessions last 1 hour by default: run aws-actions/configure-aws-credentials right before this step, or raise its role-duration-seconds'
     )
   }
-  if (BAD_KEYS.test(code)) {
+  if (credentials === 'unrecognised') {
     return detail(
       'AWS did not recognise the credentials. Check that the access key, secret key and session token come from the same, still valid, set'
     )
   }
-  if (code === 'CredentialsProviderError' || /Could not load credentials/i.test(raw)) {
+  if (credentials === 'missing') {
     return detail(
       'No AWS credentials were found. Add aws-actions/configure-aws-credentials before this step (OpenID Connect is recommended), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY'
     )
