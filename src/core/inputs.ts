@@ -76,6 +76,13 @@ export function readChoice<T extends string>(name: string, { choices, fallback, 
   return match
 }
 
+/** A true or false input, `fallback` when it is empty. */
+export function readBoolean(name: string, { fallback, fix }: { fallback: boolean; fix: string }): boolean {
+  const text = input(name).toLowerCase() || String(fallback)
+  if (text !== 'true' && text !== 'false') throw new InputError(name, `${quote(text)} is not true or false`, fix)
+  return text === 'true'
+}
+
 /** The `job-id` input, which must be a CodePipeline job ID. */
 export function readJobId(): string {
   const jobId = input('job-id')

@@ -4,6 +4,7 @@ import {
   input,
   optionalInput,
   Problems,
+  readBoolean,
   readChoice,
   readInteger,
   readJobId,
@@ -178,10 +179,4 @@ function readQuery(warnings: string[]): ClaimSettings['query'] {
     )
   }
   return { name, value }
-}
-
-function readBoolean(name: string, { fallback, fix }: { fallback: boolean; fix: string }): boolean {
-  const text = input(name).toLowerCase() || String(fallback)
-  if (text !== 'true' && text !== 'false') throw new InputError(name, `${quote(text)} is not true or false`, fix)
-  return text === 'true'
 }

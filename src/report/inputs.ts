@@ -1,5 +1,14 @@
 import * as core from '@actions/core'
-import { input, optionalInput, Problems, readChoice, readInteger, readLimited, type InputRead } from '../core/inputs.js'
+import {
+  input,
+  optionalInput,
+  Problems,
+  readBoolean,
+  readChoice,
+  readInteger,
+  readLimited,
+  type InputRead
+} from '../core/inputs.js'
 import { InputError, quote } from '../core/errors.js'
 import { FAILURE_TYPES, LENGTH, PERCENT_COMPLETE, truncate, type FailureType } from '../core/limits.js'
 import {
@@ -92,16 +101,14 @@ export function readReportSettings(jobId: string): InputRead<ReportSettings> {
   }
   const outputArtifactLines = check(() => parseOutputArtifacts(core.getInput('output-artifacts')))
   const outsideWorkspace = check(() =>
-    readChoice(OUTSIDE_WORKSPACE_INPUT, {
-      choices: ['true', 'false'],
-      fallback: 'false',
-      what: 'true or false',
+    readBoolean(OUTSIDE_WORKSPACE_INPUT, {
+      fallback: false,
       fix: 'Use true to let output-artifacts paths lie outside the workspace.'
     })
   )
   const outputArtifacts = outputArtifactLines && {
     lines: outputArtifactLines,
-    outsideWorkspace: outsideWorkspace === 'true'
+    outsideWorkspace: outsideWorkspace === true
   }
   if (status === 'success' && outputArtifacts && continuationToken !== undefined) {
     problems.add(
