@@ -128,7 +128,6 @@ function pythonZip(path: string, script: string): void {
   ])
 }
 
-const operations = (): string[] => emulator.requests.map((request) => request.operation)
 const failureMessage = (): string =>
   String((emulator.requests[1]?.body.failureDetails as { message?: string } | undefined)?.message)
 
@@ -141,7 +140,7 @@ describe('output artifacts', () => {
     const run = await step({ 'job-id': job.id, 'output-artifacts': 'BuildOutput=dist/' })
 
     expect(run.code).toBe(0)
-    expect(operations()).toEqual(['GetJobDetails', 'PutJobSuccessResult'])
+    expect(emulator.operations()).toEqual(['GetJobDetails', 'PutJobSuccessResult'])
     const location = locationOf(job, 'BuildOutput')
     const entries = await zipEntries(location)
     expect(Object.keys(entries).sort()).toEqual(['empty/', 'index.html', 'scripts/start.sh'])
@@ -216,7 +215,7 @@ describe('output artifacts', () => {
     const run = await step({ 'job-id': job.id, 'output-artifacts': mapping })
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(new RegExp(`::error::Invalid input 'output-artifacts': ${message.source}`))
-    expect(operations()).toEqual(['GetJobDetails', 'PutJobFailureResult'])
+    expect(emulator.operations()).toEqual(['GetJobDetails', 'PutJobFailureResult'])
     expect(emulator.requests[1]?.body.failureDetails).toMatchObject({ type: 'ConfigurationError' })
     for (const name of names) expect(await head(locationOf(job, name))).toBeUndefined()
   })
@@ -226,7 +225,7 @@ describe('output artifacts', () => {
     const job = jobWithOutputs(['Out'], { artifactBucket: 'no-such-bucket' })
     const run = await step({ 'job-id': job.id, 'output-artifacts': 'Out=dist' })
     expect(run.code).toBe(1)
-    expect(operations()).toEqual(['GetJobDetails', 'PutJobFailureResult'])
+    expect(emulator.operations()).toEqual(['GetJobDetails', 'PutJobFailureResult'])
     expect(emulator.requests[1]?.body.failureDetails).toMatchObject({
       type: 'JobFailed',
       message: stringMatching(/^Output artifact Out: /)
@@ -239,7 +238,7 @@ describe('output artifacts', () => {
     const job = jobWithOutputs(['Out'])
     const run = await step({ 'job-id': job.id, status: 'failure', 'output-artifacts': 'Out=dist' })
     expect(run.code).toBe(0)
-    expect(operations()).toEqual(['PutJobFailureResult'])
+    expect(emulator.operations()).toEqual(['PutJobFailureResult'])
     expect(await head(locationOf(job, 'Out'))).toBeUndefined()
   })
 

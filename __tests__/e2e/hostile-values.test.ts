@@ -11,7 +11,7 @@ beforeAll(async () => {
 afterAll(() => emulator.close())
 beforeEach(() => {
   emulator.reset()
-  for (const job of emulator.jobs.all()) if (job.state === 'Queued' || job.state === 'Dispatched') job.state = 'Failed'
+  emulator.jobs.failWaiting()
 })
 
 /** Each way a value could smuggle a command in: a new line by LF or CR, and the legacy syntax inside a line. */

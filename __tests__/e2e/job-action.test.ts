@@ -21,14 +21,12 @@ afterAll(() => emulator.close())
 beforeEach(() => {
   emulator.reset()
   // Each test starts from an empty queue.
-  for (const job of emulator.jobs.all()) if (job.state === 'Queued' || job.state === 'Dispatched') job.state = 'Failed'
+  emulator.jobs.failWaiting()
 })
 
 function jobStep(inputs: Record<string, string>, options: Partial<StepOptions> = {}) {
   return runStep({ endpoint: emulator.url, action: 'job', ...options, inputs })
 }
-
-const operations = (): string[] => emulator.requests.map((request) => request.operation)
 
 describe('reading a known job', () => {
   it('sets the pipeline context, configuration without secrets, and the input artifacts', async () => {
@@ -40,7 +38,7 @@ describe('reading a known job', () => {
     })
     const run = await jobStep({ 'job-id': job.id })
     expect(run.code).toBe(0)
-    expect(operations()).toEqual(['GetJobDetails', 'ListActionTypes', 'ListActionTypes'])
+    expect(emulator.operations()).toEqual(['GetJobDetails', 'ListActionTypes', 'ListActionTypes'])
     const context = job.data.pipelineContext
     expect(run.outputs).toEqual({
       'job-id': job.id,
@@ -79,7 +77,7 @@ describe('reading a known job', () => {
     const job = emulator.createJob({ state: 'Dispatched' })
     const run = await jobStep({ 'job-id': job.id, nonce: job.nonce })
     expect(run.code).toBe(0)
-    expect(operations().slice(0, 2)).toEqual(['AcknowledgeJob', 'GetJobDetails'])
+    expect(emulator.operations().slice(0, 2)).toEqual(['AcknowledgeJob', 'GetJobDetails'])
     expect(job.state).toBe('InProgress')
   })
 
@@ -88,7 +86,7 @@ describe('reading a known job', () => {
     const run = await jobStep({ 'job-id': job.id, nonce: 'stale-nonce' })
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(/::error::Another worker already claimed job .*InvalidNonceException/)
-    expect(operations()).toEqual(['AcknowledgeJob'])
+    expect(emulator.operations()).toEqual(['AcknowledgeJob'])
     expect(job.state).toBe('Dispatched')
   })
 
@@ -186,7 +184,7 @@ describe('claiming a job', () => {
     expect(run.stdout).toMatch(
       /::error::No job to claim: polled for a Build\/Custom\/GitHubActions\/1 job with Workflow=build for revision a1b2c3d4\S* for 2 s\./
     )
-    expect(operations()).not.toContain('AcknowledgeJob')
+    expect(emulator.operations()).not.toContain('AcknowledgeJob')
   })
 
   it('gives an empty result instead when asked', async () => {
@@ -259,7 +257,7 @@ describe('the reporting action with a nonce', () => {
     const job = emulator.createJob({ state: 'Dispatched' })
     const run = await runStep({ endpoint: emulator.url, inputs: { 'job-id': job.id, nonce: job.nonce } })
     expect(run.code).toBe(0)
-    expect(operations()).toEqual(['AcknowledgeJob', 'PutJobSuccessResult'])
+    expect(emulator.operations()).toEqual(['AcknowledgeJob', 'PutJobSuccessResult'])
     expect(job.state).toBe('Succeeded')
   })
 
@@ -268,7 +266,7 @@ describe('the reporting action with a nonce', () => {
     const run = await runStep({ endpoint: emulator.url, inputs: { 'job-id': job.id, nonce: 'not-mine' } })
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(/::error::Another worker already claimed CodePipeline job/)
-    expect(operations()).toEqual(['AcknowledgeJob'])
+    expect(emulator.operations()).toEqual(['AcknowledgeJob'])
     expect(job.state).toBe('Dispatched')
   })
 })

@@ -155,7 +155,7 @@ describe('every call through the proxy', () => {
 
     const codepipeline = proxy.requests.filter((request) => request.target.startsWith(`${endpoints.codepipeline}/`))
     expect(codepipeline).toHaveLength(emulator.requests.length)
-    expect(emulator.requests.map((request) => request.operation)).toEqual([
+    expect(emulator.operations()).toEqual([
       'GetJobDetails',
       'ListActionTypes',
       'ListActionTypes',

@@ -25,7 +25,6 @@ function reportStep(inputs: Record<string, string>) {
   return github.run({ endpoint: emulator.url, inputs })
 }
 
-const operations = (): string[] => emulator.requests.map((request) => request.operation)
 const { GITHUB_RUN_ID } = runnerEnvironment()
 
 describe('a job nobody reported on', () => {
@@ -36,7 +35,7 @@ describe('a job nobody reported on', () => {
 
     const [post, ...others] = await github.end()
     expect(others).toEqual([])
-    expect(operations()).toEqual(['PutJobFailureResult'])
+    expect(emulator.operations()).toEqual(['PutJobFailureResult'])
     expect(job.state).toBe('Failed')
     expect(emulator.requests[0]?.body).toEqual({
       jobId: job.id,
@@ -98,7 +97,7 @@ describe('a job that has its result', () => {
     const [post] = await github.end()
     expect(post?.code).toBe(0)
     expect(post?.stdout).toContain(`A step of this GitHub job reported the result of CodePipeline job ${job.id}.`)
-    expect(operations()).toEqual([])
+    expect(emulator.operations()).toEqual([])
     expect(job.state).toBe('Succeeded')
   })
 
@@ -110,7 +109,7 @@ describe('a job that has its result', () => {
 
     const [post] = await github.end()
     expect(post?.code).toBe(0)
-    expect(operations()).toEqual([])
+    expect(emulator.operations()).toEqual([])
   })
 
   it('stays quiet when CodePipeline already has a result from elsewhere', async () => {
@@ -143,7 +142,7 @@ describe('turning the check off', () => {
 
     const [post] = await github.end()
     expect(post?.code).toBe(0)
-    expect(operations()).toEqual([])
+    expect(emulator.operations()).toEqual([])
     expect(job.state).toBe('InProgress')
   })
 
@@ -159,6 +158,6 @@ describe('turning the check off', () => {
 
     const [post] = await github.end()
     expect(post?.code).toBe(0)
-    expect(operations()).toEqual([])
+    expect(emulator.operations()).toEqual([])
   })
 })

@@ -11,7 +11,7 @@ beforeAll(async () => {
 afterAll(() => emulator.close())
 beforeEach(() => {
   emulator.reset()
-  for (const job of emulator.jobs.all()) if (job.state === 'Queued' || job.state === 'Dispatched') job.state = 'Failed'
+  emulator.jobs.failWaiting()
 })
 
 /** The moment the step starts a call to CodePipeline, as its debug line says. */
@@ -51,7 +51,7 @@ describe('a reporting step the runner stops', () => {
     })
     expect(run.code).toBe(0)
     expect(job.state).toBe('Succeeded')
-    expect(emulator.requests.map((request) => request.operation)).toEqual(['PutJobSuccessResult'])
+    expect(emulator.operations()).toEqual(['PutJobSuccessResult'])
     expect(run.outputs).toMatchObject({ reported: 'success', confirmed: 'true' })
   })
 

@@ -145,7 +145,7 @@ export class BridgeWorld {
   }
 
   operations(): string[] {
-    return this.emulator.requests.map((request) => request.operation)
+    return this.emulator.operations()
   }
 
   async closeContainers(): Promise<void> {

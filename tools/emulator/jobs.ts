@@ -171,6 +171,11 @@ export class JobStore {
     return [...this.jobs.values()]
   }
 
+  /** Fails every job still waiting for a worker, queued or handed out, so that none is left for a later poll. */
+  failWaiting(): void {
+    for (const job of this.jobs.values()) if (job.state === 'Queued' || job.state === 'Dispatched') job.state = 'Failed'
+  }
+
   /** Hands the job to a poller under a new nonce, until `until`. */
   dispatch(job: EmulatedJob, until: number): void {
     job.state = 'Dispatched'

@@ -121,6 +121,11 @@ export class CodePipelineEmulator implements Account {
     return this.requests.filter((request) => request.operation === operation)
   }
 
+  /** The operations called so far, in order. */
+  operations(): string[] {
+    return this.requests.map((request) => request.operation)
+  }
+
   async close(): Promise<void> {
     this.server.closeAllConnections()
     await new Promise<void>((resolve) => this.server.close(() => resolve()))
