@@ -317,20 +317,29 @@ function localHeader(entry: WrittenEntry): Buffer {
   const timestamp = extendedTimestamp(entry.mtime)
   const zip64 = entry.zip64Local ? zip64Extra([0, 0]) : Buffer.alloc(0)
   const header = Buffer.alloc(30)
-  const { time, date } = dosDateTime(entry.mtime)
   header.writeUInt32LE(LOCAL_HEADER, 0)
-  header.writeUInt16LE(entry.zip64Local ? VERSION_NEEDED_ZIP64 : VERSION_NEEDED, 4)
-  header.writeUInt16LE(entry.flags, 6)
-  header.writeUInt16LE(entry.method, 8)
-  header.writeUInt16LE(time, 10)
-  header.writeUInt16LE(date, 12)
-  header.writeUInt32LE(entry.crc, 14)
   // With ZIP64 the sizes are in its field; with a data descriptor they follow the data.
-  header.writeUInt32LE(entry.zip64Local ? MAX_32 : entry.compressedSize, 18)
-  header.writeUInt32LE(entry.zip64Local ? MAX_32 : entry.size, 22)
-  header.writeUInt16LE(name.length, 26)
-  header.writeUInt16LE(timestamp.length + zip64.length, 28)
+  writeSharedFields(header, 4, entry, entry.zip64Local, timestamp.length + zip64.length)
   return Buffer.concat([header, name, timestamp, zip64])
+}
+
+/**
+ * The fields the local and the central header share, in the same order:
+ * version needed, flags, method, time, date, CRC-32, both sizes (in the
+ * ZIP64 field when `zip64`), and the lengths of the name and the extra field.
+ */
+function writeSharedFields(header: Buffer, at: number, entry: WrittenEntry, zip64: boolean, extraLength: number): void {
+  const { time, date } = dosDateTime(entry.mtime)
+  header.writeUInt16LE(zip64 ? VERSION_NEEDED_ZIP64 : VERSION_NEEDED, at)
+  header.writeUInt16LE(entry.flags, at + 2)
+  header.writeUInt16LE(entry.method, at + 4)
+  header.writeUInt16LE(time, at + 6)
+  header.writeUInt16LE(date, at + 8)
+  header.writeUInt32LE(entry.crc, at + 10)
+  header.writeUInt32LE(zip64 ? MAX_32 : entry.compressedSize, at + 14)
+  header.writeUInt32LE(zip64 ? MAX_32 : entry.size, at + 18)
+  header.writeUInt16LE(entry.name.length, at + 22)
+  header.writeUInt16LE(extraLength, at + 24)
 }
 
 function dataDescriptor(entry: WrittenEntry): Buffer {
@@ -353,19 +362,9 @@ function centralHeader(entry: WrittenEntry): Buffer {
   const timestamp = extendedTimestamp(entry.mtime)
   const extra = zip64 ? zip64Extra([entry.size, entry.compressedSize, entry.offset]) : Buffer.alloc(0)
   const header = Buffer.alloc(46)
-  const { time, date } = dosDateTime(entry.mtime)
   header.writeUInt32LE(CENTRAL_HEADER, 0)
   header.writeUInt16LE(VERSION_MADE_BY, 4)
-  header.writeUInt16LE(zip64 ? VERSION_NEEDED_ZIP64 : VERSION_NEEDED, 6)
-  header.writeUInt16LE(entry.flags, 8)
-  header.writeUInt16LE(entry.method, 10)
-  header.writeUInt16LE(time, 12)
-  header.writeUInt16LE(date, 14)
-  header.writeUInt32LE(entry.crc, 16)
-  header.writeUInt32LE(zip64 ? MAX_32 : entry.compressedSize, 20)
-  header.writeUInt32LE(zip64 ? MAX_32 : entry.size, 24)
-  header.writeUInt16LE(entry.name.length, 28)
-  header.writeUInt16LE(timestamp.length + extra.length, 30)
+  writeSharedFields(header, 6, entry, zip64, timestamp.length + extra.length)
   // File comment length, disk number and internal attributes stay 0.
   header.writeUInt32LE(entry.attributes, 38)
   header.writeUInt32LE(zip64 ? MAX_32 : entry.offset, 42)
