@@ -67,6 +67,14 @@ function isAnswerLost(error) {
 var ACCESS_DENIED = /^(AccessDenied(Exception)?|UnauthorizedOperation|UnauthorizedException|NotAuthorized)$/;
 var EXPIRED = /^(ExpiredToken(Exception)?|RequestExpired|TokenRefreshRequired)$/;
 var BAD_KEYS = /^(UnrecognizedClientException|InvalidClientTokenId|InvalidSignatureException|IncompleteSignature|SignatureDoesNotMatch)$/;
+function credentialsProblem(error) {
+  const code = errorCode(error);
+  if (EXPIRED.test(code)) return "expired";
+  if (BAD_KEYS.test(code)) return "unrecognised";
+  if (code === "CredentialsProviderError" || /Could not load credentials/i.test(shape(error).message ?? String(error)))
+    return "missing";
+  return void 0;
+}
 function explain(error, context) {
   const code = errorCode(error);
   const raw = shape(error).message ?? String(error);
@@ -112,17 +120,18 @@ function explain(error, context) {
       `The AWS credentials may not call codepipeline:${context.operation}. Allow codepipeline:${context.operation} in the policy of ${context.principal ?? "the role this workflow assumes"}`
     );
   }
-  if (EXPIRED.test(code)) {
+  const credentials = credentialsProblem(error);
+  if (credentials === "expired") {
     return detail(
       "The AWS credentials have expired. Role sessions last 1 hour by default: run aws-actions/configure-aws-credentials right before this step, or raise its role-duration-seconds"
     );
   }
-  if (BAD_KEYS.test(code)) {
+  if (credentials === "unrecognised") {
     return detail(
       "AWS did not recognise the credentials. Check that the access key, secret key and session token come from the same, still valid, set"
     );
   }
-  if (code === "CredentialsProviderError" || /Could not load credentials/i.test(raw)) {
+  if (credentials === "missing") {
     return detail(
       "No AWS credentials were found. Add aws-actions/configure-aws-credentials before this step (OpenID Connect is recommended), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
     );
