@@ -2,6 +2,27 @@ import js from '@eslint/js'
 import { defineConfig } from 'eslint/config'
 import tseslint from 'typescript-eslint'
 
+/** What ships loads nothing that only the tests and the local tools have. */
+const SHIPPED = [
+  {
+    group: ['**/local/**', '**/tools/**', '**/__tests__/**', '**/__fixtures__/**'],
+    message: 'What ships loads nothing of the local stand-ins, the tools or the tests.'
+  }
+]
+
+/** What needs a GitHub Actions runner: the toolkit, and the folders built on it. */
+const RUNNER_ONLY = [
+  {
+    group: ['@actions/*', '**/runner/**', '**/report/**', '**/job/**'],
+    message: 'This runs on Lambda too, where there is no runner: take what it needs of the runner as a parameter.'
+  }
+]
+
+/** Files that may not import modules matching the patterns. */
+function boundary(files, patterns) {
+  return { files, rules: { 'no-restricted-imports': ['error', { patterns }] } }
+}
+
 export default defineConfig(
   { ignores: ['dist/', 'node_modules/', 'tools/node24/', 'coverage/'] },
   js.configs.recommended,
@@ -18,21 +39,50 @@ export default defineConfig(
     rules: {
       // The step talks to the runner through @actions/core, never the console.
       'no-console': 'error',
-      // Plain lines and annotations go through src/core/log.ts, so that no value becomes a workflow command.
+      // Plain lines and annotations go through src/runner/step-log.ts, so that no value becomes a workflow command.
       'no-restricted-properties': [
         'error',
         ...['info', 'debug', 'warning', 'error', 'notice', 'setFailed'].map((property) => ({
           object: 'core',
           property,
-          message: 'Print through src/core/log.ts, which keeps values from becoming workflow commands.'
+          message: 'Print through src/runner/step-log.ts, which keeps values from becoming workflow commands.'
         }))
       ]
     }
   },
   {
-    files: ['src/core/log.ts'],
+    files: ['src/runner/step-log.ts'],
     rules: { 'no-restricted-properties': 'off' }
   },
+  // The boundary between the two audiences: src/runner/, src/report/ and src/job/ need a GitHub
+  // Actions runner; everything else also runs on Lambda, so it may load nothing of theirs. A file
+  // takes the last block that matches it, so each block lists all that its folder may not load.
+  boundary(['src/**/*.ts'], SHIPPED),
+  boundary(
+    ['src/portable/**/*.ts'],
+    [
+      ...SHIPPED,
+      ...RUNNER_ONLY,
+      {
+        group: ['**/artifacts/**', '**/bridge/**'],
+        message: 'src/portable/ is what the others build on: it loads only itself.'
+      }
+    ]
+  ),
+  boundary(
+    ['src/artifacts/**/*.ts'],
+    [...SHIPPED, ...RUNNER_ONLY, { group: ['**/bridge/**'], message: 'The artifact library does not know the bridge.' }]
+  ),
+  boundary(['src/bridge/**/*.ts'], [...SHIPPED, ...RUNNER_ONLY]),
+  boundary(
+    ['local/**/*.ts'],
+    [
+      {
+        group: ['**/__tests__/**', '**/tools/**'],
+        message: 'The local stand-ins serve the tests and the tools, and load neither.'
+      }
+    ]
+  ),
   {
     files: ['scripts/**/*.mjs', 'tools/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } }

@@ -4,7 +4,7 @@
 // scripts/python-requirements.txt are installed, once, into a virtual environment
 // under .cache/python-tools (git-ignored). Only a missing Python stops it.
 // Where each tool was found goes to .cache/python-tools/paths.json for the tests
-// (__tests__/support/python-tools.ts).
+// (local/python-tools.ts).
 import { spawn, spawnSync } from 'node:child_process'
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { delimiter, join, relative } from 'node:path'

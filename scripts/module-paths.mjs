@@ -1,7 +1,7 @@
 // Writes tsconfig.paths.json, the module mappings the bundles are built with:
 // - each AWS SDK and Smithy package (and each of its subpath exports) to its ES
 //   build, while the type checker keeps reading the packages' own declarations;
-// - `undici` to a stand-in that loads it on first use (src/core/undici-on-demand.ts).
+// - `undici` to a stand-in that loads it on first use (src/runner/undici-on-demand.ts).
 // ncc resolves these packages through their `node` condition, which points at
 // the CommonJS build that webpack cannot tree-shake; the ES build it can.
 // `npm run bundle` runs this first, and check-dist fails when the committed file differs.
@@ -29,7 +29,7 @@ function typesTarget(conditions, fallback) {
 }
 
 // Not the SDK's, but mapped the same way: @actions/core would otherwise load all of undici at start.
-const paths = { undici: ['./src/core/undici-on-demand.ts'] }
+const paths = { undici: ['./src/runner/undici-on-demand.ts'] }
 for (const scope of SCOPES) {
   const scopeDir = join('node_modules', scope)
   if (!existsSync(scopeDir)) continue

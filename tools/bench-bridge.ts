@@ -16,9 +16,9 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { BRIDGE_BUNDLE_PATH, BRIDGE_TEMPLATE_PATH } from '../__tests__/support/bridge-stack.js'
-import { BridgeWorld } from '../__tests__/support/bridge-world.js'
-import { LambdaContainer } from '../__tests__/support/lambda.js'
+import { BRIDGE_BUNDLE_PATH, BRIDGE_TEMPLATE_PATH } from '../local/bridge-stack.js'
+import { BridgeWorld } from '../local/bridge-world.js'
+import { LambdaContainer } from '../local/lambda.js'
 import { LEASE_MS } from '../src/bridge/sweep-schedule.js'
 
 /** Preloaded into the container: writes `#rt <start> <end> <service call>` for every HTTP exchange. */

@@ -12,11 +12,11 @@
  *    run end, and fails the job with the run's URL.
  */
 import { GetScheduleCommand } from '@aws-sdk/client-scheduler'
-import type { EmulatedJob } from './emulator/jobs.js'
-import { BridgeWorld } from '../__tests__/support/bridge-world.js'
-import { resource, resolve } from '../__tests__/support/bridge-stack.js'
-import type { FakeRun } from '../__tests__/support/fake-github-actions.js'
-import { runStep } from '../__tests__/support/runner.js'
+import type { EmulatedJob } from '../local/emulator/jobs.js'
+import { BridgeWorld } from '../local/bridge-world.js'
+import { resource, resolve } from '../local/bridge-stack.js'
+import type { FakeRun } from '../local/fake-github-actions.js'
+import { runStep } from '../local/runner.js'
 
 // This driver may run on Node 20; the bridge and the actions run on Node 24.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'

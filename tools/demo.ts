@@ -6,8 +6,8 @@
  * waiting, and the job action's post step fails a job whose workflow ended
  * without reporting.
  */
-import { CodePipelineEmulator } from './emulator/server.js'
-import { RunnerJob, runnerEnvironment, runStep, type StepRun } from '../__tests__/support/runner.js'
+import { CodePipelineEmulator } from '../local/emulator/server.js'
+import { RunnerJob, runnerEnvironment, runStep, type StepRun } from '../local/runner.js'
 
 const emulator = await CodePipelineEmulator.start()
 const line = '─'.repeat(72)

@@ -2,7 +2,9 @@ import { crc32 } from 'node:zlib'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { describe, expect, it, vi } from 'vitest'
 import { uploadObject, type ObjectWriter } from '../../src/artifacts/multipart.js'
-import { STOP_CLEANUP_MS } from '../../src/core/stop.js'
+
+/** What a stopped upload may spend aborting itself, as the reporting step allows it. */
+const CLEANUP_MS = 5_000
 
 interface Call {
   name: string
@@ -196,7 +198,7 @@ describe('uploadObject', () => {
     const upload = uploadObject(s3.client, { ...params }, endless, {
       partSize: 16,
       concurrency: 2,
-      stopped: stop.signal
+      stop: { signal: stop.signal, cleanupMs: CLEANUP_MS }
     })
     const settled = upload.catch((error: unknown) => error)
     await new Promise((resolve) => setTimeout(resolve, 50))
@@ -219,9 +221,13 @@ describe('uploadObject', () => {
       await sink.write(Buffer.alloc(64))
     }
     const stopped = AbortSignal.abort()
-    await expect(uploadObject(s3.client, params, writer, { partSize: 16, concurrency: 2, stopped })).rejects.toThrow(
-      /the upload was stopped before it finished/
-    )
+    await expect(
+      uploadObject(s3.client, params, writer, {
+        partSize: 16,
+        concurrency: 2,
+        stop: { signal: stopped, cleanupMs: CLEANUP_MS }
+      })
+    ).rejects.toThrow(/the upload was stopped before it finished/)
     expect(asked).toBe(false)
     expect(s3.calls).toEqual([])
   })
@@ -238,14 +244,14 @@ describe('uploadObject', () => {
       const upload = uploadObject(s3.client, params, endless, {
         partSize: 16,
         concurrency: 2,
-        stopped: stop.signal
+        stop: { signal: stop.signal, cleanupMs: CLEANUP_MS }
       }).catch((error: unknown) => {
         cleanedUp = true
         return error
       })
       await vi.advanceTimersByTimeAsync(10)
       stop.abort()
-      await vi.advanceTimersByTimeAsync(STOP_CLEANUP_MS - 100)
+      await vi.advanceTimersByTimeAsync(CLEANUP_MS - 100)
       expect(cleanedUp).toBe(false)
       expect(s3.calls.at(-1)?.name).toBe('AbortMultipartUpload')
       await vi.advanceTimersByTimeAsync(200)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { GitHubApi, GitHubError, githubRequest, type TokenSource } from '../../src/bridge/github.js'
-import { Logger } from '../../src/bridge/log.js'
+import { Logger } from '../../src/bridge/json-log.js'
 
 const API = 'https://api.github.example'
 const answer =

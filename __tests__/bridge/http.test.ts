@@ -2,7 +2,7 @@ import { Agent, createServer, type IncomingMessage, type Server, type ServerResp
 import { createServer as createTcpServer, type AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { agentFetch } from '../../src/bridge/http.js'
-import { freePort } from '../support/moto.js'
+import { freePort } from '../../local/moto.js'
 
 // The bridge's fetch for GitHub, over node:http with the proxy agents: what githubRequest reads of it.
 let server: Server

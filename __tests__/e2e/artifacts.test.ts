@@ -27,11 +27,11 @@ import {
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { stringMatching } from '../../__fixtures__/expect.js'
 import { openPromise } from 'yauzl'
-import { CodePipelineEmulator } from '../../tools/emulator/server.js'
+import { CodePipelineEmulator } from '../../local/emulator/server.js'
 import { lyingZip } from '../artifacts/lying-zip.js'
-import { standInClient, startS3StandIn, type S3StandIn } from '../support/moto.js'
-import { LoopbackProxy } from '../support/proxy.js'
-import { RUNNER_STOP, runStep, type StepOptions } from '../support/runner.js'
+import { standInClient, startS3StandIn, type S3StandIn } from '../../local/moto.js'
+import { LoopbackProxy } from '../../local/proxy.js'
+import { RUNNER_STOP, runStep, type StepOptions } from '../../local/runner.js'
 
 // Output artifacts to S3 and input artifacts from it, through the bundles on
 // Node 24, with moto's server as S3 on loopback.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { CodePipelineEmulator } from '../../tools/emulator/server.js'
-import { runStep } from '../support/runner.js'
+import { CodePipelineEmulator } from '../../local/emulator/server.js'
+import { runStep } from '../../local/runner.js'
 
 // Every bad-input rule, through the bundle: the step fails with a message that
 // names the input, and a pipeline waiting on a valid job hears about it.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BridgeWorld, TOKEN } from '../support/bridge-world.js'
+import { BridgeWorld, TOKEN } from '../../local/bridge-world.js'
 
 // GitHub credentials from Secrets Manager: a GitHub App or a fine-grained token, and no secret in any log.
 let world: BridgeWorld

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { BridgeWorld, sleep, TOKEN } from '../support/bridge-world.js'
+import { BridgeWorld, sleep, TOKEN } from '../../local/bridge-world.js'
 
 // The bridge's bundled handler, as the template deploys it, starting workflow runs for jobs.
 let world: BridgeWorld

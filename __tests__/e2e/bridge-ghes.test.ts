@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
-import { BridgeWorld, sleep } from '../support/bridge-world.js'
+import { BridgeWorld, sleep } from '../../local/bridge-world.js'
 
 // GitHub Enterprise Server 3.20 and older refuse return_run_details: the bridge dispatches without it and finds the run by its name.
 let ghes: BridgeWorld

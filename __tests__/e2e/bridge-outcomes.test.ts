@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { runStep } from '../support/runner.js'
-import { BridgeWorld, expectDispatchedOnce, sleep } from '../support/bridge-world.js'
-import { freePort } from '../support/moto.js'
+import { runStep } from '../../local/runner.js'
+import { BridgeWorld, expectDispatchedOnce, sleep } from '../../local/bridge-world.js'
+import { freePort } from '../../local/moto.js'
 
 // Whatever happens to a run, the pipeline hears about it: every outcome through the bundled handler.
 let world: BridgeWorld

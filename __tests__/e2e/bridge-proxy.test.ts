@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { BridgeWorld } from '../support/bridge-world.js'
-import { LoopbackProxy, testCertificate, TlsFront, type TestCertificate } from '../support/proxy.js'
+import { BridgeWorld } from '../../local/bridge-world.js'
+import { LoopbackProxy, testCertificate, TlsFront, type TestCertificate } from '../../local/proxy.js'
 
 // A bridge whose account reaches GitHub and AWS only through a proxy: the template's ProxyUrl
 // and NoProxy. Every service is named with a host only the proxy resolves (`*.test`), behind

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { BridgeWorld, expectDispatchedOnce, sleep } from '../support/bridge-world.js'
+import { BridgeWorld, expectDispatchedOnce, sleep } from '../../local/bridge-world.js'
 
 // A crash at any point never dispatches twice and never leaves a job unwatched.
 let world: BridgeWorld

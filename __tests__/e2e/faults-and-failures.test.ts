@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { stringMatching } from '../../__fixtures__/expect.js'
-import { CodePipelineEmulator, EMULATOR_CREDENTIALS } from '../../tools/emulator/server.js'
-import { ACTION_DEFAULTS, runStep, type StepOptions } from '../support/runner.js'
+import { CodePipelineEmulator, EMULATOR_CREDENTIALS } from '../../local/emulator/server.js'
+import { ACTION_DEFAULTS, runStep, type StepOptions } from '../../local/runner.js'
 
 // Failure reports, faults on the way to CodePipeline, and errors that say what to do.
 let emulator: CodePipelineEmulator

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { CodePipelineEmulator } from '../../tools/emulator/server.js'
-import { runStep, type StepOptions } from '../support/runner.js'
+import { CodePipelineEmulator } from '../../local/emulator/server.js'
+import { runStep, type StepOptions } from '../../local/runner.js'
 
 // Values from inputs, job data and the services' answers, made to look like workflow commands or markdown.
 let emulator: CodePipelineEmulator

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { GITHUB_ACTIONS_TYPE } from '../../tools/emulator/jobs.js'
-import { CodePipelineEmulator } from '../../tools/emulator/server.js'
-import { runStep, type StepOptions } from '../support/runner.js'
+import { GITHUB_ACTIONS_TYPE } from '../../local/emulator/jobs.js'
+import { CodePipelineEmulator } from '../../local/emulator/server.js'
+import { runStep, type StepOptions } from '../../local/runner.js'
 
 // The job action through its bundle on Node 24: reading, acknowledging and claiming jobs.
 let emulator: CodePipelineEmulator

@@ -4,11 +4,11 @@ import { join } from 'node:path'
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { objectContaining } from '../../__fixtures__/expect.js'
-import { CodePipelineEmulator } from '../../tools/emulator/server.js'
-import { FakeGitHubApi } from '../support/fake-github.js'
-import { standInClient, startS3StandIn, type S3StandIn } from '../support/moto.js'
-import { LoopbackProxy, testCertificate, TlsFront, type TestCertificate } from '../support/proxy.js'
-import { ACTION_DEFAULTS, runStep, RunnerJob, type StepRun } from '../support/runner.js'
+import { CodePipelineEmulator } from '../../local/emulator/server.js'
+import { FakeGitHubApi } from '../../local/fake-github.js'
+import { standInClient, startS3StandIn, type S3StandIn } from '../../local/moto.js'
+import { LoopbackProxy, testCertificate, TlsFront, type TestCertificate } from '../../local/proxy.js'
+import { ACTION_DEFAULTS, runStep, RunnerJob, type StepRun } from '../../local/runner.js'
 
 // Self-hosted runners often reach AWS and GitHub only through a proxy. Every server
 // here is named with a host that only the proxy resolves (`*.test`), so an answer

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { CodePipelineEmulator } from '../../tools/emulator/server.js'
-import { FakeGitHubApi } from '../support/fake-github.js'
+import { CodePipelineEmulator } from '../../local/emulator/server.js'
+import { FakeGitHubApi } from '../../local/fake-github.js'
 import {
   ACTION_DEFAULTS,
   pushEvent as defaultPushEvent,
   runnerEnvironment,
   runStep,
   type StepOptions
-} from '../support/runner.js'
+} from '../../local/runner.js'
 
 // The bundled action, run on Node 24 as the runner runs it, against the emulator.
 const SHA = runnerEnvironment().GITHUB_SHA

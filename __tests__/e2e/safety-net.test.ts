@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { CodePipelineEmulator } from '../../tools/emulator/server.js'
-import { runnerEnvironment, RunnerJob, type StepOptions } from '../support/runner.js'
+import { CodePipelineEmulator } from '../../local/emulator/server.js'
+import { runnerEnvironment, RunnerJob, type StepOptions } from '../../local/runner.js'
 
 // The job action's post step, run as the runner runs it: after every main step of
 // the GitHub job, with the state its main step saved, whatever happened before.

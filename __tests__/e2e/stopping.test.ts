@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { CodePipelineEmulator } from '../../tools/emulator/server.js'
-import { RUNNER_STOP, runStep } from '../support/runner.js'
+import { CodePipelineEmulator } from '../../local/emulator/server.js'
+import { RUNNER_STOP, runStep } from '../../local/runner.js'
 
 // The runner stopping a step: a cancelled run, timeout-minutes, a runner going away.
 let emulator: CodePipelineEmulator

@@ -7,8 +7,8 @@ import {
   PollForJobsCommand
 } from '@aws-sdk/client-codepipeline'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { GITHUB_ACTIONS_TYPE } from '../../tools/emulator/jobs.js'
-import { CodePipelineEmulator, EMULATOR_CREDENTIALS } from '../../tools/emulator/server.js'
+import { GITHUB_ACTIONS_TYPE } from '../../local/emulator/jobs.js'
+import { CodePipelineEmulator, EMULATOR_CREDENTIALS } from '../../local/emulator/server.js'
 
 // The job side of the emulator: polling, claiming and reading jobs with the real SDK.
 let emulator: CodePipelineEmulator

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-codepipeline'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { stringMatching } from '../../__fixtures__/expect.js'
-import { CodePipelineEmulator, EMULATOR_CREDENTIALS } from '../../tools/emulator/server.js'
+import { CodePipelineEmulator, EMULATOR_CREDENTIALS } from '../../local/emulator/server.js'
 
 // The emulator must be as strict as CodePipeline, or the end-to-end tests prove little.
 let emulator: CodePipelineEmulator

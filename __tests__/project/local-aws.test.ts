@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { instanceOf, stringContaining } from '../../__fixtures__/expect.js'
-import { startS3StandIn, type S3StandIn } from '../support/moto.js'
+import { startS3StandIn, type S3StandIn } from '../../local/moto.js'
 
 // The tests use moto's server for every AWS service beyond CodePipeline. This proves that the
 // moto the tests found or installed serves each of them, so that a moto without its server

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { stringMatching } from '../../__fixtures__/expect.js'
 import * as core from '../../__fixtures__/core.js'
-import type { GitHubContext } from '../../src/core/github-context.js'
+import type { GitHubContext } from '../../src/runner/github-context.js'
 import { githubCommitLookup } from '../../src/report/commit-lookup.js'
-import { FakeGitHubApi } from '../support/fake-github.js'
+import { FakeGitHubApi } from '../../local/fake-github.js'
 
 vi.mock('@actions/core', () => core)
 

@@ -1,13 +1,14 @@
 import { describe, expect, it, vi } from 'vitest'
 import * as core from '../../__fixtures__/core.js'
-import { InvalidInputs } from '../../src/core/errors.js'
+import { InvalidInputs } from '../../src/portable/errors.js'
 import {
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_TIMEOUT_SECONDS,
   InvalidAwsInputs,
+  ACTION_SETTING_NAMES,
   readAwsSettings,
   readJobId
-} from '../../src/core/inputs.js'
+} from '../../src/runner/inputs.js'
 import { readReportSettings } from '../../src/report/inputs.js'
 
 vi.mock('@actions/core', () => core)
@@ -48,7 +49,12 @@ describe('readJobId', () => {
 describe('readAwsSettings', () => {
   it('uses the defaults and the environment Region', () => {
     expect(readAwsSettings({ AWS_REGION: 'eu-west-1' })).toEqual({
-      settings: { region: 'eu-west-1', maxAttempts: DEFAULT_MAX_ATTEMPTS, timeoutSeconds: DEFAULT_TIMEOUT_SECONDS },
+      settings: {
+        region: 'eu-west-1',
+        maxAttempts: DEFAULT_MAX_ATTEMPTS,
+        timeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
+        names: ACTION_SETTING_NAMES
+      },
       warnings: []
     })
     expect(readAwsSettings({ AWS_DEFAULT_REGION: 'eu-north-1' }).settings.region).toBe('eu-north-1')
@@ -60,7 +66,8 @@ describe('readAwsSettings', () => {
     expect(readAwsSettings({ AWS_REGION: 'eu-west-1' }).settings).toEqual({
       region: 'ap-south-1',
       maxAttempts: 3,
-      timeoutSeconds: 30
+      timeoutSeconds: 30,
+      names: ACTION_SETTING_NAMES
     })
   })
 
@@ -72,7 +79,8 @@ describe('readAwsSettings', () => {
     expect(fallback).toEqual({
       region: 'eu-west-1',
       maxAttempts: DEFAULT_MAX_ATTEMPTS,
-      timeoutSeconds: DEFAULT_TIMEOUT_SECONDS
+      timeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
+      names: ACTION_SETTING_NAMES
     })
     expect(problems.map((problem) => problem.input)).toEqual(['aws-region', 'max-attempts', 'timeout-seconds'])
   })

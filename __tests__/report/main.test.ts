@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { objectContaining, stringMatching } from '../../__fixtures__/expect.js'
 import * as core from '../../__fixtures__/core.js'
-import type { CodePipeline } from '../../src/core/codepipeline.js'
+import type { CodePipeline } from '../../src/portable/codepipeline.js'
 
 // main and the reporter, with the runner and CodePipeline mocked at the module edges.
 vi.mock('@actions/core', () => core)
@@ -19,8 +19,8 @@ const calls = {
 const putJobSuccessResult = vi.fn<CodePipeline['putJobSuccessResult']>()
 const putJobFailureResult = vi.fn<CodePipeline['putJobFailureResult']>()
 const constructed = vi.fn<(settings: unknown) => void>()
-vi.mock('../../src/core/codepipeline.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/core/codepipeline.js')>()
+vi.mock('../../src/portable/codepipeline.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../src/portable/codepipeline.js')>()
   return {
     ...original,
     CodePipeline: class {
@@ -34,7 +34,7 @@ vi.mock('../../src/core/codepipeline.js', async (importOriginal) => {
 })
 
 const { run } = await import('../../src/report/main.js')
-const { CodePipelineCallError } = await import('../../src/core/codepipeline.js')
+const { CodePipelineCallError } = await import('../../src/portable/codepipeline.js')
 
 const JOB = '0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11'
 const env = {

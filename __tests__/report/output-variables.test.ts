@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { stringMatching } from '../../__fixtures__/expect.js'
-import { InputError } from '../../src/core/errors.js'
+import { InputError } from '../../src/portable/errors.js'
 import { parseOutputVariables } from '../../src/report/output-variables.js'
 
 describe('parseOutputVariables', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { stringMatching } from '../../__fixtures__/expect.js'
-import type { GitHubContext } from '../../src/core/github-context.js'
+import type { GitHubContext } from '../../src/runner/github-context.js'
 import type { ReportSettings } from '../../src/report/inputs.js'
-import { failureRequest } from '../../src/core/failure-request.js'
+import { failureRequest } from '../../src/portable/failure-request.js'
 import { defaultFailureMessage, defaultSummary, successRequest } from '../../src/report/requests.js'
 
 const JOB = '0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11'
@@ -50,7 +50,7 @@ describe('successRequest', () => {
 
 describe('failureRequest', () => {
   it('cuts the message to 5000 characters and carries the run ID', () => {
-    const request = failureRequest({ jobId: JOB, type: 'JobFailed', message: 'x'.repeat(6000) }, context)
+    const request = failureRequest({ jobId: JOB, type: 'JobFailed', message: 'x'.repeat(6000) }, context.runId)
     expect(request.failureDetails?.message).toHaveLength(5000)
     expect(request.failureDetails?.externalExecutionId).toBe('99')
   })

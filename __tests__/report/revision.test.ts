@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import type { GitHubContext } from '../../src/core/github-context.js'
+import type { GitHubContext } from '../../src/runner/github-context.js'
 import { changeIdentifierFor, resolveCurrentRevision } from '../../src/report/revision.js'
 
 const SHA = 'f'.repeat(40)

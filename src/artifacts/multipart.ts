@@ -9,7 +9,6 @@ import {
   type PutObjectCommandInput,
   type S3Client
 } from '@aws-sdk/client-s3'
-import { STOP_CLEANUP_MS } from '../core/stop.js'
 import type { ReadAt } from './source-file.js'
 
 /** What the object is stored with: everything PutObject takes but the body. */
@@ -23,8 +22,15 @@ export interface PartOptions {
   readonly partSize: number
   /** Parts sent at once; also the number of part buffers. */
   readonly concurrency: number
-  /** Aborted when the step is told to stop: the upload sends nothing more, and aborts itself. */
-  readonly stopped?: AbortSignal
+  /** When and how the upload is cut short; without it, only a failure ends it early. */
+  readonly stop?: UploadStop
+}
+
+/** A stop from outside: once `signal` aborts, the upload sends nothing more and aborts itself within `cleanupMs`. */
+export interface UploadStop {
+  readonly signal: AbortSignal
+  /** What aborting the multipart upload may take, after which it is left to the bucket's lifecycle rules. */
+  readonly cleanupMs: number
 }
 
 /**
@@ -55,7 +61,7 @@ export type ObjectWriter = (sink: PartSink) => Promise<void>
  *
  * A multipart upload that does not complete is aborted, whatever stopped it:
  * a failed part, a failed writer, a failed CreateMultipartUpload, or the
- * `stopped` signal. Once that signal is aborted, no upload starts.
+ * stop signal. Once that signal is aborted, no upload starts.
  */
 export async function uploadObject(
   s3: S3Client,
@@ -63,15 +69,15 @@ export async function uploadObject(
   write: ObjectWriter,
   options: PartOptions
 ): Promise<{ bytes: number; parts: number }> {
-  const { stopped } = options
-  if (stopped?.aborted) throw new UploadStopped()
+  const { stop } = options
+  if (stop?.signal.aborted) throw new UploadStopped()
   const upload = new PartUpload(s3, params, options)
-  const stop = (): void => upload.stop()
-  stopped?.addEventListener('abort', stop, { once: true })
+  const cutShort = (): void => upload.stop(stop?.cleanupMs ?? 0)
+  stop?.signal.addEventListener('abort', cutShort, { once: true })
   try {
     return await upload.run(write)
   } finally {
-    stopped?.removeEventListener('abort', stop)
+    stop?.signal.removeEventListener('abort', cutShort)
   }
 }
 
@@ -108,10 +114,10 @@ class PartUpload implements PartSink {
     this.current = this.free.pop()!
   }
 
-  /** Cuts the upload short: the requests in flight are cancelled, and the cleanup gets a few seconds. */
-  stop(): void {
+  /** Cuts the upload short: the requests in flight are cancelled, and the cleanup gets `cleanupMs`. */
+  stop(cleanupMs: number): void {
     this.fail(new UploadStopped())
-    setTimeout(() => this.cleanupDeadline.abort(), STOP_CLEANUP_MS).unref()
+    setTimeout(() => this.cleanupDeadline.abort(), cleanupMs).unref()
   }
 
   async write(bytes: Uint8Array): Promise<void> {

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
-import { InputError, quote } from '../core/errors.js'
+import { InputError, quote } from '../portable/errors.js'
 import { ARTIFACT_NAME, isInside } from './paths.js'
 import { describeType } from './source-file.js'
 

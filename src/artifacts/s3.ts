@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3'
-import type { CredentialProvider } from './credentials.js'
-import { proxyAgents } from '../core/proxy.js'
-import { ACTION_NAME, ACTION_VERSION } from '../core/version.js'
+import type { CredentialProvider } from './job-credentials.js'
+import { proxyAgents } from '../portable/proxy.js'
+import { ACTION_NAME, ACTION_VERSION } from '../portable/version.js'
 
 /**
  * An S3 client for the pipeline's artifact bucket: the pipeline's Region, the

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { fromFd } from 'yauzl'
 import { ArtifactError } from './artifact-error.js'
-import { uploadObject, type ObjectWriter } from './multipart.js'
+import { uploadObject, type ObjectWriter, type UploadStop } from './multipart.js'
 import type { OutputArtifactPlan } from './output-mapping.js'
 import type { OpenedFile } from './source-file.js'
 import { listDirectory, listSingleFile, writeFileAsIs, writeZip } from './zip-writer.js'
@@ -26,8 +26,8 @@ export interface UploadOptions {
   readonly kmsKeyId?: string
   /** Called as each artifact is in place. */
   readonly onUploaded?: (artifact: UploadedArtifact) => void
-  /** Aborted when the step is told to stop: the upload in progress aborts itself, and no other starts. */
-  readonly stopped?: AbortSignal
+  /** When the step is told to stop: the upload in progress aborts itself, and no other starts. */
+  readonly stop?: UploadStop
 }
 
 /**
@@ -38,7 +38,7 @@ export interface UploadOptions {
 export async function uploadOutputArtifacts(
   plans: readonly OutputArtifactPlan[],
   s3: S3Client,
-  { kmsKeyId, onUploaded, stopped }: UploadOptions = {}
+  { kmsKeyId, onUploaded, stop }: UploadOptions = {}
 ): Promise<UploadedArtifact[]> {
   const uploaded: UploadedArtifact[] = []
   for (const plan of plans) {
@@ -53,7 +53,7 @@ export async function uploadOutputArtifacts(
           ...(kmsKeyId !== undefined && { SSEKMSKeyId: kmsKeyId })
         },
         artifactWriter(plan),
-        { partSize: PART_SIZE, concurrency: CONCURRENCY, stopped }
+        { partSize: PART_SIZE, concurrency: CONCURRENCY, stop }
       )
       const artifact = { name: plan.name, bytes, bucketName: plan.bucketName, objectKey: plan.objectKey }
       uploaded.push(artifact)

@@ -1,12 +1,12 @@
 import type { Job } from '@aws-sdk/client-codepipeline'
-import { errorCode, explainCallError } from '../core/aws-errors.js'
-import { acknowledge, CodePipelineCallError, type CodePipeline } from '../core/codepipeline.js'
-import { errorMessage } from '../core/errors.js'
-import { requestProblems } from '../core/limits.js'
-import { CredentialsError } from './credentials.js'
-import type { Trigger } from './events.js'
+import { errorCode, explainCallError } from '../portable/aws-errors.js'
+import { acknowledge, CodePipelineCallError, type CodePipeline } from '../portable/codepipeline.js'
+import { errorMessage } from '../portable/errors.js'
+import { requestProblems } from '../portable/limits.js'
+import { CredentialsError } from './github-credentials.js'
+import type { Trigger } from './trigger.js'
 import { GitHubError, type GitHubApi, type WorkflowRun } from './github.js'
-import type { Logger } from './log.js'
+import type { Logger } from './json-log.js'
 import {
   configurationOutcome,
   credentialsOutcome,
@@ -29,7 +29,7 @@ import {
   type Step
 } from './record.js'
 import { CODEPIPELINE_CALLS, type BridgeSettings } from './settings.js'
-import type { Lease, StateStore } from './store.js'
+import type { Lease, StateStore } from './state-store.js'
 import type { SweepSchedule } from './sweep-schedule.js'
 import { readTarget, type WorkflowTarget } from './target.js'
 
@@ -701,11 +701,7 @@ export class Bridge {
 
   private explain(error: unknown, jobId?: string): string {
     if (error instanceof CodePipelineCallError) {
-      return explainCallError(error, {
-        jobId,
-        timeoutSeconds: CODEPIPELINE_CALLS.timeoutSeconds,
-        principal: "the bridge function's role"
-      })
+      return explainCallError(error, { jobId, ...CODEPIPELINE_CALLS })
     }
     return errorMessage(error)
   }

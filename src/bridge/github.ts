@@ -1,7 +1,7 @@
-import { NOT_SENT_CODES } from '../core/aws-errors.js'
-import { ACTION_VERSION } from '../core/version.js'
+import { NOT_SENT_CODES } from '../portable/aws-errors.js'
+import { ACTION_VERSION } from '../portable/version.js'
 import { agentFetch } from './http.js'
-import type { Logger } from './log.js'
+import type { Logger } from './json-log.js'
 import type { WorkflowTarget } from './target.js'
 
 /** Each GitHub request gets this long; the state store remembers what to try again later. */

@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-import { proxyAgents } from '../core/proxy.js'
+import { proxyAgents } from '../portable/proxy.js'
 
 /** More than any GitHub answer the bridge reads; a server that sends more is cut off. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024

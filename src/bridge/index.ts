@@ -6,21 +6,22 @@
  * template sets; every AWS client honours AWS_ENDPOINT_URL_<SERVICE>.
  */
 import { randomUUID } from 'node:crypto'
+import * as timers from 'node:timers/promises'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { SchedulerClient } from '@aws-sdk/client-scheduler'
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
-import { CodePipeline } from '../core/codepipeline.js'
-import { errorCode } from '../core/aws-errors.js'
-import { errorMessage } from '../core/errors.js'
-import { announceProxy, proxyAgents, proxyCredentials } from '../core/proxy.js'
+import { CodePipeline } from '../portable/codepipeline.js'
+import { errorCode } from '../portable/aws-errors.js'
+import { errorMessage } from '../portable/errors.js'
+import { announceProxy, proxyAgents, proxyCredentials } from '../portable/proxy.js'
 import { Bridge, type BridgeParts, type Summary } from './bridge.js'
-import { CredentialsError, SecretTokens } from './credentials.js'
-import { readTrigger } from './events.js'
+import { CredentialsError, SecretTokens } from './github-credentials.js'
+import { readTrigger } from './trigger.js'
 import { GitHubApi } from './github.js'
 import { agentFetch } from './http.js'
-import { Logger } from './log.js'
+import { Logger } from './json-log.js'
 import { CODEPIPELINE_CALLS, readSettings } from './settings.js'
-import { StateStore } from './store.js'
+import { StateStore } from './state-store.js'
 import { SweepSchedule } from './sweep-schedule.js'
 
 /** The parts of the Lambda context the bridge reads. */
@@ -55,9 +56,10 @@ function createContainer(env: NodeJS.ProcessEnv): BridgeParts {
     log,
     fetcher
   )
+  // The one clock of the bridge: Date.now for the time, node:timers/promises for its waits.
   const clock: BridgeParts['clock'] = {
     now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep: (ms) => timers.setTimeout(ms),
     random: () => Math.random()
   }
   return {

@@ -1,5 +1,5 @@
-import { LENGTH, truncate, type FailureType } from '../core/limits.js'
-import type { CredentialsError } from './credentials.js'
+import { LENGTH, truncate, type FailureType } from '../portable/limits.js'
+import type { CredentialsError } from './github-credentials.js'
 import type { GitHubError, WorkflowRun } from './github.js'
 import type { Outcome } from './record.js'
 import { describeTarget, type WorkflowTarget } from './target.js'

@@ -1,4 +1,4 @@
-import type { FailureType } from '../core/limits.js'
+import type { FailureType } from '../portable/limits.js'
 import type { WorkflowRun } from './github.js'
 import type { WorkflowTarget } from './target.js'
 

@@ -1,5 +1,6 @@
-import { ACTION_CATEGORIES, ACTION_TYPE, isWithin, type ActionCategory } from '../core/limits.js'
-import { quote } from '../core/errors.js'
+import { ACTION_CATEGORIES, ACTION_TYPE, isWithin, type ActionCategory } from '../portable/limits.js'
+import type { AwsSettings } from '../portable/codepipeline.js'
+import { quote } from '../portable/errors.js'
 import { AllowedRepos } from './target.js'
 
 /**
@@ -29,7 +30,18 @@ export interface BridgeSettings {
 }
 
 /** How the bridge calls CodePipeline: each call tried up to three times, within 20 seconds. */
-export const CODEPIPELINE_CALLS = { maxAttempts: 3, timeoutSeconds: 20 } as const
+export const CODEPIPELINE_CALLS = {
+  maxAttempts: 3,
+  timeoutSeconds: 20,
+  // An operator changes the stack, not the calls: a failed call is tried again at the next sweep.
+  names: {
+    principal: "the bridge function's role (the stack's FunctionRole)",
+    region: "the stack's Region",
+    actionType: "the stack's ActionCategory, ActionProvider and ActionVersion",
+    expiredCredentials: "The function's role gives fresh ones to each invocation: check the role's trust policy",
+    missingCredentials: "The function's role gives it credentials: check that the stack's FunctionRole exists"
+  }
+} as const satisfies Omit<AwsSettings, 'region'>
 
 /** The environment variables, by name; the template sets each of them. */
 export const ENVIRONMENT = {

@@ -1,5 +1,5 @@
 import { GetScheduleCommand, UpdateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler'
-import type { Logger } from './log.js'
+import type { Logger } from './json-log.js'
 import type { BridgeSettings } from './settings.js'
 
 /** What the schedule sends the function: a sweep, not a pipeline event. The template sets the same. */

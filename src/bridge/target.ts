@@ -1,5 +1,5 @@
-import { quote } from '../core/errors.js'
-import { GITHUB_DISPATCH } from '../core/limits.js'
+import { quote } from '../portable/errors.js'
+import { GITHUB_DISPATCH } from '../portable/limits.js'
 
 /** The workflow a pipeline action starts, from the action's configuration. */
 export interface WorkflowTarget {

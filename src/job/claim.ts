@@ -1,4 +1,4 @@
-import * as log from '../core/log.js'
+import * as log from '../runner/step-log.js'
 import type { Job } from '@aws-sdk/client-codepipeline'
 import {
   acknowledge,
@@ -6,7 +6,7 @@ import {
   describeUnconfirmedAcknowledgement,
   type Acknowledgement,
   type CodePipeline
-} from '../core/codepipeline.js'
+} from '../portable/codepipeline.js'
 import type { ClaimSettings } from './inputs.js'
 
 /** Waiting and time, injectable so that tests need not wait. */

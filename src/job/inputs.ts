@@ -10,9 +10,16 @@ import {
   readJobId,
   readLimited,
   type InputRead
-} from '../core/inputs.js'
-import { InputError, InvalidInputs, quote } from '../core/errors.js'
-import { ACTION_CATEGORIES, ACTION_TYPE, LENGTH, QUERY_PARAM, isWithin, type ActionCategory } from '../core/limits.js'
+} from '../runner/inputs.js'
+import { InputError, InvalidInputs, quote } from '../portable/errors.js'
+import {
+  ACTION_CATEGORIES,
+  ACTION_TYPE,
+  LENGTH,
+  QUERY_PARAM,
+  isWithin,
+  type ActionCategory
+} from '../portable/limits.js'
 
 /** Every input the job action reads; job/action.yml declares exactly these. */
 export const JOB_INPUT_NAMES = [

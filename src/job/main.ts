@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
-import * as log from '../core/log.js'
+import * as log from '../runner/step-log.js'
 import type { ActionTypeId } from '@aws-sdk/client-codepipeline'
-import { errorCode, explainCallError } from '../core/aws-errors.js'
+import { errorCode, explainCallError } from '../portable/aws-errors.js'
 import {
   acknowledge,
   CodePipeline,
@@ -9,13 +9,13 @@ import {
   describeAcknowledgement,
   describeUnconfirmedAcknowledgement,
   type AwsSettings
-} from '../core/codepipeline.js'
-import { Problems, readAwsSettings } from '../core/inputs.js'
-import { errorMessage } from '../core/errors.js'
-import { announceProxy } from '../core/proxy.js'
-import { maskEnvironmentSecrets } from '../core/secrets.js'
+} from '../portable/codepipeline.js'
+import { Problems, readAwsSettings } from '../runner/inputs.js'
+import { errorMessage } from '../portable/errors.js'
+import { announceProxy } from '../portable/proxy.js'
+import { maskEnvironmentSecrets, maskSecret } from '../runner/secrets.js'
 import { AcknowledgeError, claimJob, realClock, type ClaimProgress, type Clock } from './claim.js'
-import { describeStop, onStop, type SignalSource, type StopSignal } from '../core/stop.js'
+import { describeStop, onStop, type SignalSource, type StopSignal } from '../runner/stop.js'
 import { readInputArtifactsPath, readJobSettings, type ClaimSettings, type KnownJob } from './inputs.js'
 import { describeActionType, jobOutputs, maskJobSecrets, writeJobSummary, type JobRecord } from './outputs.js'
 import { rememberJob } from './state.js'
@@ -152,13 +152,14 @@ async function downloadInputArtifactsTo(
     return
   }
   if (!credentials) throw new Error('CodePipeline gave no artifact credentials with the job.')
-  const store = await import('../artifacts/store.js')
+  const store = await import('../artifacts/index.js')
   try {
     const downloaded = await store.downloadJobInputs(inputs, path, {
       pipeline,
       jobId: job.id!,
       credentials,
-      maxAttempts: aws.maxAttempts
+      maxAttempts: aws.maxAttempts,
+      maskSecret
     })
     for (const artifact of downloaded) {
       const what = artifact.format === 'zip' ? `${artifact.entries} entries extracted` : 'not a zip, saved as it is'

@@ -1,8 +1,8 @@
 import * as core from '@actions/core'
 import type { ActionTypeId, JobData } from '@aws-sdk/client-codepipeline'
-import { pipelineExecution } from '../core/console-links.js'
-import { maskCredentials } from '../core/secrets.js'
-import { code, link, writeSummaryTable } from '../core/summary-table.js'
+import { pipelineExecution } from '../portable/console-links.js'
+import { maskCredentials } from '../runner/secrets.js'
+import { code, link, writeSummaryTable } from '../runner/summary-table.js'
 
 /** A job as PollForJobs or GetJobDetails describes it. */
 export interface JobRecord {

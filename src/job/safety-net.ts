@@ -1,12 +1,12 @@
-import * as log from '../core/log.js'
-import { answeredJobs } from '../core/answered-jobs.js'
-import { errorCode, explainCallError, isCredentialsError } from '../core/aws-errors.js'
-import { failureRequest } from '../core/failure-request.js'
-import { describeRun, readGitHubContext, runUrl, type GitHubContext } from '../core/github-context.js'
-import type { AwsSettings } from '../core/codepipeline.js'
-import { InvalidAwsInputs, readAwsSettings } from '../core/inputs.js'
-import { announceProxy } from '../core/proxy.js'
-import { maskEnvironmentSecrets } from '../core/secrets.js'
+import * as log from '../runner/step-log.js'
+import { answeredJobs } from '../runner/answered-jobs.js'
+import { errorCode, explainCallError, isCredentialsError } from '../portable/aws-errors.js'
+import { failureRequest } from '../portable/failure-request.js'
+import { describeRun, readGitHubContext, runUrl, type GitHubContext } from '../runner/github-context.js'
+import type { AwsSettings } from '../portable/codepipeline.js'
+import { InvalidAwsInputs, readAwsSettings } from '../runner/inputs.js'
+import { announceProxy } from '../portable/proxy.js'
+import { maskEnvironmentSecrets } from '../runner/secrets.js'
 import { rememberedJob } from './state.js'
 
 /**
@@ -32,9 +32,9 @@ export async function runSafetyNet(env: NodeJS.ProcessEnv = process.env): Promis
   const aws = awsSettings(env)
   const context = readGitHubContext(env)
   // Loaded only here: most GitHub jobs end with their result reported, and need no client.
-  const { CodePipeline, CodePipelineCallError } = await import('../core/codepipeline.js')
+  const { CodePipeline, CodePipelineCallError } = await import('../portable/codepipeline.js')
   const pipeline = new CodePipeline(aws, log)
-  const request = failureRequest({ jobId, type: 'JobFailed', message: unreportedMessage(context) }, context)
+  const request = failureRequest({ jobId, type: 'JobFailed', message: unreportedMessage(context) }, context.runId)
   try {
     await pipeline.putJobFailureResult(request)
   } catch (error) {

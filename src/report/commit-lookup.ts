@@ -1,6 +1,6 @@
-import * as log from '../core/log.js'
-import { errorMessage, quote } from '../core/errors.js'
-import type { GitHubContext } from '../core/github-context.js'
+import * as log from '../runner/step-log.js'
+import { errorMessage, quote } from '../portable/errors.js'
+import type { GitHubContext } from '../runner/github-context.js'
 import type { CommitDetails, CommitLookup } from './revision.js'
 
 const LOOKUP_TIMEOUT_MS = 10_000

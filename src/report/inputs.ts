@@ -8,9 +8,9 @@ import {
   readInteger,
   readLimited,
   type InputRead
-} from '../core/inputs.js'
-import { InputError, quote } from '../core/errors.js'
-import { FAILURE_TYPES, LENGTH, PERCENT_COMPLETE, truncate, type FailureType } from '../core/limits.js'
+} from '../runner/inputs.js'
+import { InputError, quote } from '../portable/errors.js'
+import { FAILURE_TYPES, LENGTH, PERCENT_COMPLETE, truncate, type FailureType } from '../portable/limits.js'
 import {
   OUTSIDE_WORKSPACE_INPUT,
   parseOutputArtifacts,

@@ -1,14 +1,14 @@
 import * as core from '@actions/core'
-import * as log from '../core/log.js'
-import { CodePipeline, type AwsSettings } from '../core/codepipeline.js'
-import { errorMessage } from '../core/errors.js'
-import { readGitHubContext } from '../core/github-context.js'
-import { InvalidAwsInputs, Problems, readAwsSettings, readJobId } from '../core/inputs.js'
+import * as log from '../runner/step-log.js'
+import { CodePipeline, type AwsSettings } from '../portable/codepipeline.js'
+import { errorMessage } from '../portable/errors.js'
+import { readGitHubContext } from '../runner/github-context.js'
+import { InvalidAwsInputs, Problems, readAwsSettings, readJobId } from '../runner/inputs.js'
 import { readReportSettings } from './inputs.js'
 import { defaultFailureMessage } from './requests.js'
 import { Reporter, StepStopped } from './reporter.js'
-import { announceProxy } from '../core/proxy.js'
-import { maskEnvironmentSecrets } from '../core/secrets.js'
+import { announceProxy } from '../portable/proxy.js'
+import { maskEnvironmentSecrets } from '../runner/secrets.js'
 import {
   onStop,
   settlesWithin,
@@ -16,7 +16,7 @@ import {
   STOP_CLEANUP_MS,
   type SignalSource,
   type StopSignal
-} from '../core/stop.js'
+} from '../runner/stop.js'
 
 /** Of the grace period after a stop, what a result already on its way gets before a failure is sent instead. */
 const IN_FLIGHT_WAIT_MS = 3_500

@@ -1,12 +1,13 @@
-import * as log from '../core/log.js'
-import { explainCallError } from '../core/aws-errors.js'
-import { CodePipelineCallError, type AwsSettings, type CodePipeline } from '../core/codepipeline.js'
-import { InputError } from '../core/errors.js'
-import { maskCredentials } from '../core/secrets.js'
+import * as log from '../runner/step-log.js'
+import { explainCallError } from '../portable/aws-errors.js'
+import { CodePipelineCallError, type AwsSettings, type CodePipeline } from '../portable/codepipeline.js'
+import { InputError } from '../portable/errors.js'
+import { maskCredentials, maskSecret } from '../runner/secrets.js'
+import { STOP_CLEANUP_MS } from '../runner/stop.js'
 import { planOutputArtifacts, type OutputArtifactsRequest } from '../artifacts/output-mapping.js'
 import type { UploadedArtifact } from '../artifacts/upload.js'
-import type { FailureType } from '../core/limits.js'
-import { pipelineExecution, type PipelineExecution } from '../core/console-links.js'
+import type { FailureType } from '../portable/limits.js'
+import { pipelineExecution, type PipelineExecution } from '../portable/console-links.js'
 
 export type ShipResult = (
   | { readonly ok: true; readonly uploaded: readonly UploadedArtifact[] }
@@ -60,14 +61,14 @@ export async function shipOutputArtifacts(
     }
   }
 
-  const store = await import('../artifacts/store.js')
+  const store = await import('../artifacts/index.js')
   try {
     const uploaded = await store.uploadJobOutputs(
       plans,
-      { pipeline, jobId, credentials: data.artifactCredentials, maxAttempts: aws.maxAttempts },
+      { pipeline, jobId, credentials: data.artifactCredentials, maxAttempts: aws.maxAttempts, maskSecret },
       {
         kmsKeyId: data.encryptionKey?.type === 'KMS' ? data.encryptionKey.id : undefined,
-        stopped,
+        ...(stopped && { stop: { signal: stopped, cleanupMs: STOP_CLEANUP_MS } }),
         onUploaded: (artifact) =>
           log.info(
             `Uploaded output artifact ${artifact.name} (${artifact.bytes} bytes) to s3://${artifact.bucketName}/${artifact.objectKey}.`

@@ -1,10 +1,10 @@
-import { InputError, quote } from '../core/errors.js'
+import { InputError, quote } from '../portable/errors.js'
 import {
   ACTION_CONFIGURATION_VALUE_MAX_LENGTH,
   OUTPUT_VARIABLE_NAME_PATTERN,
   OUTPUT_VARIABLES_MAX_BYTES,
   outputVariablesBytes
-} from '../core/limits.js'
+} from '../portable/limits.js'
 
 const INPUT = 'output-variables'
 

@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
-import * as log from '../core/log.js'
+import * as log from '../runner/step-log.js'
 import type { PutJobFailureResultInput, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline'
-import { errorCode, explainCallError, type CallContext } from '../core/aws-errors.js'
+import { errorCode, explainCallError, type CallContext } from '../portable/aws-errors.js'
 import {
   acknowledge,
   CodePipelineCallError,
@@ -11,19 +11,19 @@ import {
   type AwsSettings,
   type CodePipeline,
   type SendResult
-} from '../core/codepipeline.js'
+} from '../portable/codepipeline.js'
 import { githubCommitLookup } from './commit-lookup.js'
-import { runUrl, type GitHubContext } from '../core/github-context.js'
+import { runUrl, type GitHubContext } from '../runner/github-context.js'
 import type { ReportSettings } from './inputs.js'
-import { markAnswered } from '../core/answered-jobs.js'
-import type { PipelineExecution } from '../core/console-links.js'
-import { failureRequest } from '../core/failure-request.js'
+import { markAnswered } from '../runner/answered-jobs.js'
+import type { PipelineExecution } from '../portable/console-links.js'
+import { failureRequest } from '../portable/failure-request.js'
 import { successRequest, type Reported } from './requests.js'
-import { requestProblems, type FailureType } from '../core/limits.js'
+import { requestProblems, type FailureType } from '../portable/limits.js'
 import { resolveCurrentRevision } from './revision.js'
 import type { UploadedArtifact } from '../artifacts/upload.js'
 import { writeStepSummary } from './summary.js'
-import { describeStop, type StopSignal } from '../core/stop.js'
+import { describeStop, type StopSignal } from '../runner/stop.js'
 
 /** Thrown into the step's own work once the runner stopped it: the stop handler reports instead. */
 export class StepStopped extends Error {
@@ -91,7 +91,7 @@ export class Reporter {
    */
   async reportStop(signal: StopSignal, pipeline: Pick<CodePipeline, 'putJobFailureResult'>): Promise<void> {
     const message = `${describeStop(signal)}, before the step reported a result.${this.runLink()}`
-    const request = failureRequest({ jobId: this.jobId, type: 'JobFailed', message }, this.context)
+    const request = failureRequest({ jobId: this.jobId, type: 'JobFailed', message }, this.context.runId)
     try {
       await this.send(request, () => pipeline.putJobFailureResult(request), { whileStopping: true })
     } catch (error) {
@@ -199,7 +199,7 @@ export class Reporter {
     message: string,
     { stepFails = false, externalExecutionId }: FailOptions = {}
   ): Promise<void> {
-    const request = failureRequest({ jobId: this.jobId, type, message, externalExecutionId }, this.context)
+    const request = failureRequest({ jobId: this.jobId, type, message, externalExecutionId }, this.context.runId)
     try {
       await this.send(request, () => this.pipeline.putJobFailureResult(request))
     } catch (error) {

@@ -1,7 +1,7 @@
 import type { CurrentRevision, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline'
-import { describeRun, runUrl, type GitHubContext } from '../core/github-context.js'
+import { describeRun, runUrl, type GitHubContext } from '../runner/github-context.js'
 import type { ReportSettings } from './inputs.js'
-import { LENGTH, truncate } from '../core/limits.js'
+import { LENGTH, truncate } from '../portable/limits.js'
 
 /** What the `reported` output says. */
 export type Reported = 'success' | 'continuation' | 'failure'

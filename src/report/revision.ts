@@ -1,6 +1,6 @@
 import type { CurrentRevision } from '@aws-sdk/client-codepipeline'
-import type { GitHubContext } from '../core/github-context.js'
-import { LENGTH, truncate } from '../core/limits.js'
+import type { GitHubContext } from '../runner/github-context.js'
+import { LENGTH, truncate } from '../portable/limits.js'
 
 /** The `revision*` and `change-identifier` inputs; each replaces what would be derived. */
 export interface RevisionOverrides {

@@ -1,9 +1,9 @@
 import type { PutJobFailureResultInput, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline'
 import type { UploadedArtifact } from '../artifacts/upload.js'
 import type { Reported } from './requests.js'
-import { outputVariablesBytes } from '../core/limits.js'
-import type { PipelineExecution } from '../core/console-links.js'
-import { code, escape, link, writeSummaryTable } from '../core/summary-table.js'
+import { outputVariablesBytes } from '../portable/limits.js'
+import type { PipelineExecution } from '../portable/console-links.js'
+import { code, escape, link, writeSummaryTable } from '../runner/summary-table.js'
 
 const HEADINGS: Record<Reported, string> = {
   success: 'CodePipeline job succeeded',
