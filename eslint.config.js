@@ -2,6 +2,22 @@ import js from '@eslint/js'
 import { defineConfig } from 'eslint/config'
 import tseslint from 'typescript-eslint'
 
+// Plain lines and annotations go through src/runner/step-log.ts, so that no value becomes a workflow command.
+const PRINTING = ['info', 'debug', 'warning', 'error', 'notice', 'setFailed'].map((property) => ({
+  object: 'core',
+  property,
+  message: 'Print through src/runner/step-log.ts, which keeps values from becoming workflow commands.'
+}))
+
+// Outputs are set through each action's typed setter, whose names a test holds against its action.yml.
+const SETTING_OUTPUTS = [
+  {
+    object: 'core',
+    property: 'setOutput',
+    message: 'Set outputs with setReportOutput (src/report/outputs.ts) or setJobOutput (src/job/outputs.ts).'
+  }
+]
+
 /** What ships loads nothing that only the tests and the local tools have. */
 const SHIPPED = [
   {
@@ -39,20 +55,16 @@ export default defineConfig(
     rules: {
       // The step talks to the runner through @actions/core, never the console.
       'no-console': 'error',
-      // Plain lines and annotations go through src/runner/step-log.ts, so that no value becomes a workflow command.
-      'no-restricted-properties': [
-        'error',
-        ...['info', 'debug', 'warning', 'error', 'notice', 'setFailed'].map((property) => ({
-          object: 'core',
-          property,
-          message: 'Print through src/runner/step-log.ts, which keeps values from becoming workflow commands.'
-        }))
-      ]
+      'no-restricted-properties': ['error', ...PRINTING, ...SETTING_OUTPUTS]
     }
   },
   {
     files: ['src/runner/step-log.ts'],
-    rules: { 'no-restricted-properties': 'off' }
+    rules: { 'no-restricted-properties': ['error', ...SETTING_OUTPUTS] }
+  },
+  {
+    files: ['src/report/outputs.ts', 'src/job/outputs.ts'],
+    rules: { 'no-restricted-properties': ['error', ...PRINTING] }
   },
   // The boundary between the two audiences: src/runner/, src/report/ and src/job/ need a GitHub
   // Actions runner; everything else also runs on Lambda, so it may load nothing of theirs. A file

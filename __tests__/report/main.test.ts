@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { objectContaining, stringMatching } from '../../__fixtures__/expect.js'
 import * as core from '../../__fixtures__/core.js'
 import type { CodePipeline } from '../../src/portable/codepipeline.js'
+import { ACTION_SETTING_NAMES } from '../../src/runner/inputs.js'
 
 // main and the reporter, with the runner and CodePipeline mocked at the module edges.
 vi.mock('@actions/core', () => core)
@@ -124,7 +125,12 @@ describe('run', () => {
     inputs.set('aws-region', 'ap-south-1')
     inputs.set('max-attempts', '99')
     await run(env)
-    expect(constructed).toHaveBeenCalledWith({ region: 'ap-south-1', maxAttempts: 10, timeoutSeconds: 120 })
+    expect(constructed).toHaveBeenCalledWith({
+      region: 'ap-south-1',
+      maxAttempts: 10,
+      timeoutSeconds: 120,
+      names: ACTION_SETTING_NAMES
+    })
     expect(putJobFailureResult).toHaveBeenCalledWith(
       objectContaining({
         failureDetails: objectContaining({

@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import * as log from '../runner/step-log.js'
 import type { ActionTypeId } from '@aws-sdk/client-codepipeline'
 import { errorCode, explainCallError } from '../portable/aws-errors.js'
@@ -17,7 +16,15 @@ import { maskEnvironmentSecrets, maskSecret } from '../runner/secrets.js'
 import { AcknowledgeError, claimJob, realClock, type ClaimProgress, type Clock } from './claim.js'
 import { describeStop, onStop, type SignalSource, type StopSignal } from '../runner/stop.js'
 import { readInputArtifactsPath, readJobSettings, type ClaimSettings, type KnownJob } from './inputs.js'
-import { describeActionType, jobOutputs, maskJobSecrets, writeJobSummary, type JobRecord } from './outputs.js'
+import {
+  describeActionType,
+  jobOutputs,
+  maskJobSecrets,
+  setJobOutput,
+  writeJobSummary,
+  type JobOutputName,
+  type JobRecord
+} from './outputs.js'
 import { rememberJob } from './state.js'
 
 /** Reads a known job, or claims the next one, and hands its context to the workflow. */
@@ -57,7 +64,7 @@ export async function run(
     const secretProperties = await secretPropertiesOf(pipeline, job)
     maskJobSecrets(job, secretProperties)
     const outputs = jobOutputs(job, secretProperties, await pipeline.region)
-    for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value)
+    for (const [name, value] of Object.entries(outputs) as [JobOutputName, string][]) setJobOutput(name, value)
     const context = job.data?.pipelineContext
     log.info(
       `CodePipeline job ${job.id}: pipeline ${context?.pipelineName ?? '?'}, stage ${context?.stage?.name ?? '?'}, action ${context?.action?.name ?? '?'}, input revision ${outputs['input-revision'] ?? 'none'}.`
@@ -68,7 +75,7 @@ export async function run(
   } catch (error) {
     if (error instanceof AcknowledgeError) {
       // The job may be ours now: give the workflow its ID, so that its report step can answer it.
-      core.setOutput('job-id', error.jobId)
+      setJobOutput('job-id', error.jobId)
       ownership.hold(error.jobId)
       log.setFailed(
         `Could not acknowledge job ${error.jobId}, which may now be claimed by this workflow; its ID is in the job-id output, so that a later step with if: always() can report on it. ${explainCallError(error.cause, { ...aws.settings, jobId: error.jobId })}`
@@ -117,9 +124,9 @@ class Ownership implements ClaimProgress {
   own(jobId: string, acknowledged: boolean): void {
     this.owned = jobId
     this.pending = undefined
-    core.setOutput('job-id', jobId)
+    setJobOutput('job-id', jobId)
     this.hold(jobId)
-    if (acknowledged) core.setOutput('confirmed', String(this.confirmed))
+    if (acknowledged) setJobOutput('confirmed', String(this.confirmed))
   }
 
   reportStop(signal: StopSignal): void {
@@ -128,7 +135,7 @@ class Ownership implements ClaimProgress {
         `${describeStop(signal)}. Job ${this.owned} stays claimed by this workflow; its ID is in the job-id output, so that a later step with if: always() can report on it.`
       )
     } else if (this.pending !== undefined) {
-      core.setOutput('job-id', this.pending)
+      setJobOutput('job-id', this.pending)
       this.hold(this.pending)
       log.setFailed(
         `${describeStop(signal)}, while acknowledging job ${this.pending}, which may now be claimed by this workflow; its ID is in the job-id output, so that a later step with if: always() can report on it.`
@@ -148,7 +155,7 @@ async function downloadInputArtifactsTo(
   const inputs = job.data?.inputArtifacts ?? []
   if (inputs.length === 0) {
     log.info('The job has no input artifacts to download.')
-    core.setOutput('input-artifact-paths', '{}')
+    setJobOutput('input-artifact-paths', '{}')
     return
   }
   if (!credentials) throw new Error('CodePipeline gave no artifact credentials with the job.')
@@ -165,7 +172,7 @@ async function downloadInputArtifactsTo(
       const what = artifact.format === 'zip' ? `${artifact.entries} entries extracted` : 'not a zip, saved as it is'
       log.info(`Input artifact ${artifact.name}: ${artifact.bytes} bytes, ${what}, in ${artifact.path}`)
     }
-    core.setOutput(
+    setJobOutput(
       'input-artifact-paths',
       JSON.stringify(Object.fromEntries(downloaded.map((artifact) => [artifact.name, artifact.path])))
     )

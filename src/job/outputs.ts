@@ -23,6 +23,34 @@ export function maskJobSecrets(job: JobRecord, secretProperties: ReadonlySet<str
   }
 }
 
+/** Every output of the job action; a test holds this list and job/action.yml together. */
+export const JOB_OUTPUT_NAMES = [
+  'job-id',
+  'confirmed',
+  'account-id',
+  'pipeline-name',
+  'pipeline-arn',
+  'pipeline-execution-id',
+  'pipeline-execution-url',
+  'stage-name',
+  'action-name',
+  'action-execution-id',
+  'configuration',
+  'input-artifacts',
+  'input-revision',
+  'continuation-token',
+  'input-artifact-paths'
+] as const
+export type JobOutputName = (typeof JOB_OUTPUT_NAMES)[number]
+
+/** Sets one of the outputs job/action.yml declares; the compiler refuses any other name. */
+export function setJobOutput(name: JobOutputName, value: string): void {
+  core.setOutput(name, value)
+}
+
+/** The outputs that come from the job's data: all but what the claim and the download add. */
+type JobDataOutputName = Exclude<JobOutputName, 'confirmed' | 'input-artifact-paths'>
+
 export interface InputArtifactOutput {
   readonly name?: string
   readonly revision?: string
@@ -38,7 +66,7 @@ export function jobOutputs(
   job: JobRecord,
   secretProperties: ReadonlySet<string> | undefined,
   region?: string
-): Record<string, string> {
+): Partial<Record<JobDataOutputName, string>> {
   const data = job.data
   const context = data?.pipelineContext
   const inputs: InputArtifactOutput[] = (data?.inputArtifacts ?? []).map((artifact) => ({
@@ -49,7 +77,7 @@ export function jobOutputs(
       objectKey: artifact.location.s3Location.objectKey
     }
   }))
-  const outputs: Record<string, string | undefined> = {
+  const outputs: Partial<Record<JobDataOutputName, string>> = {
     'job-id': job.id,
     'account-id': job.accountId,
     'pipeline-name': context?.pipelineName,
@@ -69,9 +97,7 @@ export function jobOutputs(
     )
     outputs.configuration = JSON.stringify(Object.fromEntries(configuration))
   }
-  return Object.fromEntries(
-    Object.entries(outputs).filter((entry): entry is [string, string] => entry[1] !== undefined)
-  )
+  return Object.fromEntries(Object.entries(outputs).filter(([, value]) => value !== undefined))
 }
 
 export function describeActionType(id: ActionTypeId): string {

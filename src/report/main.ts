@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import * as log from '../runner/step-log.js'
 import { CodePipeline, type AwsSettings } from '../portable/codepipeline.js'
 import { errorMessage } from '../portable/errors.js'
@@ -17,6 +16,7 @@ import {
   type SignalSource,
   type StopSignal
 } from '../runner/stop.js'
+import { setReportOutput } from './outputs.js'
 
 /** Of the grace period after a stop, what a result already on its way gets before a failure is sent instead. */
 const IN_FLIGHT_WAIT_MS = 3_500
@@ -33,7 +33,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env, signals?: Signal
     log.setFailed(errorMessage(error))
     return
   }
-  core.setOutput('job-id', jobId)
+  setReportOutput('job-id', jobId)
 
   const context = readGitHubContext(env)
   const problems = new Problems()

@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import * as log from '../runner/step-log.js'
 import type { PutJobFailureResultInput, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline'
 import { errorCode, explainCallError, type CallContext } from '../portable/aws-errors.js'
@@ -24,6 +23,7 @@ import { resolveCurrentRevision } from './revision.js'
 import type { UploadedArtifact } from '../artifacts/upload.js'
 import { writeStepSummary } from './summary.js'
 import { describeStop, type StopSignal } from '../runner/stop.js'
+import { setReportOutput } from './outputs.js'
 
 /** Thrown into the step's own work once the runner stopped it: the stop handler reports instead. */
 export class StepStopped extends Error {
@@ -150,8 +150,8 @@ export class Reporter {
     }
     this.setReported(reported)
     if (revision) {
-      core.setOutput('revision', revision.revision)
-      core.setOutput('change-identifier', revision.changeIdentifier)
+      setReportOutput('revision', revision.revision)
+      setReportOutput('change-identifier', revision.changeIdentifier)
     }
     log.info(
       reported === 'success'
@@ -218,8 +218,8 @@ export class Reporter {
   }
 
   private setReported(reported: Reported): void {
-    core.setOutput('reported', reported)
-    core.setOutput('confirmed', String(this.certainty === 'confirmed'))
+    setReportOutput('reported', reported)
+    setReportOutput('confirmed', String(this.certainty === 'confirmed'))
   }
 
   private runLink(): string {
