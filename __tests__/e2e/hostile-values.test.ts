@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { CodePipelineEmulator } from '../../local/emulator/server.js'
+import { commandsIn } from '../../local/runner-commands.js'
 import { runStep, type StepOptions } from '../../local/runner.js'
 
 // Values from inputs, job data and the services' answers, made to look like workflow commands or markdown.
@@ -14,20 +15,13 @@ beforeEach(() => {
   emulator.jobs.failWaiting()
 })
 
-/** Each way a value could smuggle a command in: a new line by LF or CR, and the legacy syntax inside a line. */
-const PAYLOAD = 'Tests failed\n::warning::x\r::add-mask::x\n  ::stop-commands::t\nsee ##[add-mask]x'
-
 /**
- * The commands the runner would run from the step's output: it splits lines
- * at CR and LF, trims leading whitespace, and looks for `::` at the start;
- * the legacy `##[` counts anywhere in a line.
+ * Each way a value could smuggle a command in: a new line by LF or CR, the
+ * whitespace the runner trims and JavaScript does not (NEL, U+0085), and the
+ * legacy syntax inside a line.
  */
-function commandsIn(output: string): string[] {
-  return output
-    .split(/\r\n|\r|\n/)
-    .map((line) => line.trimStart())
-    .filter((line) => line.startsWith('::') || line.includes('##['))
-}
+const PAYLOAD =
+  'Tests failed\n::warning::x\r::add-mask::x\n  ::stop-commands::t\nsee ##[add-mask]x\n\u0085::add-mask::x'
 
 /** The commands nobody but the payload would write. */
 function injected(output: string): string[] {
@@ -47,7 +41,7 @@ describe('values that look like workflow commands', () => {
     expect(run.code).toBe(0)
     expect(job.result?.body.failureDetails).toMatchObject({ message: PAYLOAD })
     expect(run.stdout).toContain(
-      'Tests failed\n\\::warning::x\n\\::add-mask::x\n  \\::stop-commands::t\nsee ##\\[add-mask]x'
+      'Tests failed\n\\::warning::x\n\\::add-mask::x\n  \\::stop-commands::t\nsee ##\\[add-mask]x\n\u0085\\::add-mask::x'
     )
     expect(injected(run.stdout + run.stderr)).toEqual([])
   })

@@ -14,14 +14,23 @@ export function info(text: string): void {
 }
 
 /**
- * Text that no runner reads as a workflow command: on each line (CR, LF and
- * CRLF all end one), a `::` at the start gets a backslash before it, and
- * every `##[` becomes `##\[`. What the user sees stays readable.
+ * What the runner trims from the start of a line before it looks for `::`:
+ * whitespace as .NET's Char.IsWhiteSpace has it. That is the Unicode space
+ * and separator categories, TAB to CR, and NEL (U+0085), which JavaScript's
+ * `\s` leaves out.
  */
-function neutraliseCommands(text: string): string {
+const COMMAND_START = /^([\p{Zs}\p{Zl}\p{Zp}\t-\r\u0085]*)::/u
+
+/**
+ * Text that no runner reads as a workflow command: on each line (CR, LF and
+ * CRLF all end one, as the runner splits them), a `::` after whatever the
+ * runner trims gets a backslash before it, and every `##[` becomes `##\[`.
+ * What the user sees stays readable.
+ */
+export function neutraliseCommands(text: string): string {
   return text
     .split(/\r\n|\r|\n/)
-    .map((line) => line.replace(/^(\s*)::/, '$1\\::').replaceAll('##[', '##\\['))
+    .map((line) => line.replace(COMMAND_START, '$1\\::').replaceAll('##[', '##\\['))
     .join('\n')
 }
 
