@@ -41,6 +41,23 @@ export class AcknowledgeError extends Error {
   }
 }
 
+/**
+ * Acknowledges a job this workflow means to work on. A call that fails may
+ * still have claimed it, so the failure names the job: an AcknowledgeError.
+ */
+export async function acknowledgeOrTell(
+  source: Pick<CodePipeline, 'acknowledgeJob'>,
+  jobId: string,
+  nonce: string
+): Promise<Acknowledgement> {
+  try {
+    return await acknowledge(source, jobId, nonce)
+  } catch (error) {
+    if (!(error instanceof CodePipelineCallError)) throw error
+    throw new AcknowledgeError(jobId, error)
+  }
+}
+
 /** What a claim tells as it goes, for a step that must know which job it may own when it is stopped. */
 export interface ClaimProgress {
   /** Each job just before it is acknowledged: from then on it may be this workflow's. */
@@ -102,13 +119,7 @@ export function matches(job: Job, revision: string | undefined): boolean {
 async function tryToClaim(source: JobSource, job: Job, progress: ClaimProgress): Promise<boolean> {
   if (!job.id || !job.nonce) return false
   progress.acknowledging?.(job.id)
-  let answer: Acknowledgement
-  try {
-    answer = await acknowledge(source, job.id, job.nonce)
-  } catch (error) {
-    if (!(error instanceof CodePipelineCallError)) throw error
-    throw new AcknowledgeError(job.id, error)
-  }
+  const answer = await acknowledgeOrTell(source, job.id, job.nonce)
   if (answer.outcome === 'taken') {
     progress.declined?.(job.id)
     log.info(`Job ${job.id} was claimed by another worker first; looking further.`)

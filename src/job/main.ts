@@ -2,7 +2,6 @@ import * as log from '../runner/step-log.js'
 import type { ActionTypeId } from '@aws-sdk/client-codepipeline'
 import { errorCode, explainCallError } from '../portable/aws-errors.js'
 import {
-  acknowledge,
   CodePipeline,
   CodePipelineCallError,
   describeAcknowledgement,
@@ -13,7 +12,7 @@ import { Problems, readAwsSettings } from '../runner/inputs.js'
 import { errorMessage } from '../portable/errors.js'
 import { announceProxy } from '../portable/proxy.js'
 import { maskEnvironmentSecrets, maskSecret } from '../runner/secrets.js'
-import { AcknowledgeError, claimJob, realClock, type ClaimProgress, type Clock } from './claim.js'
+import { AcknowledgeError, acknowledgeOrTell, claimJob, realClock, type ClaimProgress, type Clock } from './claim.js'
 import { describeStop, onStop, type SignalSource, type StopSignal } from '../runner/stop.js'
 import { readInputArtifactsPath, readJobSettings, type ClaimSettings, type KnownJob } from './inputs.js'
 import {
@@ -189,7 +188,7 @@ async function readKnownJob(
 ): Promise<JobRecord | undefined> {
   if (settings.nonce !== undefined) {
     ownership.acknowledging(settings.jobId)
-    const answer = await acknowledge(pipeline, settings.jobId, settings.nonce)
+    const answer = await acknowledgeOrTell(pipeline, settings.jobId, settings.nonce)
     // Another worker's job is not this workflow's to read: the refusal explains why.
     if (answer.outcome === 'taken') throw answer.refusal
     if (answer.answerLost) {
