@@ -18,6 +18,7 @@ import { extractZip } from '../../src/artifacts/unzip.js'
 import { listDirectory, listSingleFile, writeZip, type ZipEntry } from '../../src/artifacts/zip-writer.js'
 import { writeToFile } from './zip-to-file.js'
 import { lyingZip } from './lying-zip.js'
+import { craftedZip } from './crafted-zip.js'
 
 const scratchRoot = mkdtempSync(join(tmpdir(), 'unzip-test-'))
 const scratch = (): string => mkdtempSync(join(scratchRoot, 'case-'))
@@ -167,8 +168,10 @@ describe('extractZip on hostile archives', () => {
   it('refuses an archive larger than the free space where it goes, and says so', async () => {
     const target = join(scratch(), 'x')
     const archive = hostile("z.writestr('a.txt', 'x' * 3000)")
-    await expect(extractZip(archive, target, () => Promise.resolve(2048))).rejects.toThrow(
-      /the archive unpacks to 0\.0 MiB, more than the 0\.0 MiB free on the file system that holds .*\/x; free up space, or use a runner with a larger disk/
+    await expect(
+      extractZip(archive, target, () => Promise.resolve({ size: 10 * 1024 ** 3, free: 1024 ** 3 + 2048 }))
+    ).rejects.toThrow(
+      /the archive unpacks to 0\.0 MiB, more than the 0\.0 MiB free on the file system that holds .*\/x once 1\.0 GiB is kept for the rest of the job; free up space, or use a runner with a larger disk/
     )
     expect(existsSync(target)).toBe(false)
   })
@@ -176,8 +179,40 @@ describe('extractZip on hostile archives', () => {
   it('refuses an archive that declares more than 20 GiB, even with the disk to hold it', async () => {
     const target = join(scratch(), 'x')
     await expect(
-      extractZip(lyingZip(scratch(), 6, 0xf0000000), target, () => Promise.resolve(1024 ** 5))
+      extractZip(lyingZip(scratch(), 6, 0xf0000000), target, () =>
+        Promise.resolve({ size: 1024 ** 5, free: 1024 ** 5 })
+      )
     ).rejects.toThrow(/the archive unpacks to 22\.5 GiB, more than the 20\.0 GiB any artifact is allowed/)
+  })
+
+  it('refuses entries that share their data, before writing anything', async () => {
+    const target = join(scratch(), 'x')
+    await expect(extractZip(craftedZip(scratch(), 'overlapping'), target)).rejects.toThrow(
+      /entries "outer\.bin" and "inner\.bin" share bytes in the archive, which no zip writer does/
+    )
+    expect(existsSync(target)).toBe(false)
+  })
+
+  it('refuses a local header that names another file than the central directory', async () => {
+    await expect(extractZip(craftedZip(scratch(), 'renamed-local'), join(scratch(), 'x'))).rejects.toThrow(
+      /entry "a\.bin" has a local header that disagrees with the central directory on its name/
+    )
+  })
+
+  it('refuses an entry whose data runs into the central directory', async () => {
+    await expect(extractZip(craftedZip(scratch(), 'into-directory'), join(scratch(), 'x'))).rejects.toThrow(
+      /entry "a\.bin" reaches into the archive's central directory/
+    )
+  })
+
+  it('keeps a reserve free on the disk: 5% of it, and at least 1 GiB', async () => {
+    const archive = hostile("z.writestr('a.txt', 'x' * 3000)")
+    const disk = { size: 100 * 1024 ** 3, free: 5 * 1024 ** 3 + 2048 }
+    await expect(extractZip(archive, join(scratch(), 'x'), () => Promise.resolve(disk))).rejects.toThrow(
+      /more than the 0\.0 MiB free on the file system that holds .* once 5\.0 GiB is kept for the rest of the job/
+    )
+    const roomy = { ...disk, free: 5 * 1024 ** 3 + 4096 }
+    expect(await extractZip(archive, join(scratch(), 'y'), () => Promise.resolve(roomy))).toBe(1)
   })
 
   it('accepts ./ entries', async () => {

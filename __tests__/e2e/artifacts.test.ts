@@ -527,7 +527,7 @@ describe('input artifacts', () => {
     const run = await runWith('Huge', archive)
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(
-      /::error::Input artifact Huge: the archive unpacks to [\d.]+ GiB, more than the [\d.]+ GiB free on the file system that holds .*; free up space, or use a runner with a larger disk/
+      /::error::Input artifact Huge: the archive unpacks to [\d.]+ GiB, more than the [\d.]+ GiB free on the file system that holds .* once [\d.]+ GiB is kept for the rest of the job; free up space, or use a runner with a larger disk/
     )
     expect(existsSync(join(workspace, 'inputs/Huge'))).toBe(false)
   })

@@ -2,7 +2,7 @@ import { constants } from 'node:fs'
 import { lstat, mkdir, open, readdir, readlink, realpath, rm, statfs, symlink } from 'node:fs/promises'
 import { dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { openPromise, type Entry, type ZipFile } from 'yauzl'
+import { openPromise, type Entry, type LocalFileHeader, type ZipFile } from 'yauzl'
 import { isInside } from './paths.js'
 
 const S_IFMT = 0o170000
@@ -27,15 +27,33 @@ interface PlannedEntry {
   readonly linkTarget?: string
 }
 
-/** How many bytes can still be written to the file system that holds `path`. */
-export type FreeSpace = (path: string) => Promise<number>
+/** The file system that holds a path: what it holds in all, and what can still be written to it. */
+export interface DiskSpace {
+  readonly size: number
+  readonly free: number
+}
+export type FreeSpace = (path: string) => Promise<DiskSpace>
+
+/** What a download or an extraction leaves free, for the rest of the job: 5% of the disk, and never under 1 GiB. */
+export function diskReserve(size: number): number {
+  return Math.max(1024 ** 3, Math.ceil(size * 0.05))
+}
+
+/** A local header's CRC and sizes when they follow the data in a descriptor instead. */
+const FLAG_DATA_DESCRIPTOR = 0x0008
+/** A 32-bit size or offset whose real value is in the ZIP64 extra field. */
+const ZIP64_MARKER = 0xffffffff
 
 /**
  * Extracts a zip file into `destination`, which must be empty or absent,
  * reading the zip's central directory, which a streaming reader can misread.
  *
  * Every entry is checked before anything is written: none may land outside
- * the destination, and the whole must fit on the disk. Then every write is
+ * the destination, the whole must fit on the disk, and each entry's data
+ * must be its own: no two entries may share bytes, or reach into the central
+ * directory, and each local header must say what the central directory says,
+ * so that a small archive cannot unpack one stored file many times over.
+ * Then every write is
  * checked against the file system itself, not against names: each folder on
  * the way is looked at with lstat and must be a real directory, and each file
  * is created where nothing is yet. So a link cannot be written through even
@@ -59,6 +77,7 @@ export async function extractZip(
     validateEntrySizes: true
   })
   try {
+    const centralDirectoryStart = centralDirectoryOffset(zip)
     const planned: PlannedEntry[] = []
     const links = new Set<string>()
     let bytes = 0
@@ -72,6 +91,7 @@ export async function extractZip(
       planned.push(item)
     }
     await checkRoom(root, bytes, freeSpace)
+    await checkEntriesApart(zip, planned, centralDirectoryStart)
     const existed = await exists(root)
     await mkdir(root, { recursive: true })
     try {
@@ -114,6 +134,62 @@ async function plan(zip: ZipFile, entry: Entry, root: string, links: ReadonlySet
   return { entry, relativePath, kind: 'symlink', executable: false, linkTarget }
 }
 
+/** Where the central directory starts: yauzl's read cursor, before it reads the first entry. */
+function centralDirectoryOffset(zip: ZipFile): number {
+  const offset = (zip as ZipFile & { readEntryCursor?: unknown }).readEntryCursor
+  if (typeof offset !== 'number' || offset < 0 || offset > zip.fileSize) {
+    throw new Error('the archive reader did not say where the central directory starts')
+  }
+  return offset
+}
+
+/**
+ * Refuses an archive whose entries share bytes, with each other or with the
+ * central directory, or whose local headers disagree with it: the way a few
+ * kilobytes unpack to gigabytes, one stored file counted many times over.
+ */
+async function checkEntriesApart(
+  zip: ZipFile,
+  planned: readonly PlannedEntry[],
+  centralDirectoryStart: number
+): Promise<void> {
+  const spans: { start: number; end: number; name: string }[] = []
+  for (const { entry } of planned) {
+    const name = JSON.stringify(entry.fileName)
+    const local = await zip.readLocalFileHeaderPromise(entry)
+    const disagreement = headerDisagreement(entry, local)
+    if (disagreement !== undefined) {
+      throw new Error(
+        `entry ${name} has a local header that disagrees with the central directory on its ${disagreement}`
+      )
+    }
+    spans.push({ start: entry.relativeOffsetOfLocalHeader, end: local.fileDataStart + entry.compressedSize, name })
+  }
+  spans.sort((a, b) => a.start - b.start)
+  let previous: { end: number; name: string } | undefined
+  for (const span of spans) {
+    if (previous !== undefined && span.start < previous.end) {
+      throw new Error(`entries ${previous.name} and ${span.name} share bytes in the archive, which no zip writer does`)
+    }
+    previous = span
+  }
+  if (previous !== undefined && previous.end > centralDirectoryStart) {
+    throw new Error(`entry ${previous.name} reaches into the archive's central directory`)
+  }
+}
+
+/** What a local header says otherwise than the central directory, if anything. */
+function headerDisagreement(entry: Entry, local: LocalFileHeader): string | undefined {
+  if (!local.fileName.equals(entry.fileNameRaw)) return 'name'
+  if (local.compressionMethod !== entry.compressionMethod) return 'compression method'
+  // With a data descriptor, or ZIP64, the local header leaves the CRC and sizes to elsewhere.
+  if ((local.generalPurposeBitFlag & FLAG_DATA_DESCRIPTOR) !== 0) return undefined
+  if (local.crc32 !== entry.crc32) return 'CRC-32'
+  if (local.compressedSize !== ZIP64_MARKER && local.compressedSize !== entry.compressedSize) return 'compressed size'
+  if (local.uncompressedSize !== ZIP64_MARKER && local.uncompressedSize !== entry.uncompressedSize) return 'size'
+  return undefined
+}
+
 /**
  * Refuses an archive that would fill the disk, which would break the rest of
  * the job too, or that is larger than any artifact. The sizes are the ones
@@ -130,24 +206,25 @@ async function checkRoom(root: string, bytes: number, freeSpace: FreeSpace): Pro
 
 /**
  * Refuses to write `bytes` where the file system that holds `path` (or the
- * nearest folder of it that exists) has less free: `what` the bytes are, as in
- * `it is` or `the archive unpacks to`.
+ * nearest folder of it that exists) would be left with less than its
+ * reserve: `what` the bytes are, as in `it is` or `the archive unpacks to`.
  */
 export async function ensureRoom(what: string, bytes: number, path: string, freeSpace: FreeSpace): Promise<void> {
   let existing = path
   while (!(await exists(existing))) existing = dirname(existing)
-  const free = await freeSpace(existing)
-  if (bytes > free) {
+  const { size, free } = await freeSpace(existing)
+  const reserve = diskReserve(size)
+  if (bytes > free - reserve) {
     throw new Error(
-      `${what} ${describeBytes(bytes)}, more than the ${describeBytes(free)} free on the file system that holds ${path}; free up space, or use a runner with a larger disk`
+      `${what} ${describeBytes(bytes)}, more than the ${describeBytes(Math.max(0, free - reserve))} free on the file system that holds ${path} once ${describeBytes(reserve)} is kept for the rest of the job; free up space, or use a runner with a larger disk`
     )
   }
 }
 
-/** The bytes an unprivileged process can still write on the file system that holds `path`. */
-export async function freeSpaceAt(path: string): Promise<number> {
+/** The size of the file system that holds `path`, and the bytes an unprivileged process can still write on it. */
+export async function freeSpaceAt(path: string): Promise<DiskSpace> {
   const stats = await statfs(path)
-  return stats.bavail * stats.bsize
+  return { size: stats.blocks * stats.bsize, free: stats.bavail * stats.bsize }
 }
 
 export function describeBytes(bytes: number): string {
