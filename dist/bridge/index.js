@@ -1,8 +1,10 @@
 // codepipeline-job-action 0.1.0: the bridge's Lambda handler, built from src/bridge/ by `npm run bundle`.
 "use strict";
+var __create = Object.create;
 var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
+var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
 var __export = (target, all) => {
   for (var name in all)
@@ -16,6 +18,14 @@ var __copyProps = (to, from, except, desc) => {
   }
   return to;
 };
+var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
+  // If the importer is in node compatibility mode or this is not an ESM
+  // file that has been converted to a CommonJS file using a Babel-
+  // compatible transform (i.e. "__esModule" has not been set), then set
+  // "default" to the CommonJS "module.exports" for node compatibility.
+  isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
+  mod
+));
 var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
 
 // src/bridge/index.ts
@@ -25,14 +35,15 @@ __export(index_exports, {
 });
 module.exports = __toCommonJS(index_exports);
 var import_node_crypto2 = require("node:crypto");
+var timers = __toESM(require("node:timers/promises"), 1);
 var import_client_dynamodb2 = require("@aws-sdk/client-dynamodb");
 var import_client_scheduler2 = require("@aws-sdk/client-scheduler");
 var import_client_secrets_manager = require("@aws-sdk/client-secrets-manager");
 
-// src/core/codepipeline.ts
+// src/portable/codepipeline.ts
 var import_client_codepipeline = require("@aws-sdk/client-codepipeline");
 
-// src/core/aws-errors.ts
+// src/portable/aws-errors.ts
 function explainCallError(error, context) {
   return explain(error.cause, {
     operation: error.operation,
@@ -40,7 +51,7 @@ function explainCallError(error, context) {
     region: context.region,
     attempts: error.attempts,
     timeoutSeconds: context.timeoutSeconds,
-    principal: context.principal
+    names: context.names
   });
 }
 function shape(error) {
@@ -78,6 +89,7 @@ function credentialsProblem(error) {
 function explain(error, context) {
   const code = errorCode(error);
   const raw = shape(error).message ?? String(error);
+  const { names } = context;
   const region = context.region ?? "the Region the SDK resolved";
   const detail = (text) => `${text} (${code}: ${raw})`;
   if (code === "InvalidJobStateException") {
@@ -87,12 +99,12 @@ function explain(error, context) {
   }
   if (code === "JobNotFoundException") {
     return detail(
-      `CodePipeline in Region ${region} has no job ${context.jobId}. Check that 'aws-region' (or AWS_REGION) is the pipeline's Region and that the credentials belong to the pipeline's AWS account; a job that expired is gone too`
+      `CodePipeline in Region ${region} has no job ${context.jobId}. Check that ${names.region} is the pipeline's Region and that the credentials belong to the pipeline's AWS account; a job that expired is gone too`
     );
   }
   if (code === "OutputVariablesSizeExceededException") {
     return detail(
-      "CodePipeline refused the output variables as too large for one action. Pass fewer or shorter variables in 'output-variables'"
+      `CodePipeline refused the output variables as too large for one action. Pass fewer or shorter variables${names.outputVariables ? ` in ${names.outputVariables}` : ""}`
     );
   }
   if (code === "InvalidNonceException") {
@@ -102,55 +114,50 @@ function explain(error, context) {
   }
   if (code === "ActionTypeNotFoundException") {
     return detail(
-      `CodePipeline in Region ${region} has no such custom action type. Check 'provider', 'category' and 'version' against the action type, and the Region`
+      `CodePipeline in Region ${region} has no such custom action type. Check ${names.actionType} against the action type, and the Region`
     );
   }
-  if (code === "ValidationException" && context.operation === "PollForJobs") {
+  if (code === "ValidationException" && context.operation === "PollForJobs" && names.query) {
     return detail(
-      "CodePipeline refused the poll. If the action type has a queryable property, 'query' must name it (NAME=value); if it has none, leave 'query' empty"
+      `CodePipeline refused the poll. If the action type has a queryable property, ${names.query} must name it (NAME=value); if it has none, leave ${names.query} empty`
     );
   }
   if (code === "ValidationException") {
     return detail(
-      "CodePipeline refused the request as invalid. The action checks every limit it knows before sending, so please report this with the step log (debug on)"
+      "CodePipeline refused the request as invalid. Every limit known is checked before sending, so please report this with the log (debug on)"
     );
   }
   if (ACCESS_DENIED.test(code)) {
     return detail(
-      `The AWS credentials may not call codepipeline:${context.operation}. Allow codepipeline:${context.operation} in the policy of ${context.principal ?? "the role this workflow assumes"}`
+      `The AWS credentials may not call codepipeline:${context.operation}. Allow codepipeline:${context.operation} in the policy of ${names.principal}`
     );
   }
   const credentials = credentialsProblem(error);
-  if (credentials === "expired") {
-    return detail(
-      "The AWS credentials have expired. Role sessions last 1 hour by default: run aws-actions/configure-aws-credentials right before this step, or raise its role-duration-seconds"
-    );
-  }
+  if (credentials === "expired") return detail(`The AWS credentials have expired. ${names.expiredCredentials}`);
   if (credentials === "unrecognised") {
     return detail(
       "AWS did not recognise the credentials. Check that the access key, secret key and session token come from the same, still valid, set"
     );
   }
-  if (credentials === "missing") {
-    return detail(
-      "No AWS credentials were found. Add aws-actions/configure-aws-credentials before this step (OpenID Connect is recommended), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-    );
-  }
-  if (/Region is missing/i.test(raw)) {
-    return detail("No AWS Region is set. Set 'aws-region' to the pipeline's Region, or set AWS_REGION");
-  }
+  if (credentials === "missing") return detail(`No AWS credentials were found. ${names.missingCredentials}`);
+  if (/Region is missing/i.test(raw))
+    return detail(`No AWS Region is set. Set ${names.region} to the pipeline's Region`);
   if (code === "AbortError" || code === "TimeoutError") {
+    const setting = names.timeout ? ` (${names.timeout})` : "";
+    const raise2 = names.timeout ? `, and raise ${names.timeout} if it is only slow` : "";
     return detail(
-      `CodePipeline did not answer within ${context.timeoutSeconds} s ('timeout-seconds'). Check the network path to CodePipeline in ${region}, and raise 'timeout-seconds' if it is only slow`
+      `CodePipeline did not answer within ${context.timeoutSeconds} s${setting}. Check the network path to CodePipeline in ${region}${raise2}`
     );
   }
   const attempts = context.attempts > 1 ? ` after ${context.attempts} attempts` : "";
+  const settings = [names.attempts, names.timeout].filter((name) => name !== void 0);
+  const raise = settings.length > 0 ? `raise ${settings.join(" or ")}` : "it is tried again later";
   return detail(
-    `Calling CodePipeline ${context.operation} failed${attempts}. If CodePipeline is throttling or unavailable, raise 'max-attempts' or 'timeout-seconds'; otherwise check the network path to CodePipeline in ${region}`
+    `Calling CodePipeline ${context.operation} failed${attempts}. If CodePipeline is throttling or unavailable, ${raise}; otherwise check the network path to CodePipeline in ${region}`
   );
 }
 
-// src/core/proxy.ts
+// src/portable/proxy.ts
 var import_node_http = require("node:http");
 var import_node_https = require("node:https");
 var NODE_PROXY_SUPPORT = "24.5.0 (or 22.21.0)";
@@ -259,11 +266,11 @@ function nodeNoProxy(entries) {
   return [...rules].join(",");
 }
 
-// src/core/version.ts
+// src/portable/version.ts
 var ACTION_NAME = "codepipeline-job-action";
 var ACTION_VERSION = "0.1.0";
 
-// src/core/codepipeline.ts
+// src/portable/codepipeline.ts
 var CodePipelineCallError = class extends Error {
   constructor(operation, cause, history) {
     super(cause instanceof Error ? cause.message : String(cause));
@@ -296,7 +303,7 @@ var CodePipeline = class {
       maxAttempts: settings.maxAttempts,
       retryMode: "standard",
       customUserAgent: [[ACTION_NAME, ACTION_VERSION]],
-      // Per attempt: a hung attempt must fail, and so be retried, well within timeout-seconds.
+      // Per attempt: a hung attempt must fail, and so be retried, well within the call's time.
       requestHandler: {
         connectionTimeout: 5e3,
         requestTimeout: attemptTimeoutMs(settings.timeoutSeconds),
@@ -411,7 +418,7 @@ function attemptsOf(error) {
   return metadata?.attempts ?? 1;
 }
 
-// src/core/errors.ts
+// src/portable/errors.ts
 function errorMessage(error) {
   return error instanceof Error ? error.message : String(error);
 }
@@ -420,7 +427,7 @@ function quote(value, max = 60) {
   return JSON.stringify(shown);
 }
 
-// src/core/limits.ts
+// src/portable/limits.ts
 var JOB_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 var OUTPUT_VARIABLE_NAME_PATTERN = /^[A-Za-z0-9@\-_]+$/;
 var OUTPUT_VARIABLES_MAX_BYTES = 122880;
@@ -533,7 +540,7 @@ var GITHUB_DISPATCH = {
   ref: /^(?![/.])(?!.*(?:\.\.|\/\/|@\{|\/\.|\.lock(?:\/|$)))[^\0-\x20\x7f~^:?*[\\]{1,255}(?<![/.])$/
 };
 
-// src/bridge/credentials.ts
+// src/bridge/github-credentials.ts
 var import_node_crypto = require("node:crypto");
 
 // src/bridge/http.ts
@@ -866,7 +873,7 @@ function workflowPath(target) {
   return `/repos/${path(target.owner)}/${path(target.repo)}/actions/workflows/${path(target.workflow)}`;
 }
 
-// src/bridge/credentials.ts
+// src/bridge/github-credentials.ts
 var CredentialsError = class extends Error {
   constructor(message, retryable) {
     super(message);
@@ -1278,7 +1285,18 @@ function judgeRun(run, now, timing) {
 }
 
 // src/bridge/settings.ts
-var CODEPIPELINE_CALLS = { maxAttempts: 3, timeoutSeconds: 20 };
+var CODEPIPELINE_CALLS = {
+  maxAttempts: 3,
+  timeoutSeconds: 20,
+  // An operator changes the stack, not the calls: a failed call is tried again at the next sweep.
+  names: {
+    principal: "the bridge function's role (the stack's FunctionRole)",
+    region: "the stack's Region",
+    actionType: "the stack's ActionCategory, ActionProvider and ActionVersion",
+    expiredCredentials: "The function's role gives fresh ones to each invocation: check the role's trust policy",
+    missingCredentials: "The function's role gives it credentials: check that the stack's FunctionRole exists"
+  }
+};
 var ENVIRONMENT = {
   category: "ACTION_CATEGORY",
   provider: "ACTION_PROVIDER",
@@ -1874,11 +1892,7 @@ var Bridge = class {
   }
   explain(error, jobId) {
     if (error instanceof CodePipelineCallError) {
-      return explainCallError(error, {
-        jobId,
-        timeoutSeconds: CODEPIPELINE_CALLS.timeoutSeconds,
-        principal: "the bridge function's role"
-      });
+      return explainCallError(error, { jobId, ...CODEPIPELINE_CALLS });
     }
     return errorMessage(error);
   }
@@ -1948,7 +1962,7 @@ var SweepSchedule = class {
   }
 };
 
-// src/bridge/events.ts
+// src/bridge/trigger.ts
 var STATE_CHANGE = "CodePipeline Action Execution State Change";
 var STATES = ["STARTED", "SUCCEEDED", "FAILED", "CANCELED", "ABANDONED"];
 function readTrigger(event, actionType) {
@@ -1982,7 +1996,7 @@ function readTrigger(event, actionType) {
   };
 }
 
-// src/bridge/log.ts
+// src/bridge/json-log.ts
 var RANK = { debug: 10, info: 20, warn: 30, error: 40 };
 var MASK = "***";
 var MIN_SECRET_LENGTH = 8;
@@ -2042,7 +2056,7 @@ function jsonSafe(_key, value) {
   return value;
 }
 
-// src/bridge/store.ts
+// src/bridge/state-store.ts
 var import_client_dynamodb = require("@aws-sdk/client-dynamodb");
 var TABLE = { key: "pk", openIndex: "open", openAttribute: "open", ttlAttribute: "expiresAt" };
 var OPEN = "1";
@@ -2334,7 +2348,7 @@ function createContainer(env) {
   );
   const clock = {
     now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep: (ms) => timers.setTimeout(ms),
     random: () => Math.random()
   };
   return {

@@ -1,5 +1,9 @@
-import { runSafetyNet } from './safety-net.js'
+// The job action's post step. It holds the runner's stop before anything else loads, and never
+// lets go: stopped or not, the safety net goes on failing the job nobody answered, until the kill.
+import { holdStops } from '../runner/early-stop.js'
 
+holdStops()
+const { runSafetyNet } = await import('./safety-net.js')
 await runSafetyNet()
 // A retry delay the SDK started before a deadline may still be pending: give it a moment, never the step.
 setTimeout(() => process.exit(), 1000).unref()

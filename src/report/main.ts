@@ -53,8 +53,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env, signals?: Signal
 
   // Listening starts before the work does, so that a signal finds the handler however early it comes.
   let work: Promise<void> = Promise.resolve()
-  const stopListening = onStop(async (signal) => {
-    const stoppedAt = Date.now()
+  const stopListening = onStop(async (signal, stoppedAt) => {
     reporter.stop()
     // An upload in progress aborts its multipart upload while the pipeline is told.
     stopped.abort()

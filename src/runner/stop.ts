@@ -5,7 +5,9 @@
  * die on the first signal, which would leave a pipeline waiting on a job.
  */
 
-export type StopSignal = 'SIGINT' | 'SIGTERM'
+import { releaseStops, type HeldStop } from './early-stop.js'
+
+export type StopSignal = HeldStop['signal']
 
 /** What a step may spend, after the first signal, before it must be done: within the 10 s before the kill. */
 export const STOP_BUDGET_MS = 8_000
@@ -21,25 +23,35 @@ export interface SignalSource {
 }
 
 /**
- * Runs `handle` once, on the first SIGINT or SIGTERM, then ends the process
- * with the exit code the step set. Signals that follow are ignored, so that
- * the handler can use the whole grace period. Returns a function that stops
- * listening, for when the step ended on its own.
+ * Runs `handle` once, on the first SIGINT or SIGTERM, with the time it came,
+ * then ends the process with the exit code the step set. Signals that follow
+ * are ignored, so that the handler can use the whole grace period. A stop
+ * that the entry file held while the code loaded is handled at once.
+ * Returns a function that stops listening, for when the step ended on its own.
  */
-export function onStop(handle: (signal: StopSignal) => Promise<void>, source: SignalSource = process): () => void {
+export function onStop(
+  handle: (signal: StopSignal, stoppedAt: number) => Promise<void>,
+  source: SignalSource = process
+): () => void {
   let stopping = false
   const ignore = (): void => {}
+  const start = (signal: StopSignal, stoppedAt: number): void => {
+    if (stopping) return
+    stopping = true
+    void handle(signal, stoppedAt).finally(() => source.exit())
+  }
   const listeners = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
     const listener = (): void => {
       // The listener was taken by `once`; a later signal must not kill the process while the handler works.
       source.once(signal, ignore)
-      if (stopping) return
-      stopping = true
-      void handle(signal).finally(() => source.exit())
+      start(signal, Date.now())
     }
     source.once(signal, listener)
     return [signal, listener] as const
   })
+  // Listening now, the entry file lets go of what it held; a stop it held is this handler's.
+  const held = releaseStops()
+  if (held) start(held.signal, held.at)
   return () => {
     for (const [signal, listener] of listeners) source.removeListener(signal, listener)
   }
