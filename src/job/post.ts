@@ -3,7 +3,7 @@
 import { holdStops } from '../runner/early-stop.js'
 
 holdStops()
-const { runSafetyNet } = await import('./safety-net.js')
-await runSafetyNet()
+const { run } = await import('./safety-net.js')
+await run()
 // A retry delay the SDK started before a deadline may still be pending: give it a moment, never the step.
 setTimeout(() => process.exit(), 1000).unref()

@@ -17,7 +17,7 @@ import { rememberedJob } from './state.js'
  * no call when the reporting step ran in this GitHub job (it leaves a mark),
  * and one refused call otherwise.
  */
-export async function runSafetyNet(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const jobId = rememberedJob()
   if (jobId === undefined) {
     log.debug('No job to watch: the main step held none, or fail-if-unreported is false.')
