@@ -1,5 +1,6 @@
 import { NOT_SENT_CODES } from '../portable/aws-errors.js'
 import { ACTION_VERSION } from '../portable/version.js'
+import type { Clock } from './clock.js'
 import { agentFetch } from './http.js'
 import type { Logger } from './json-log.js'
 import type { WorkflowTarget } from './target.js'
@@ -67,7 +68,8 @@ export async function githubRequest(
   path: string,
   authorization: string,
   body: unknown,
-  fetcher: typeof fetch
+  fetcher: typeof fetch,
+  clock: Pick<Clock, 'now'>
 ): Promise<RawResponse> {
   const request = `${method} ${path}`
   let response: Response
@@ -102,7 +104,13 @@ export async function githubRequest(
     typeof parsed === 'object' && parsed !== null && typeof (parsed as { message?: unknown }).message === 'string'
       ? (parsed as { message: string }).message
       : response.statusText || 'no message'
-  throw new GitHubError(classify(response, message), request, message, response.status, retryAfterMs(response))
+  throw new GitHubError(
+    classify(response, message),
+    request,
+    message,
+    response.status,
+    retryAfterMs(response, clock.now())
+  )
 }
 
 function classify(response: Response, message: string): FailureKind {
@@ -115,11 +123,11 @@ function classify(response: Response, message: string): FailureKind {
   return 'refused'
 }
 
-function retryAfterMs(response: Response): number | undefined {
+function retryAfterMs(response: Response, now: number): number | undefined {
   const after = Number(response.headers.get('retry-after'))
   if (after > 0) return after * 1000
   const reset = Number(response.headers.get('x-ratelimit-reset'))
-  if (reset > 0 && response.headers.get('x-ratelimit-remaining') === '0') return Math.max(0, reset * 1000 - Date.now())
+  if (reset > 0 && response.headers.get('x-ratelimit-remaining') === '0') return Math.max(0, reset * 1000 - now)
   return undefined
 }
 
@@ -173,8 +181,8 @@ export class GitHubApi {
     private readonly baseUrl: string,
     private readonly tokens: TokenSource,
     private readonly log: Logger,
-    private readonly fetcher: typeof fetch = agentFetch(),
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+    private readonly clock: Pick<Clock, 'now' | 'sleep'>,
+    private readonly fetcher: typeof fetch = agentFetch()
   ) {}
 
   /** Gets a token for the repository ready, so that a request that follows cannot fail for want of one. */
@@ -186,9 +194,9 @@ export class GitHubApi {
   async defaultBranch(owner: string, repo: string): Promise<string> {
     const key = `${owner}/${repo}`.toLowerCase()
     const known = this.defaultBranches.get(key)
-    if (known && known.until > Date.now()) return known.branch
+    if (known && known.until > this.clock.now()) return known.branch
     const branch = this.readDefaultBranch(owner, repo)
-    this.defaultBranches.set(key, { branch, until: Date.now() + 5 * 60_000 })
+    this.defaultBranches.set(key, { branch, until: this.clock.now() + 5 * 60_000 })
     // A failed read is not kept.
     void branch.catch(() => this.defaultBranches.delete(key))
     return branch
@@ -283,7 +291,7 @@ export class GitHubApi {
         if (!(error instanceof GitHubError) || !error.retryable || attempt >= READ_ATTEMPTS) throw error
         const delay = Math.min(error.retryAfterMs ?? 500 * 2 ** attempt, 5_000)
         this.log.debug(`GitHub: ${error.message}; trying again in ${delay} ms`)
-        await this.sleep(delay)
+        await this.clock.sleep(delay)
       }
     }
   }
@@ -296,22 +304,17 @@ export class GitHubApi {
     url: string,
     body?: unknown
   ): Promise<RawResponse> {
+    const sendWith = (token: string) =>
+      githubRequest(this.baseUrl, method, url, `Bearer ${token}`, body, this.fetcher, this.clock)
     const token = await this.tokens.token(owner, repo)
     try {
-      return await githubRequest(this.baseUrl, method, url, `Bearer ${token}`, body, this.fetcher)
+      return await sendWith(token)
     } catch (error) {
       // A 401 changed nothing on GitHub's side, so asking again is safe.
       if (!(error instanceof GitHubError && error.kind === 'unauthorized')) throw error
       if (!(await this.tokens.refresh(owner, repo, token))) throw error
       this.log.info('GitHub refused the token; trying once more with a fresh one', { repository: `${owner}/${repo}` })
-      return githubRequest(
-        this.baseUrl,
-        method,
-        url,
-        `Bearer ${await this.tokens.token(owner, repo)}`,
-        body,
-        this.fetcher
-      )
+      return sendWith(await this.tokens.token(owner, repo))
     }
   }
 }
