@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { GitHubApi, GitHubError, githubRequest, type TokenSource } from '../../src/bridge/github.js'
+import { GitHubError, githubRequest } from '../../src/bridge/github-request.js'
+import { GitHubApi, type TokenSource } from '../../src/bridge/github.js'
 import { Logger } from '../../src/bridge/json-log.js'
 
 /** A clock that stands still and never waits. */

@@ -1,7 +1,8 @@
 import { errorCode } from '../portable/aws-errors.js'
 import { acknowledge, CodePipelineCallError } from '../portable/codepipeline.js'
 import { requestProblems } from '../portable/limits.js'
-import { GitHubError, type WorkflowRun } from './github.js'
+import type { WorkflowRun } from './github.js'
+import { GitHubError } from './github-request.js'
 import { queuedTooLongOutcome, runEndedOutcome, runGoneOutcome } from './outcomes.js'
 import {
   dispatchGraceMs,

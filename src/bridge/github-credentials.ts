@@ -1,6 +1,7 @@
 import { createPrivateKey, createSign, type KeyObject } from 'node:crypto'
 import type { Clock } from './clock.js'
-import { GitHubError, githubRequest, type TokenSource } from './github.js'
+import type { TokenSource } from './github.js'
+import { GitHubError, githubRequest } from './github-request.js'
 import { agentFetch } from './http.js'
 import type { Logger } from './json-log.js'
 

@@ -2,7 +2,8 @@ import { errorCode } from '../portable/aws-errors.js'
 import { acknowledge as acknowledgeJob, CodePipelineCallError } from '../portable/codepipeline.js'
 import { decide } from './answer.js'
 import { CredentialsError } from './github-credentials.js'
-import { GitHubError, type WorkflowRun } from './github.js'
+import type { WorkflowRun } from './github.js'
+import { GitHubError } from './github-request.js'
 import { credentialsOutcome, noRunOutcome, refusedOutcome, unavailableOutcome } from './outcomes.js'
 import {
   backoffMs,
