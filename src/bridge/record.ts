@@ -122,13 +122,20 @@ export type Phase = BridgeRecord['phase']
 /** A record with a job on it that the bridge may still act on. */
 export type JobRecord = DispatchingRecord | RunningRecord | DecidedRecord
 
-/** Every field a stored record may have, as the state store writes them. */
-export interface StoredFields extends Omit<DispatchingRecord, 'phase'>, Omit<RunningRecord, 'phase' | 'jobId'> {
+/** The fields of one phase, without the phase. */
+type FieldsOf<R extends BridgeRecord> = Omit<R, 'phase'>
+
+/** Every field a stored item may have, whatever its phase: what the state store writes. */
+export interface StoredFields extends Partial<
+  FieldsOf<ExpectedRecord> &
+    FieldsOf<DispatchingRecord> &
+    FieldsOf<RunningRecord> &
+    FieldsOf<DecidedRecord> &
+    FieldsOf<ClosedRecord>
+> {
+  readonly key: string
+  readonly createdAt: number
   readonly phase: Exclude<Phase, 'unreadable'>
-  readonly outcome?: Outcome
-  readonly outcomeAt?: number
-  readonly closedBecause?: string
-  readonly dispatchedAt: number
 }
 
 /** Field changes for a record; undefined removes a field. */
