@@ -187,26 +187,8 @@ export class SecretTokens implements TokenSource {
   ): Promise<{ token: string; expiresAt: number }> {
     const jwt = `Bearer ${appJwt(credentials.appId, credentials.privateKey, this.clock.now())}`
     const key = repoKey(owner, repo)
-    let installation = this.installations.get(key)
-    if (installation === undefined) {
-      const { body } = await githubRequest(
-        this.apiUrl,
-        'GET',
-        `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/installation`,
-        jwt,
-        undefined,
-        this.fetcher,
-        this.clock
-      )
-      installation = (body as { id?: unknown } | undefined)?.id as number | undefined
-      if (typeof installation !== 'number')
-        throw new GitHubError(
-          'refused',
-          `GET /repos/${owner}/${repo}/installation`,
-          'the answer has no installation id'
-        )
-      this.installations.set(key, installation)
-    }
+    const installation = this.installations.get(key) ?? (await this.findInstallation(owner, repo, jwt))
+    this.installations.set(key, installation)
     try {
       const { body } = await githubRequest(
         this.apiUrl,
@@ -238,6 +220,22 @@ export class SecretTokens implements TokenSource {
       if (error instanceof GitHubError && error.status === 404) this.installations.delete(key)
       throw error
     }
+  }
+
+  private async findInstallation(owner: string, repo: string, jwt: string): Promise<number> {
+    const { body } = await githubRequest(
+      this.apiUrl,
+      'GET',
+      `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/installation`,
+      jwt,
+      undefined,
+      this.fetcher,
+      this.clock
+    )
+    const installation = (body as { id?: unknown } | undefined)?.id
+    if (typeof installation !== 'number')
+      throw new GitHubError('refused', `GET /repos/${owner}/${repo}/installation`, 'the answer has no installation id')
+    return installation
   }
 }
 
