@@ -67,7 +67,7 @@ describe('appJwt', () => {
 })
 
 describe('SecretTokens', () => {
-  const quiet = Logger.create('error', () => undefined)
+  const quiet = Logger.create('error', { now: () => NOW }, () => undefined)
 
   /** A GitHub that hands out numbered installation tokens lasting an hour. */
   function app() {
@@ -91,8 +91,8 @@ describe('SecretTokens', () => {
       () => Promise.resolve(secret),
       'https://api',
       quiet,
-      fetcher,
-      () => clock.now
+      { now: () => clock.now },
+      fetcher
     )
     return { tokens, calls, clock }
   }
@@ -133,8 +133,8 @@ describe('SecretTokens', () => {
       () => Promise.resolve(values[Math.min(reads++, values.length - 1)]!),
       'https://api',
       quiet,
-      fetch,
-      () => clock.now
+      { now: () => clock.now },
+      fetch
     )
     expect(await tokens.token('acme', 'app')).toBe('ghp_first_token_0000000000')
     expect(await tokens.refresh('acme', 'app', 'ghp_first_token_0000000000')).toBe(false)
@@ -147,12 +147,13 @@ describe('SecretTokens', () => {
 
   it('masks the secret, and every token, in the log', async () => {
     const lines: string[] = []
-    const log = Logger.create('debug', (line) => lines.push(line))
+    const log = Logger.create('debug', { now: () => NOW }, (line) => lines.push(line))
     const secret = JSON.stringify({ appId: '1', privateKey: PKCS1 })
     const tokens = new SecretTokens(
       () => Promise.resolve(secret),
       'https://api',
       log,
+      { now: () => NOW },
       (url) =>
         Promise.resolve(
           href(url).endsWith('/installation')

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { GitHubApi, GitHubError, githubRequest, type TokenSource } from '../../src/bridge/github.js'
+import { GitHubError, githubRequest } from '../../src/bridge/github-request.js'
+import { GitHubApi, type TokenSource } from '../../src/bridge/github.js'
 import { Logger } from '../../src/bridge/json-log.js'
+
+/** A clock that stands still and never waits. */
+const clock = { now: () => Date.parse('2026-11-25T12:00:00Z'), sleep: () => Promise.resolve() }
 
 const API = 'https://api.github.example'
 const answer =
@@ -15,7 +19,9 @@ const networkError = (code: string) =>
   new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code }) })
 
 async function kindOf(fetcher: typeof fetch): Promise<string> {
-  const error = await githubRequest(API, 'GET', '/x', 'Bearer t', undefined, fetcher).catch((caught: unknown) => caught)
+  const error = await githubRequest(API, 'GET', '/x', 'Bearer t', undefined, fetcher, clock).catch(
+    (caught: unknown) => caught
+  )
   return error instanceof GitHubError ? error.kind : 'none'
 }
 
@@ -26,7 +32,7 @@ describe('githubRequest', () => {
       seen = init
       return Promise.resolve(new Response('{"default_branch":"main"}', { status: 200 }))
     }
-    await expect(githubRequest(API, 'POST', '/x', 'Bearer t', { a: 1 }, fetcher)).resolves.toEqual({
+    await expect(githubRequest(API, 'POST', '/x', 'Bearer t', { a: 1 }, fetcher, clock)).resolves.toEqual({
       status: 200,
       body: { default_branch: 'main' }
     })
@@ -56,21 +62,27 @@ describe('githubRequest', () => {
   })
 
   it('keeps the Retry-After hint', async () => {
-    const error = (await githubRequest(API, 'GET', '/x', 't', undefined, answer(429, {}, { 'retry-after': '7' })).catch(
-      (caught: unknown) => caught
-    )) as GitHubError
+    const error = (await githubRequest(
+      API,
+      'GET',
+      '/x',
+      't',
+      undefined,
+      answer(429, {}, { 'retry-after': '7' }),
+      clock
+    ).catch((caught: unknown) => caught)) as GitHubError
     expect(error.retryAfterMs).toBe(7_000)
     expect(error.maybeDone).toBe(false)
   })
 })
 
 const tokens: TokenSource = { token: () => Promise.resolve('t'), refresh: () => Promise.resolve(false) }
-const quiet = Logger.create('error', () => undefined)
+const quiet = Logger.create('error', clock, () => undefined)
 const target = { owner: 'acme', repo: 'app', workflow: 'build.yml' }
 
 describe('GitHubApi.dispatch', () => {
   it('returns the run when GitHub returns its details', async () => {
-    const api = new GitHubApi(API, tokens, quiet, answer(200, { workflow_run_id: 5, html_url: 'https://x/5' }))
+    const api = new GitHubApi(API, tokens, quiet, clock, answer(200, { workflow_run_id: 5, html_url: 'https://x/5' }))
     await expect(api.dispatch(target, 'main', 'job')).resolves.toEqual({ runId: 5, htmlUrl: 'https://x/5' })
   })
 
@@ -85,7 +97,7 @@ describe('GitHubApi.dispatch', () => {
           : new Response(null, { status: 204 })
       )
     }
-    const api = new GitHubApi(API, tokens, quiet, fetcher)
+    const api = new GitHubApi(API, tokens, quiet, clock, fetcher)
     await expect(api.dispatch(target, 'main', 'job')).resolves.toEqual({})
     await expect(api.dispatch(target, 'main', 'job')).resolves.toEqual({})
     expect(bodies).toEqual([
@@ -97,7 +109,7 @@ describe('GitHubApi.dispatch', () => {
 
   it('never sends a dispatch twice by itself', async () => {
     let calls = 0
-    const api = new GitHubApi(API, tokens, quiet, () => {
+    const api = new GitHubApi(API, tokens, quiet, clock, () => {
       calls += 1
       return Promise.resolve(new Response('{}', { status: 503 }))
     })
@@ -107,13 +119,8 @@ describe('GitHubApi.dispatch', () => {
 
   it('tries a read again within the invocation, up to three times', async () => {
     let calls = 0
-    const api = new GitHubApi(
-      API,
-      tokens,
-      quiet,
-      () =>
-        Promise.resolve(++calls < 3 ? new Response('{}', { status: 502 }) : new Response('{"default_branch":"trunk"}')),
-      () => Promise.resolve()
+    const api = new GitHubApi(API, tokens, quiet, clock, () =>
+      Promise.resolve(++calls < 3 ? new Response('{}', { status: 502 }) : new Response('{"default_branch":"trunk"}'))
     )
     await expect(api.defaultBranch('acme', 'app')).resolves.toBe('trunk')
     expect(calls).toBe(3)

@@ -3,15 +3,17 @@ import { readTrigger } from '../../src/bridge/trigger.js'
 import { Logger } from '../../src/bridge/json-log.js'
 import { ENVIRONMENT, readSettings } from '../../src/bridge/settings.js'
 
+const NOW = Date.parse('2026-11-25T12:00:00Z')
+
 describe('Logger', () => {
   it('writes one JSON line per entry, with its fields, from the level up', () => {
     const lines: string[] = []
-    const log = Logger.create('info', (line) => lines.push(line)).with({ requestId: 'r1' })
+    const log = Logger.create('info', { now: () => NOW }, (line) => lines.push(line)).with({ requestId: 'r1' })
     log.debug('hidden')
     log.info('Started the workflow run', { jobId: 'j', error: new Error('boom') })
     expect(lines).toHaveLength(1)
     expect(JSON.parse(lines[0]!)).toEqual({
-      time: expect.any(String) as unknown,
+      time: '2026-11-25T12:00:00.000Z',
       level: 'info',
       message: 'Started the workflow run',
       requestId: 'r1',
@@ -22,7 +24,7 @@ describe('Logger', () => {
 
   it('masks registered secrets in every logger that shares them, as they are and JSON-escaped', () => {
     const lines: string[] = []
-    const root = Logger.create('debug', (line) => lines.push(line))
+    const root = Logger.create('debug', { now: () => NOW }, (line) => lines.push(line))
     const child = root.with({ requestId: 'r' })
     root.secret('line one of a key\nline two of a key')
     root.secret('short')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { GitHubError } from '../../src/bridge/github.js'
+import { GitHubError } from '../../src/bridge/github-request.js'
 import { configurationOutcome, refusedOutcome, runEndedOutcome, unavailableOutcome } from '../../src/bridge/outcomes.js'
 
 const target = { owner: 'acme', repo: 'app', workflow: 'build.yml' }

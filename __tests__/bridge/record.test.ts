@@ -4,14 +4,19 @@ import {
   backoffMs,
   dispatchGraceMs,
   EXPECT_MS,
+  failedAttempt,
   judgeRun,
   nextStep,
-  type BridgeRecord
+  retryWindowPassed,
+  runToStop,
+  type DecidedRecord,
+  type DispatchingRecord,
+  type RunningRecord
 } from '../../src/bridge/record.js'
 
 const NOW = Date.parse('2026-11-25T12:00:00Z')
 const TIMING = { queueTimeoutMs: 30 * 60_000, retryWindowMs: 15 * 60_000 }
-const base: BridgeRecord = {
+const dispatching: DispatchingRecord = {
   key: 'a',
   phase: 'dispatching',
   createdAt: NOW - 1_000,
@@ -19,12 +24,20 @@ const base: BridgeRecord = {
   nonce: '1',
   target: { owner: 'acme', repo: 'app', workflow: 'build.yml' }
 }
-const step = (changes: Partial<BridgeRecord>) => nextStep({ ...base, ...changes }, NOW).kind
+const running: RunningRecord = { ...dispatching, phase: 'running', dispatchedAt: NOW - 500 }
+const decided: DecidedRecord = {
+  ...dispatching,
+  phase: 'decided',
+  outcome: { type: 'JobFailed', message: 'x' },
+  outcomeAt: NOW
+}
+const step = (changes: Partial<DispatchingRecord>) => nextStep({ ...dispatching, ...changes }, NOW).kind
+const stepRunning = (changes: Partial<RunningRecord>) => nextStep({ ...running, ...changes }, NOW).kind
 
 describe('nextStep', () => {
   it('dispatches a new job, and waits out a backoff first', () => {
     expect(step({})).toBe('dispatch')
-    expect(nextStep({ ...base, nextAttemptAt: NOW + 5_000 }, NOW)).toEqual({ kind: 'wait', until: NOW + 5_000 })
+    expect(nextStep({ ...dispatching, nextAttemptAt: NOW + 5_000 }, NOW)).toEqual({ kind: 'wait', until: NOW + 5_000 })
   })
 
   it('looks for the run before anything else when a dispatch may have gone out', () => {
@@ -32,25 +45,64 @@ describe('nextStep', () => {
   })
 
   it('acknowledges a running job first, then looks for its run or checks it', () => {
-    expect(step({ phase: 'running' })).toBe('acknowledge')
-    expect(step({ phase: 'running', acknowledged: true })).toBe('find-run')
-    expect(step({ phase: 'running', acknowledged: true, runId: 1 })).toBe('check-run')
-    expect(step({ phase: 'running', nonce: undefined, runId: 1 })).toBe('check-run')
-    expect(step({ phase: 'running', acknowledged: true, runId: 1, nextCheckAt: NOW + 1 })).toBe('wait')
+    expect(stepRunning({})).toBe('acknowledge')
+    expect(stepRunning({ acknowledged: true })).toBe('find-run')
+    expect(stepRunning({ acknowledged: true, runId: 1 })).toBe('check-run')
+    expect(stepRunning({ nonce: undefined, runId: 1 })).toBe('check-run')
+    expect(stepRunning({ acknowledged: true, runId: 1, nextCheckAt: NOW + 1 })).toBe('wait')
+  })
+
+  it('hands each step the record with what the step needs', () => {
+    expect(nextStep({ ...running, acknowledged: true, runId: 7 }, NOW)).toMatchObject({
+      kind: 'check-run',
+      record: { runId: 7 }
+    })
+    expect(nextStep(running, NOW)).toMatchObject({ kind: 'acknowledge', record: { nonce: '1' } })
   })
 
   it('puts a stop before a decided result, and a result before everything else', () => {
-    expect(step({ outcome: { type: 'JobFailed', message: 'x' }, stopped: true })).toBe('stop')
-    expect(step({ phase: 'running', outcome: { type: 'JobFailed', message: 'x' } })).toBe('deliver')
+    expect(nextStep({ ...decided, stopped: true }, NOW).kind).toBe('stop')
+    expect(nextStep(decided, NOW).kind).toBe('deliver')
   })
 
   it('forgets a STARTED event whose job never showed up', () => {
-    expect(step({ phase: 'expected', createdAt: NOW - EXPECT_MS + 1 })).toBe('wait')
-    expect(step({ phase: 'expected', createdAt: NOW - EXPECT_MS - 1 })).toBe('forget')
+    const expected = { key: 'a', phase: 'expected', createdAt: NOW - EXPECT_MS + 1 } as const
+    expect(nextStep(expected, NOW).kind).toBe('wait')
+    expect(nextStep({ ...expected, createdAt: NOW - EXPECT_MS - 1 }, NOW).kind).toBe('forget')
   })
 
-  it('does nothing for a closed record', () => {
-    expect(step({ phase: 'closed', stopped: true })).toBe('wait')
+  it('does nothing for a closed record, and discards an unreadable one', () => {
+    expect(nextStep({ key: 'a', phase: 'closed', createdAt: NOW, stopped: true }, NOW).kind).toBe('wait')
+    expect(nextStep({ key: 'a', phase: 'unreadable', problem: 'it has no createdAt' }, NOW).kind).toBe('discard')
+  })
+})
+
+describe('runToStop', () => {
+  it('cancels the known run, looks for one a dispatch may have made, and leaves a job never dispatched', () => {
+    expect(runToStop({ ...running, runId: 7 })).toEqual({ runId: 7 })
+    expect(runToStop(running)).toEqual({ since: NOW - 500 })
+    expect(runToStop({ ...dispatching, dispatchSentAt: NOW - 10 })).toEqual({ since: NOW - 10 })
+    expect(runToStop(dispatching)).toBeUndefined()
+    expect(runToStop(decided)).toBeUndefined()
+    expect(runToStop({ ...decided, dispatchedAt: NOW - 20 })).toEqual({ since: NOW - 20 })
+  })
+
+  it('cancels the run of an answered job whose next job is expected, without looking for one', () => {
+    expect(runToStop({ key: 'a', phase: 'expected', createdAt: NOW, runId: 3 })).toEqual({ runId: 3 })
+    expect(runToStop({ key: 'a', phase: 'expected', createdAt: NOW })).toBeUndefined()
+  })
+})
+
+describe('failed attempts', () => {
+  it('count from the first failure, and give up once the retry window has passed since it', () => {
+    expect(failedAttempt({}, 'boom', NOW)).toEqual({ attempts: 1, firstFailureAt: NOW, lastError: 'boom' })
+    expect(failedAttempt({ attempts: 2, firstFailureAt: NOW - 5 }, 'again', NOW)).toEqual({
+      attempts: 3,
+      firstFailureAt: NOW - 5,
+      lastError: 'again'
+    })
+    expect(retryWindowPassed(NOW - TIMING.retryWindowMs + 1, NOW, TIMING)).toBe(false)
+    expect(retryWindowPassed(NOW - TIMING.retryWindowMs, NOW, TIMING)).toBe(true)
   })
 })
 

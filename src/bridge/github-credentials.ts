@@ -1,5 +1,7 @@
 import { createPrivateKey, createSign, type KeyObject } from 'node:crypto'
-import { GitHubError, githubRequest, type TokenSource } from './github.js'
+import type { Clock } from './clock.js'
+import type { TokenSource } from './github.js'
+import { GitHubError, githubRequest } from './github-request.js'
 import { agentFetch } from './http.js'
 import type { Logger } from './json-log.js'
 
@@ -98,8 +100,8 @@ export class SecretTokens implements TokenSource {
     private readonly readSecret: () => Promise<string>,
     private readonly apiUrl: string,
     private readonly log: Logger,
-    private readonly fetcher: typeof fetch = agentFetch(),
-    private readonly now: () => number = Date.now
+    private readonly clock: Pick<Clock, 'now'>,
+    private readonly fetcher: typeof fetch = agentFetch()
   ) {}
 
   async token(owner: string, repo: string): Promise<string> {
@@ -107,7 +109,7 @@ export class SecretTokens implements TokenSource {
     if (credentials.kind === 'token') return credentials.token
     const key = repoKey(owner, repo)
     const cached = this.installationTokens.get(key)
-    if (cached && cached.expiresAt - TOKEN_MARGIN_MS > this.now()) return cached.token
+    if (cached && cached.expiresAt - TOKEN_MARGIN_MS > this.clock.now()) return cached.token
     let minting = this.minting.get(key)
     if (minting === undefined) {
       minting = this.mintOrRecheck(credentials, owner, repo).finally(() => this.minting.delete(key))
@@ -135,14 +137,14 @@ export class SecretTokens implements TokenSource {
   /** True at most once a minute for each refused credential, so that a bad secret is not read on every job. */
   private mayRecheck(refused: string): boolean {
     const checkedAt = this.refused.get(refused)
-    if (checkedAt !== undefined && this.now() - checkedAt < REFUSED_RECHECK_MS) return false
-    this.refused.set(refused, this.now())
+    if (checkedAt !== undefined && this.clock.now() - checkedAt < REFUSED_RECHECK_MS) return false
+    this.refused.set(refused, this.clock.now())
     return true
   }
 
   /** The secret, read once per container and again when old or when GitHub refused what it held. */
   private async load(fresh = false): Promise<GitHubCredentials> {
-    const now = this.now()
+    const now = this.clock.now()
     if (fresh || !this.credentials || now - this.credentials.readAt > SECRET_MAX_AGE_MS) {
       const value = this.readSecret().then((text) => {
         // As it is, and with the key's escaped newlines undone, so that its lines are masked one by one.
@@ -183,27 +185,10 @@ export class SecretTokens implements TokenSource {
     owner: string,
     repo: string
   ): Promise<{ token: string; expiresAt: number }> {
-    const jwt = `Bearer ${appJwt(credentials.appId, credentials.privateKey, this.now())}`
+    const jwt = `Bearer ${appJwt(credentials.appId, credentials.privateKey, this.clock.now())}`
     const key = repoKey(owner, repo)
-    let installation = this.installations.get(key)
-    if (installation === undefined) {
-      const { body } = await githubRequest(
-        this.apiUrl,
-        'GET',
-        `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/installation`,
-        jwt,
-        undefined,
-        this.fetcher
-      )
-      installation = (body as { id?: unknown } | undefined)?.id as number | undefined
-      if (typeof installation !== 'number')
-        throw new GitHubError(
-          'refused',
-          `GET /repos/${owner}/${repo}/installation`,
-          'the answer has no installation id'
-        )
-      this.installations.set(key, installation)
-    }
+    const installation = this.installations.get(key) ?? (await this.findInstallation(owner, repo, jwt))
+    this.installations.set(key, installation)
     try {
       const { body } = await githubRequest(
         this.apiUrl,
@@ -212,7 +197,8 @@ export class SecretTokens implements TokenSource {
         jwt,
         // Metadata is what every App may read; actions: write starts, reads and cancels runs.
         { repositories: [repo], permissions: { actions: 'write', metadata: 'read' } },
-        this.fetcher
+        this.fetcher,
+        this.clock
       )
       const { token, expires_at } = (body ?? {}) as { token?: unknown; expires_at?: unknown }
       if (typeof token !== 'string' || token === '')
@@ -228,12 +214,28 @@ export class SecretTokens implements TokenSource {
         installation,
         expiresAt: expires_at
       })
-      return { token, expiresAt: Number.isNaN(expiresAt) ? this.now() + 60 * 60_000 : expiresAt }
+      return { token, expiresAt: Number.isNaN(expiresAt) ? this.clock.now() + 60 * 60_000 : expiresAt }
     } catch (error) {
       // The App may have been uninstalled and installed again, under a new installation ID.
       if (error instanceof GitHubError && error.status === 404) this.installations.delete(key)
       throw error
     }
+  }
+
+  private async findInstallation(owner: string, repo: string, jwt: string): Promise<number> {
+    const { body } = await githubRequest(
+      this.apiUrl,
+      'GET',
+      `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/installation`,
+      jwt,
+      undefined,
+      this.fetcher,
+      this.clock
+    )
+    const installation = (body as { id?: unknown } | undefined)?.id
+    if (typeof installation !== 'number')
+      throw new GitHubError('refused', `GET /repos/${owner}/${repo}/installation`, 'the answer has no installation id')
+    return installation
   }
 }
 

@@ -1,146 +1,11 @@
-import { NOT_SENT_CODES } from '../portable/aws-errors.js'
-import { ACTION_VERSION } from '../portable/version.js'
+import type { Clock } from './clock.js'
+import { GitHubError, githubRequest, type RawResponse } from './github-request.js'
 import { agentFetch } from './http.js'
 import type { Logger } from './json-log.js'
 import type { WorkflowTarget } from './target.js'
 
-/** Each GitHub request gets this long; the state store remembers what to try again later. */
-const REQUEST_TIMEOUT_MS = 10_000
 /** Read requests are tried this many times within one invocation; starting a run, once. */
 const READ_ATTEMPTS = 3
-/** The REST API version whose behaviour the bridge is written for. */
-const API_VERSION = '2022-11-28'
-const USER_AGENT = `codepipeline-github-bridge/${ACTION_VERSION}`
-
-/**
- * How a GitHub request went wrong, which decides what the bridge does next:
- * - refused: a definite no (404, 422, 403 for a permission, …), nothing happened;
- * - unauthorized: 401, the credentials are bad or expired;
- * - throttled: 429 or a rate-limit 403, nothing happened, try later;
- * - unavailable: 5xx, which may or may not have been carried out;
- * - unreachable: the request never left, so nothing happened;
- * - lost: sent, but no answer came (a reset or a timeout), so it may have been carried out.
- */
-export type FailureKind = 'refused' | 'unauthorized' | 'throttled' | 'unavailable' | 'unreachable' | 'lost'
-
-export class GitHubError extends Error {
-  constructor(
-    readonly kind: FailureKind,
-    /** What was asked, such as `POST /repos/acme/app/actions/workflows/build.yml/dispatches`. */
-    readonly request: string,
-    /** GitHub's own words, or the network error's. */
-    readonly githubMessage: string,
-    readonly status?: number,
-    readonly retryAfterMs?: number
-  ) {
-    super(`${request}: ${status !== undefined ? `${status} ` : ''}${githubMessage}`)
-    this.name = 'GitHubError'
-  }
-
-  /** Worth asking again later. */
-  get retryable(): boolean {
-    return (
-      this.kind === 'throttled' || this.kind === 'unavailable' || this.kind === 'unreachable' || this.kind === 'lost'
-    )
-  }
-
-  /** The request may have been carried out even though no success came back. */
-  get maybeDone(): boolean {
-    return this.kind === 'unavailable' || this.kind === 'lost'
-  }
-
-  /** The status and GitHub's message, as a user reads it: `404 "Not Found"`. */
-  get answer(): string {
-    return this.status === undefined ? this.githubMessage : `${this.status} ${JSON.stringify(this.githubMessage)}`
-  }
-}
-
-export interface RawResponse {
-  readonly status: number
-  readonly body: unknown
-}
-
-/** One HTTP exchange with GitHub's REST API; throws GitHubError for anything but 2xx. */
-export async function githubRequest(
-  baseUrl: string,
-  method: 'GET' | 'POST',
-  path: string,
-  authorization: string,
-  body: unknown,
-  fetcher: typeof fetch
-): Promise<RawResponse> {
-  const request = `${method} ${path}`
-  let response: Response
-  let text: string
-  try {
-    response = await fetcher(`${baseUrl}${path}`, {
-      method,
-      headers: {
-        accept: 'application/vnd.github+json',
-        authorization,
-        'user-agent': USER_AGENT,
-        'x-github-api-version': API_VERSION,
-        ...(body !== undefined && { 'content-type': 'application/json' })
-      },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
-    })
-    text = await response.text()
-  } catch (error) {
-    const { code, message } = networkFailure(error)
-    const kind = code !== undefined && NOT_SENT_CODES.has(code) ? 'unreachable' : 'lost'
-    throw new GitHubError(kind, request, message)
-  }
-  let parsed: unknown
-  try {
-    parsed = text === '' ? undefined : JSON.parse(text)
-  } catch {
-    parsed = text
-  }
-  if (response.ok) return { status: response.status, body: parsed }
-  const message =
-    typeof parsed === 'object' && parsed !== null && typeof (parsed as { message?: unknown }).message === 'string'
-      ? (parsed as { message: string }).message
-      : response.statusText || 'no message'
-  throw new GitHubError(classify(response, message), request, message, response.status, retryAfterMs(response))
-}
-
-function classify(response: Response, message: string): FailureKind {
-  const { status } = response
-  if (status === 401) return 'unauthorized'
-  if (status === 429) return 'throttled'
-  if (status === 403 && (response.headers.get('x-ratelimit-remaining') === '0' || /rate limit/i.test(message)))
-    return 'throttled'
-  if (status >= 500) return 'unavailable'
-  return 'refused'
-}
-
-function retryAfterMs(response: Response): number | undefined {
-  const after = Number(response.headers.get('retry-after'))
-  if (after > 0) return after * 1000
-  const reset = Number(response.headers.get('x-ratelimit-reset'))
-  if (reset > 0 && response.headers.get('x-ratelimit-remaining') === '0') return Math.max(0, reset * 1000 - Date.now())
-  return undefined
-}
-
-/**
- * What a request that got no answer failed with: its code, which fetch puts on
- * the cause, and the words of the error that carries it, such as a proxy's
- * refusal: `ERR_PROXY_TUNNEL: … 407 Proxy Authentication Required`.
- */
-function networkFailure(error: unknown): { code?: string; message: string } {
-  let seen = error
-  for (let depth = 0; seen instanceof Error && depth < 4; depth++) {
-    const errno = (seen as NodeJS.ErrnoException).code
-    const code =
-      typeof errno === 'string' ? errno : ['TimeoutError', 'AbortError'].includes(seen.name) ? seen.name : undefined
-    if (code !== undefined)
-      return { code, message: seen.message.includes(code) ? seen.message : `${code}: ${seen.message}` }
-    if (!(seen.cause instanceof Error)) break
-    seen = seen.cause
-  }
-  return { message: (seen instanceof Error ? seen.message : String(seen)) || 'no answer' }
-}
 
 /** A workflow run, as far as the bridge reads it. */
 export interface WorkflowRun {
@@ -173,8 +38,8 @@ export class GitHubApi {
     private readonly baseUrl: string,
     private readonly tokens: TokenSource,
     private readonly log: Logger,
-    private readonly fetcher: typeof fetch = agentFetch(),
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+    private readonly clock: Pick<Clock, 'now' | 'sleep'>,
+    private readonly fetcher: typeof fetch = agentFetch()
   ) {}
 
   /** Gets a token for the repository ready, so that a request that follows cannot fail for want of one. */
@@ -186,9 +51,9 @@ export class GitHubApi {
   async defaultBranch(owner: string, repo: string): Promise<string> {
     const key = `${owner}/${repo}`.toLowerCase()
     const known = this.defaultBranches.get(key)
-    if (known && known.until > Date.now()) return known.branch
+    if (known && known.until > this.clock.now()) return known.branch
     const branch = this.readDefaultBranch(owner, repo)
-    this.defaultBranches.set(key, { branch, until: Date.now() + 5 * 60_000 })
+    this.defaultBranches.set(key, { branch, until: this.clock.now() + 5 * 60_000 })
     // A failed read is not kept.
     void branch.catch(() => this.defaultBranches.delete(key))
     return branch
@@ -283,7 +148,7 @@ export class GitHubApi {
         if (!(error instanceof GitHubError) || !error.retryable || attempt >= READ_ATTEMPTS) throw error
         const delay = Math.min(error.retryAfterMs ?? 500 * 2 ** attempt, 5_000)
         this.log.debug(`GitHub: ${error.message}; trying again in ${delay} ms`)
-        await this.sleep(delay)
+        await this.clock.sleep(delay)
       }
     }
   }
@@ -296,22 +161,17 @@ export class GitHubApi {
     url: string,
     body?: unknown
   ): Promise<RawResponse> {
+    const sendWith = (token: string) =>
+      githubRequest(this.baseUrl, method, url, `Bearer ${token}`, body, this.fetcher, this.clock)
     const token = await this.tokens.token(owner, repo)
     try {
-      return await githubRequest(this.baseUrl, method, url, `Bearer ${token}`, body, this.fetcher)
+      return await sendWith(token)
     } catch (error) {
       // A 401 changed nothing on GitHub's side, so asking again is safe.
       if (!(error instanceof GitHubError && error.kind === 'unauthorized')) throw error
       if (!(await this.tokens.refresh(owner, repo, token))) throw error
       this.log.info('GitHub refused the token; trying once more with a fresh one', { repository: `${owner}/${repo}` })
-      return githubRequest(
-        this.baseUrl,
-        method,
-        url,
-        `Bearer ${await this.tokens.token(owner, repo)}`,
-        body,
-        this.fetcher
-      )
+      return sendWith(await this.tokens.token(owner, repo))
     }
   }
 }

@@ -143,8 +143,11 @@ async function readAnswer(answer: IncomingMessage): Promise<Response> {
     chunks.push(chunk)
   }
   const headers = new Headers()
-  for (let index = 0; index + 1 < answer.rawHeaders.length; index += 2)
-    headers.append(answer.rawHeaders[index]!, answer.rawHeaders[index + 1]!)
+  // Names and values alternate.
+  for (let index = 0; index + 1 < answer.rawHeaders.length; index += 2) {
+    const [name, value] = answer.rawHeaders.slice(index, index + 2)
+    if (name !== undefined && value !== undefined) headers.append(name, value)
+  }
   const status = answer.statusCode ?? 502
   return new Response(NO_BODY.has(status) ? null : Buffer.concat(chunks), {
     status,

@@ -14,13 +14,15 @@ import { CodePipeline } from '../portable/codepipeline.js'
 import { errorCode } from '../portable/aws-errors.js'
 import { errorMessage } from '../portable/errors.js'
 import { announceProxy, proxyAgents, proxyCredentials } from '../portable/proxy.js'
-import { Bridge, type BridgeParts, type Summary } from './bridge.js'
+import type { Clock } from './clock.js'
 import { CredentialsError, SecretTokens } from './github-credentials.js'
 import { readTrigger } from './trigger.js'
 import { GitHubApi } from './github.js'
 import { agentFetch } from './http.js'
+import { handle } from './intake.js'
 import { Logger } from './json-log.js'
 import { CODEPIPELINE_CALLS, readSettings } from './settings.js'
+import type { BridgeParts, Summary } from './session.js'
 import { StateStore } from './state-store.js'
 import { SweepSchedule } from './sweep-schedule.js'
 
@@ -34,7 +36,13 @@ export interface LambdaContext {
 let container: BridgeParts | undefined
 
 function createContainer(env: NodeJS.ProcessEnv): BridgeParts {
-  const log = Logger.create(env.LOG_LEVEL)
+  // The one clock of the bridge: Date.now for the time, node:timers/promises for its waits.
+  const clock: Clock = {
+    now: () => Date.now(),
+    sleep: (ms) => timers.setTimeout(ms),
+    random: () => Math.random()
+  }
+  const log = Logger.create(env.LOG_LEVEL, clock)
   for (const secret of proxyCredentials(env)) log.secret(secret)
   announceProxy({ info: (message) => log.info(message), warning: (message) => log.warn(message) }, env)
   const settings = readSettings(env)
@@ -46,30 +54,17 @@ function createContainer(env: NodeJS.ProcessEnv): BridgeParts {
     maxAttempts: 3,
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, ...proxyAgents() }
   })
-  const db = new DynamoDBClient(aws())
   const secrets = new SecretsManagerClient(aws())
-  const store = new StateStore(db, settings.tableName)
   const fetcher = agentFetch()
-  const tokens = new SecretTokens(
-    () => readSecret(secrets, settings.githubSecretId),
-    settings.githubApiUrl,
-    log,
-    fetcher
-  )
-  // The one clock of the bridge: Date.now for the time, node:timers/promises for its waits.
-  const clock: BridgeParts['clock'] = {
-    now: () => Date.now(),
-    sleep: (ms) => timers.setTimeout(ms),
-    random: () => Math.random()
-  }
+  const readGitHubSecret = () => readSecret(secrets, settings.githubSecretId)
+  const tokens = new SecretTokens(readGitHubSecret, settings.githubApiUrl, log, clock, fetcher)
   return {
     settings,
     log,
-    store,
+    store: new StateStore(new DynamoDBClient(aws()), settings.tableName, clock),
     pipeline: new CodePipeline({ region, ...CODEPIPELINE_CALLS }, log),
-    // GitHub's read retries wait on the same clock as the rest of the bridge.
-    github: new GitHubApi(settings.githubApiUrl, tokens, log, fetcher, (ms) => clock.sleep(ms)),
-    schedule: new SweepSchedule(new SchedulerClient(aws()), settings.sweep, log),
+    github: new GitHubApi(settings.githubApiUrl, tokens, log, clock, fetcher),
+    schedule: new SweepSchedule(new SchedulerClient(aws()), settings.sweep, log, clock),
     clock
   }
 }
@@ -96,13 +91,9 @@ export async function handler(event: unknown, context: LambdaContext): Promise<S
   container ??= createContainer(process.env)
   const log = container.log.with({ requestId: context.awsRequestId })
   const trigger = readTrigger(event, container.settings.actionType)
-  const bridge = new Bridge(
-    { ...container, log },
-    {
-      owner: `${context.awsRequestId}/${randomUUID()}`,
-      deadline: Date.now() + context.getRemainingTimeInMillis()
-    },
-    trigger
-  )
-  return bridge.handle(trigger)
+  const invocation = {
+    owner: `${context.awsRequestId}/${randomUUID()}`,
+    deadline: container.clock.now() + context.getRemainingTimeInMillis()
+  }
+  return handle({ ...container, log }, invocation, trigger)
 }

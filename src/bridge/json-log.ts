@@ -1,3 +1,4 @@
+import type { Clock } from './clock.js'
 import type { DebugLog } from '../portable/codepipeline.js'
 
 export type Level = 'debug' | 'info' | 'warn' | 'error'
@@ -18,20 +19,22 @@ export class Logger implements DebugLog {
     private readonly minimum: number,
     private readonly fields: Fields,
     private readonly secrets: Set<string>,
+    private readonly clock: Pick<Clock, 'now'>,
     private readonly write: (line: string) => void
   ) {}
 
   static create(
     level: string | undefined,
+    clock: Pick<Clock, 'now'>,
     write: (line: string) => void = (line) => void process.stdout.write(line)
   ): Logger {
     const minimum = RANK[(level?.toLowerCase() ?? 'info') as Level] ?? RANK.info
-    return new Logger(minimum, {}, new Set(), write)
+    return new Logger(minimum, {}, new Set(), clock, write)
   }
 
   /** A logger that adds these fields to every line; it shares the secrets. */
   with(fields: Fields): Logger {
-    return new Logger(this.minimum, { ...this.fields, ...fields }, this.secrets, this.write)
+    return new Logger(this.minimum, { ...this.fields, ...fields }, this.secrets, this.clock, this.write)
   }
 
   /** Masks this value in every line from now on, in this logger and all that share its secrets. */
@@ -60,7 +63,7 @@ export class Logger implements DebugLog {
 
   private log(level: Level, message: string, fields: Fields | undefined): void {
     if (RANK[level] < this.minimum) return
-    const entry = { time: new Date().toISOString(), level, message, ...this.fields, ...fields }
+    const entry = { time: new Date(this.clock.now()).toISOString(), level, message, ...this.fields, ...fields }
     this.write(`${this.mask(JSON.stringify(entry, jsonSafe))}\n`)
   }
 

@@ -1,6 +1,7 @@
 import { LENGTH, truncate, type FailureType } from '../portable/limits.js'
 import type { CredentialsError } from './github-credentials.js'
-import type { GitHubError, WorkflowRun } from './github.js'
+import type { WorkflowRun } from './github.js'
+import type { GitHubError } from './github-request.js'
 import type { Outcome } from './record.js'
 import { describeTarget, type WorkflowTarget } from './target.js'
 

@@ -2,16 +2,6 @@ import type { FailureType } from '../portable/limits.js'
 import type { WorkflowRun } from './github.js'
 import type { WorkflowTarget } from './target.js'
 
-/**
- * What the bridge knows about one action execution, kept in the state store:
- * - expected: a STARTED event came, or a job was answered that may be
- *   continued, and the next job has not been polled yet;
- * - dispatching: the job is the bridge's, its run is being started;
- * - running: the run was started; it is watched until it ends;
- * - closed: nothing more to do.
- */
-export type Phase = 'expected' | 'dispatching' | 'running' | 'closed'
-
 /** Where the action runs, as both the job and the event name it. */
 export interface PipelinePlace {
   readonly pipeline: string
@@ -26,49 +16,130 @@ export interface Outcome {
   readonly message: string
 }
 
-export interface BridgeRecord {
+/** What every record may hold, whatever its phase. */
+interface Common {
   /** The action execution ID, which the job and every event carry. */
   readonly key: string
-  readonly phase: Phase
   readonly createdAt: number
   readonly place?: PipelinePlace
+  /** The job's ID; on an expected record, the job answered before it. */
   readonly jobId?: string
   /** The nonce of the latest handout, for acknowledging. */
   readonly nonce?: string
-  readonly acknowledged?: boolean
-  readonly target?: WorkflowTarget
-  /** The branch or tag the run was started on. */
-  readonly ref?: string
-  /** Failed attempts to reach GitHub, the first one's time, and when to try again. */
+  /** The pipeline execution was stopped or abandoned, and when the bridge heard. */
+  readonly stopped?: boolean
+  readonly stoppedAt?: number
+  /** The invocation working on the record, and until when; nobody else touches it meanwhile. */
+  readonly leaseOwner?: string
+  readonly leaseUntil?: number
+}
+
+/** Failed attempts to reach GitHub, the first one's time, and when to try again. */
+interface Attempts {
   readonly attempts?: number
   readonly firstFailureAt?: number
   readonly nextAttemptAt?: number
   readonly lastError?: string
+}
+
+/**
+ * A STARTED event came, or a job was answered that may be continued, and
+ * the next job has not been polled yet. A continued job's run is kept.
+ */
+export interface ExpectedRecord extends Common {
+  readonly phase: 'expected'
+  readonly target?: WorkflowTarget
+  readonly runId?: number
+}
+
+/** The job is the bridge's, and its run is being started. */
+export interface DispatchingRecord extends Common, Attempts {
+  readonly phase: 'dispatching'
+  readonly jobId: string
+  readonly target: WorkflowTarget
+  readonly acknowledged?: boolean
+  /** The branch or tag the run is started on, once known. */
+  readonly ref?: string
   /**
    * Set right before a dispatch request goes out, cleared once its answer
    * is recorded. Found set later, it means a run may exist that nobody
    * recorded: it is looked for by name before anything is sent again.
    */
   readonly dispatchSentAt?: number
+}
+
+/** The run was started; it is watched until it ends. */
+export interface RunningRecord extends Common, Attempts {
+  readonly phase: 'running'
+  readonly jobId: string
+  readonly target: WorkflowTarget
+  readonly acknowledged?: boolean
+  readonly ref?: string
   /** When GitHub accepted the dispatch. */
-  readonly dispatchedAt?: number
+  readonly dispatchedAt: number
+  /** Unknown until the run is found by name (GitHub Enterprise Server 3.20 and older). */
   readonly runId?: number
   readonly runUrl?: string
   /** Long runs are looked at less often. */
   readonly nextCheckAt?: number
-  readonly outcome?: Outcome
-  readonly outcomeAt?: number
-  /** The pipeline execution was stopped or abandoned, and when the bridge heard. */
-  readonly stopped?: boolean
-  readonly stoppedAt?: number
+}
+
+/** The job's result is decided, and CodePipeline must hear it. */
+export interface DecidedRecord extends Common {
+  readonly phase: 'decided'
+  readonly jobId: string
+  readonly outcome: Outcome
+  readonly outcomeAt: number
+  readonly acknowledged?: boolean
+  readonly target?: WorkflowTarget
+  readonly ref?: string
+  /** A dispatch may have gone out, or went out: a stop looks for its run. */
+  readonly dispatchSentAt?: number
+  readonly dispatchedAt?: number
+  readonly runId?: number
+  readonly runUrl?: string
+}
+
+/** Nothing more to do. */
+export interface ClosedRecord extends Common {
+  readonly phase: 'closed'
   readonly closedBecause?: string
-  /** The invocation working on the record, and until when; nobody else touches it meanwhile. */
-  readonly leaseOwner?: string
-  readonly leaseUntil?: number
+}
+
+/** A stored item that fits no phase: it is closed, and never acted on. */
+export interface UnreadableRecord {
+  readonly phase: 'unreadable'
+  readonly key: string
+  readonly jobId?: string
+  readonly problem: string
+}
+
+/** What the bridge knows about one action execution, kept in the state store. */
+export type BridgeRecord =
+  ExpectedRecord | DispatchingRecord | RunningRecord | DecidedRecord | ClosedRecord | UnreadableRecord
+
+export type Phase = BridgeRecord['phase']
+/** A record with a job on it that the bridge may still act on. */
+export type JobRecord = DispatchingRecord | RunningRecord | DecidedRecord
+
+/** The fields of one phase, without the phase. */
+type FieldsOf<R extends BridgeRecord> = Omit<R, 'phase'>
+
+/** Every field a stored item may have, whatever its phase: what the state store writes. */
+export interface StoredFields extends Partial<
+  FieldsOf<ExpectedRecord> &
+    FieldsOf<DispatchingRecord> &
+    FieldsOf<RunningRecord> &
+    FieldsOf<DecidedRecord> &
+    FieldsOf<ClosedRecord>
+> {
+  readonly key: string
+  readonly createdAt: number
+  readonly phase: Exclude<Phase, 'unreadable'>
 }
 
 /** Field changes for a record; undefined removes a field. */
-export type Changes = { -readonly [K in keyof BridgeRecord]?: BridgeRecord[K] | undefined }
+export type Changes = { -readonly [K in keyof StoredFields]?: StoredFields[K] | undefined }
 
 /** What timing the bridge works with, from its settings. */
 export interface Timing {
@@ -94,45 +165,78 @@ export function backoffMs(attempts: number, timing: Timing, random: number, retr
   return Math.min(timing.retryWindowMs, Math.max(jittered, retryAfterMs ?? 0))
 }
 
+/** One more failed attempt at GitHub, counted from the first. */
+export function failedAttempt(
+  record: Attempts,
+  message: string,
+  now: number
+): { attempts: number; firstFailureAt: number; lastError: string } {
+  return { attempts: (record.attempts ?? 0) + 1, firstFailureAt: record.firstFailureAt ?? now, lastError: message }
+}
+
+/** Whether GitHub has failed for the whole retry window: the job then fails with SystemUnavailable. */
+export function retryWindowPassed(firstFailureAt: number, now: number, timing: Timing): boolean {
+  return now - firstFailureAt >= timing.retryWindowMs
+}
+
+/** A record the bridge may still act on. */
+export type OpenRecord = Exclude<BridgeRecord, ClosedRecord | UnreadableRecord>
+
+/** What to do next, with the record in the phase the step is for. */
 export type Step =
   /** The pipeline execution was stopped: cancel the run, if any, and close. */
-  | { readonly kind: 'stop' }
+  | { readonly kind: 'stop'; readonly record: OpenRecord }
   /** A result was decided: tell CodePipeline, then close. */
-  | { readonly kind: 'deliver' }
+  | { readonly kind: 'deliver'; readonly record: DecidedRecord }
   /** An expected job never showed up: close quietly. */
-  | { readonly kind: 'forget' }
+  | { readonly kind: 'forget'; readonly record: ExpectedRecord }
+  /** The stored item fits no phase: close it. */
+  | { readonly kind: 'discard'; readonly record: UnreadableRecord }
   /** Look for the run by the job ID in its name. */
-  | { readonly kind: 'find-run' }
-  | { readonly kind: 'dispatch' }
-  | { readonly kind: 'acknowledge' }
-  | { readonly kind: 'check-run' }
+  | { readonly kind: 'find-run'; readonly record: DispatchingRecord | RunningRecord }
+  | { readonly kind: 'dispatch'; readonly record: DispatchingRecord }
+  | { readonly kind: 'acknowledge'; readonly record: RunningRecord & { readonly nonce: string } }
+  | { readonly kind: 'check-run'; readonly record: RunningRecord & { readonly runId: number } }
   /** Nothing to do before `until`, or at all. */
   | { readonly kind: 'wait'; readonly until?: number }
 
 /** The next thing to do for a record. Pure: the whole state is in the record. */
 export function nextStep(record: BridgeRecord, now: number): Step {
   if (record.phase === 'closed') return { kind: 'wait' }
-  if (record.stopped) return { kind: 'stop' }
-  if (record.outcome) return { kind: 'deliver' }
+  if (record.phase === 'unreadable') return { kind: 'discard', record }
+  if (record.stopped) return { kind: 'stop', record }
   switch (record.phase) {
+    case 'decided':
+      return { kind: 'deliver', record }
     case 'expected':
-      return now - record.createdAt > EXPECT_MS ? { kind: 'forget' } : { kind: 'wait' }
+      return now - record.createdAt > EXPECT_MS ? { kind: 'forget', record } : { kind: 'wait' }
     case 'dispatching':
-      if (record.dispatchSentAt !== undefined) return { kind: 'find-run' }
-      if (record.nextAttemptAt !== undefined && record.nextAttemptAt > now)
-        return { kind: 'wait', until: record.nextAttemptAt }
-      return { kind: 'dispatch' }
-    case 'running':
-      if (!record.acknowledged && record.nonce !== undefined) return { kind: 'acknowledge' }
-      if (record.runId === undefined) {
-        return record.nextAttemptAt !== undefined && record.nextAttemptAt > now
-          ? { kind: 'wait', until: record.nextAttemptAt }
-          : { kind: 'find-run' }
-      }
-      if (record.nextCheckAt !== undefined && record.nextCheckAt > now)
-        return { kind: 'wait', until: record.nextCheckAt }
-      return { kind: 'check-run' }
+      if (record.dispatchSentAt !== undefined) return { kind: 'find-run', record }
+      return waitFor(record.nextAttemptAt, now) ?? { kind: 'dispatch', record }
+    case 'running': {
+      const { nonce, runId } = record
+      if (!record.acknowledged && nonce !== undefined) return { kind: 'acknowledge', record: { ...record, nonce } }
+      if (runId === undefined) return waitFor(record.nextAttemptAt, now) ?? { kind: 'find-run', record }
+      return waitFor(record.nextCheckAt, now) ?? { kind: 'check-run', record: { ...record, runId } }
+    }
   }
+}
+
+function waitFor(until: number | undefined, now: number): Step | undefined {
+  return until !== undefined && until > now ? { kind: 'wait', until } : undefined
+}
+
+/**
+ * What to cancel when the pipeline execution was stopped: the known run,
+ * a run to look for since a time (a dispatch went out), or nothing.
+ */
+export function runToStop(record: OpenRecord): { readonly runId: number } | { readonly since: number } | undefined {
+  if (record.phase === 'dispatching')
+    return record.dispatchSentAt === undefined ? undefined : { since: record.dispatchSentAt }
+  if (record.runId !== undefined) return { runId: record.runId }
+  if (record.phase === 'running') return { since: record.dispatchedAt }
+  const since = record.phase === 'decided' ? (record.dispatchSentAt ?? record.dispatchedAt) : undefined
+  return since === undefined ? undefined : { since }
 }
 
 /** Runs that have not started: waiting for a runner, or for GitHub to queue them. */

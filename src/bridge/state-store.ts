@@ -6,11 +6,14 @@ import {
   type AttributeValue,
   type DynamoDBClient
 } from '@aws-sdk/client-dynamodb'
-import type { BridgeRecord, Changes, Outcome, PipelinePlace } from './record.js'
+import type { Clock } from './clock.js'
+import { attribute, keyOf, plain, TABLE, update, type UpdateRequest } from './dynamo-item.js'
+import type { BridgeRecord, Changes, Outcome, PipelinePlace, StoredFields } from './record.js'
+import { decodeRecord } from './stored-record.js'
 import type { WorkflowTarget } from './target.js'
 
-/** The table's key, and the sparse index of records with work open; the template declares both. */
-export const TABLE = { key: 'pk', openIndex: 'open', openAttribute: 'open', ttlAttribute: 'expiresAt' } as const
+export { attribute, plain, TABLE } from './dynamo-item.js'
+
 const OPEN = '1'
 /** Records outlive their job, which CodePipeline times out after 24 hours, so that a late handout is still known. */
 const RECORD_DAYS = 2
@@ -50,7 +53,7 @@ const JOB_FIELDS = [
   'target',
   'outcome',
   'outcomeAt'
-] as const satisfies readonly (keyof BridgeRecord)[]
+] as const satisfies readonly (keyof StoredFields)[]
 
 /**
  * The state store, on DynamoDB: one item per action execution. Every write
@@ -61,7 +64,7 @@ export class StateStore {
   constructor(
     private readonly db: DynamoDBClient,
     private readonly table: string,
-    private readonly now: () => number = Date.now
+    private readonly clock: Pick<Clock, 'now'>
   ) {}
 
   async get(key: string): Promise<BridgeRecord | undefined> {
@@ -76,7 +79,7 @@ export class StateStore {
     return this.written(
       update(
         key,
-        { phase: 'expected', place, createdAt: this.now(), [TABLE.openAttribute]: OPEN, ...this.expiry() },
+        { phase: 'expected', place, createdAt: this.clock.now(), [TABLE.openAttribute]: OPEN, ...this.expiry() },
         [],
         {
           condition: `attribute_not_exists(${TABLE.key})`
@@ -92,16 +95,18 @@ export class StateStore {
    * never taken.
    */
   async claim(key: string, job: NewJob, lease: Lease): Promise<Claim> {
-    const now = this.now()
+    const now = this.clock.now()
     const request = update(
       key,
       {
-        phase: 'dispatching',
+        // A job that cannot be started has its result at once.
+        phase: job.outcome ? 'decided' : 'dispatching',
         jobId: job.jobId,
         nonce: job.nonce,
         place: job.place,
         target: job.target,
         outcome: job.outcome,
+        outcomeAt: job.outcome && now,
         createdAt: now,
         attempts: 0,
         leaseOwner: lease.owner,
@@ -140,7 +145,7 @@ export class StateStore {
   ): Promise<BridgeRecord | undefined> {
     const request = update(key, { leaseOwner: lease.owner, leaseUntil: lease.until, nonce: handout?.nonce }, [], {
       condition: `#open = :open AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)${handout ? ' AND jobId = :jobId' : ''}`,
-      values: { ':open': OPEN, ':now': this.now(), ...(handout && { ':jobId': handout.jobId }) }
+      values: { ':open': OPEN, ':now': this.clock.now(), ...(handout && { ':jobId': handout.jobId }) }
     })
     return this.write(request)
   }
@@ -188,7 +193,7 @@ export class StateStore {
           ':true': attribute(true),
           ':closed': attribute('closed'),
           ':place': attribute(place),
-          ':now': attribute(this.now()),
+          ':now': attribute(this.clock.now()),
           ':expires': attribute(this.expiry().expiresAt)
         },
         ReturnValues: 'ALL_NEW'
@@ -234,7 +239,7 @@ export class StateStore {
   }
 
   private expiry(): { expiresAt: number } {
-    return { expiresAt: Math.floor(this.now() / 1000) + RECORD_DAYS * 24 * 3600 }
+    return { expiresAt: Math.floor(this.clock.now() / 1000) + RECORD_DAYS * 24 * 3600 }
   }
 
   /** Sends an update; the record as it now is, or undefined when the condition did not hold. */
@@ -255,88 +260,6 @@ export class StateStore {
   }
 }
 
-interface UpdateRequest {
-  Key: Record<string, AttributeValue>
-  UpdateExpression: string
-  ConditionExpression?: string
-  ExpressionAttributeNames: Record<string, string>
-  ExpressionAttributeValues?: Record<string, AttributeValue>
-}
-
-/**
- * An UpdateItem request: SET for the defined values, REMOVE for the listed
- * fields, every name through a placeholder, plus a condition.
- */
-function update(
-  key: string,
-  set: Readonly<Record<string, unknown>>,
-  remove: readonly string[],
-  { condition, values = {} }: { condition?: string; values?: Readonly<Record<string, unknown>> }
-): UpdateRequest {
-  const names: Record<string, string> = condition?.includes('#open') ? { '#open': TABLE.openAttribute } : {}
-  const attributeValues: Record<string, AttributeValue> = {}
-  const assignments: string[] = []
-  let index = 0
-  for (const [field, value] of Object.entries(set)) {
-    if (value === undefined) continue
-    names[`#f${index}`] = field
-    attributeValues[`:v${index}`] = attribute(value)
-    assignments.push(`#f${index} = :v${index}`)
-    index += 1
-  }
-  // A field both set and removed would be refused; setting wins.
-  const removals = remove
-    .filter((field) => set[field] === undefined)
-    .map((field) => {
-      names[`#f${index}`] = field
-      return `#f${index++}`
-    })
-  for (const [name, value] of Object.entries(values)) attributeValues[name] = attribute(value)
-  return {
-    Key: keyOf(key),
-    UpdateExpression: [
-      assignments.length > 0 ? `SET ${assignments.join(', ')}` : '',
-      removals.length > 0 ? `REMOVE ${removals.join(', ')}` : ''
-    ]
-      .filter(Boolean)
-      .join(' '),
-    ExpressionAttributeNames: names,
-    ...(Object.keys(attributeValues).length > 0 && { ExpressionAttributeValues: attributeValues }),
-    ...(condition !== undefined && { ConditionExpression: condition })
-  }
-}
-
-function keyOf(key: string): Record<string, AttributeValue> {
-  return { [TABLE.key]: attribute(key) }
-}
-
-/** A plain value as a DynamoDB attribute. */
-export function attribute(value: unknown): AttributeValue {
-  if (typeof value === 'string') return { S: value }
-  if (typeof value === 'number') return { N: String(value) }
-  if (typeof value === 'boolean') return { BOOL: value }
-  if (Array.isArray(value)) return { L: value.map(attribute) }
-  if (typeof value === 'object' && value !== null) {
-    return {
-      M: Object.fromEntries(
-        Object.entries(value).flatMap(([name, inner]) => (inner === undefined ? [] : [[name, attribute(inner)]]))
-      )
-    }
-  }
-  return { NULL: true }
-}
-
-/** A DynamoDB attribute as a plain value. */
-export function plain(value: AttributeValue): unknown {
-  if (value.S !== undefined) return value.S
-  if (value.N !== undefined) return Number(value.N)
-  if (value.BOOL !== undefined) return value.BOOL
-  if (value.L !== undefined) return value.L.map(plain)
-  if (value.M !== undefined)
-    return Object.fromEntries(Object.entries(value.M).map(([name, inner]) => [name, plain(inner)]))
-  return undefined
-}
-
 /** The item as a record; the key becomes `key`, and the store's own attributes stay behind. */
 function toRecord(item: Record<string, AttributeValue>): BridgeRecord {
   const fields: Record<string, unknown> = {}
@@ -344,5 +267,5 @@ function toRecord(item: Record<string, AttributeValue>): BridgeRecord {
     if (name === TABLE.openAttribute || name === TABLE.ttlAttribute) continue
     fields[name === TABLE.key ? 'key' : name] = plain(value)
   }
-  return fields as unknown as BridgeRecord
+  return decodeRecord(fields)
 }

@@ -1,4 +1,5 @@
 import { GetScheduleCommand, UpdateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler'
+import type { Clock } from './clock.js'
 import type { Logger } from './json-log.js'
 import type { BridgeSettings } from './settings.js'
 
@@ -25,15 +26,15 @@ export class SweepSchedule {
     private readonly scheduler: SchedulerClient,
     private readonly settings: BridgeSettings['sweep'],
     private readonly log: Logger,
-    private readonly now: () => number = Date.now
+    private readonly clock: Pick<Clock, 'now'>
   ) {}
 
   /** Makes sure the sweep runs for at least ten more minutes. */
   async ensure(): Promise<void> {
-    if (this.knownUntil - this.now() > RENEW_WHEN_LEFT_MS) return
+    if (this.knownUntil - this.clock.now() > RENEW_WHEN_LEFT_MS) return
     const { Name, GroupName } = { Name: this.settings.scheduleName, GroupName: this.settings.groupName }
     const schedule = await this.scheduler.send(new GetScheduleCommand({ Name, GroupName }))
-    const now = this.now()
+    const now = this.clock.now()
     const end = schedule.EndDate?.getTime()
     if (schedule.State === 'ENABLED' && end !== undefined && end - now > RENEW_WHEN_LEFT_MS) {
       this.knownUntil = end

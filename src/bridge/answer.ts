@@ -1,0 +1,164 @@
+import { errorCode } from '../portable/aws-errors.js'
+import { acknowledge, CodePipelineCallError } from '../portable/codepipeline.js'
+import { requestProblems } from '../portable/limits.js'
+import type { WorkflowRun } from './github.js'
+import { GitHubError } from './github-request.js'
+import { queuedTooLongOutcome, runEndedOutcome, runGoneOutcome } from './outcomes.js'
+import {
+  dispatchGraceMs,
+  judgeRun,
+  runToStop,
+  type BridgeRecord,
+  type Changes,
+  type DecidedRecord,
+  type JobRecord,
+  type OpenRecord,
+  type Outcome,
+  type RunningRecord
+} from './record.js'
+import type { Session } from './session.js'
+import { lookForRun } from './start.js'
+
+type Result = Promise<BridgeRecord | undefined>
+
+/** Reads the run; once it has ended, or has been queued too long, the job's result is decided. */
+export async function checkRun(session: Session, record: RunningRecord & { readonly runId: number }): Result {
+  const { target, runId, jobId } = record
+  const { github, settings } = session.parts
+  let run: WorkflowRun
+  try {
+    run = await github.run(target.owner, target.repo, runId)
+  } catch (error) {
+    if (!(error instanceof GitHubError)) throw error
+    if (error.status === 404) return decide(session, record, runGoneOutcome(record.runUrl, runId))
+    session.log.warn(`Could not read the workflow run: ${error.message}`, { jobId, runId })
+    return session.letGo(record)
+  }
+  const verdict = judgeRun(run, session.now, settings)
+  if (verdict.kind === 'watch') return session.letGo(record, { nextCheckAt: verdict.nextCheckAt, runUrl: run.html_url })
+  if (verdict.kind === 'queued-too-long') {
+    await cancelRun(session, target, runId, jobId)
+    return decide(session, record, queuedTooLongOutcome(run, verdict.queuedMs, settings.queueTimeoutMs))
+  }
+  // Completed: whatever its report step did is done, so this cannot race it.
+  return decide(session, record, runEndedOutcome(run, jobId))
+}
+
+/** Keeps a result for the job, to be delivered at once (and again, until CodePipeline has it). */
+export async function decide(session: Session, record: JobRecord, outcome: Outcome, changes: Changes = {}): Result {
+  session.log.warn(`The job fails: ${outcome.type}`, { jobId: record.jobId, reason: outcome.message })
+  return session.save(record, { ...changes, phase: 'decided', outcome, outcomeAt: session.now })
+}
+
+/**
+ * Tells CodePipeline the job failed: one PutJobFailureResult, after
+ * acknowledging the job if that is still open. Kept and tried again at
+ * each sweep until CodePipeline has it, within the retry window.
+ */
+export async function deliver(session: Session, record: DecidedRecord): Result {
+  const { jobId, outcome } = record
+  const { acknowledged, nonce } = await acknowledgeFirst(session, record)
+  const request = {
+    jobId,
+    failureDetails: {
+      type: outcome.type,
+      message: outcome.message,
+      ...(record.runId !== undefined && { externalExecutionId: String(record.runId) })
+    }
+  }
+  const problems = requestProblems(request)
+  if (problems.length > 0) throw new Error(`The failure result breaks CodePipeline's limits: ${problems.join('; ')}`)
+  try {
+    await session.parts.pipeline.putJobFailureResult(request)
+  } catch (error) {
+    if (!(error instanceof CodePipelineCallError)) throw error
+    const code = errorCode(error.cause)
+    if (error.landedEarlier('InvalidJobStateException')) return failed(session, record)
+    // Once acknowledged, a refusal can only mean the job has its result: most likely the run's own report.
+    if (code === 'InvalidJobStateException' && acknowledged) return answeredByRun(session, record)
+    if (code === 'JobNotFoundException') return session.close(record, 'CodePipeline no longer has the job')
+    session.log.error(`Could not tell CodePipeline the job failed: ${session.explain(error, jobId)}`, { jobId })
+    if (session.now - record.outcomeAt > session.parts.settings.retryWindowMs)
+      return session.close(record, 'CodePipeline did not take the result')
+    // Not acknowledged: the next handout brings a nonce to acknowledge with first.
+    return session.letGo(record, { acknowledged, nonce })
+  }
+  return failed(session, record)
+}
+
+/** Acknowledges the job before its result, when that is still open; the result goes either way. */
+async function acknowledgeFirst(
+  session: Session,
+  record: DecidedRecord
+): Promise<{ acknowledged: boolean; nonce?: string }> {
+  const { jobId, nonce } = record
+  if (record.acknowledged === true || nonce === undefined) return { acknowledged: record.acknowledged === true, nonce }
+  try {
+    const answer = await acknowledge(session.parts.pipeline, jobId, nonce)
+    if (answer.outcome !== 'taken') return { acknowledged: answer.outcome === 'claimed', nonce }
+    const why = session.explain(answer.refusal, jobId)
+    session.log.info(`The nonce is spent; sending the result anyway: ${why}`, { jobId })
+    return { acknowledged: false }
+  } catch (error) {
+    if (!(error instanceof CodePipelineCallError)) throw error
+    const why = session.explain(error, jobId)
+    session.log.info(`Could not acknowledge the job first; sending the result anyway: ${why}`, { jobId })
+    return { acknowledged: false, nonce }
+  }
+}
+
+/**
+ * CodePipeline already has the job's result, most likely from the run
+ * itself. That result may have been progress with a continuation token:
+ * CodePipeline then queues another job for the same action, without an
+ * event, so the queue is looked at for a while as after a STARTED event.
+ * The action's SUCCEEDED or FAILED event closes the record at once.
+ */
+async function answeredByRun(session: Session, record: DecidedRecord): Promise<undefined> {
+  session.log.info('CodePipeline already has a result for the job, most likely from the run itself', {
+    jobId: record.jobId
+  })
+  return session.letGo(record, { phase: 'expected', createdAt: session.now, outcome: undefined, outcomeAt: undefined })
+}
+
+async function failed(session: Session, record: DecidedRecord): Promise<undefined> {
+  const { jobId, outcome } = record
+  session.summary.failed.push({ jobId, type: outcome.type })
+  session.log.info(`Told CodePipeline the job failed: ${outcome.type}`, { jobId, runId: record.runId })
+  return session.close(record, `failed the job (${outcome.type})`)
+}
+
+/** The pipeline execution was stopped or abandoned: its run, if any, is cancelled. */
+export async function stop(session: Session, record: OpenRecord): Result {
+  const { target, jobId } = record
+  const stopped = 'the pipeline execution was stopped'
+  if (target === undefined || jobId === undefined) return session.close(record, stopped)
+  const { settings } = session.parts
+  try {
+    const run = runToStop(record)
+    let runId = run && 'runId' in run ? run.runId : undefined
+    if (run && 'since' in run) {
+      runId = (await lookForRun(session, target, jobId, run.since, false))?.id
+      // A run that may yet show up is looked for again at the next sweep.
+      if (runId === undefined && session.now - run.since < dispatchGraceMs(settings)) return session.letGo(record)
+    }
+    if (runId !== undefined) await cancelRun(session, target, runId, jobId)
+  } catch (error) {
+    if (!(error instanceof GitHubError)) throw error
+    session.log.warn(`Could not cancel the run of the stopped execution yet: ${error.message}`, { jobId })
+    const stoppedFor = session.now - (record.stoppedAt ?? record.createdAt)
+    if (error.retryable && stoppedFor < settings.retryWindowMs) return session.letGo(record)
+  }
+  return session.close(record, stopped)
+}
+
+async function cancelRun(
+  session: Session,
+  target: { readonly owner: string; readonly repo: string },
+  runId: number,
+  jobId: string
+): Promise<void> {
+  const cancelled = await session.parts.github.cancel(target.owner, target.repo, runId)
+  const said = cancelled ? 'Cancelled the workflow run' : 'The workflow run had already finished'
+  session.log.info(said, { jobId, runId })
+}

@@ -1,0 +1,86 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb'
+
+/** The table's key, and the sparse index of records with work open; the template declares both. */
+export const TABLE = { key: 'pk', openIndex: 'open', openAttribute: 'open', ttlAttribute: 'expiresAt' } as const
+
+export interface UpdateRequest {
+  Key: Record<string, AttributeValue>
+  UpdateExpression: string
+  ConditionExpression?: string
+  ExpressionAttributeNames: Record<string, string>
+  ExpressionAttributeValues?: Record<string, AttributeValue>
+}
+
+/**
+ * An UpdateItem request: SET for the defined values, REMOVE for the listed
+ * fields, every name through a placeholder, plus a condition.
+ */
+export function update(
+  key: string,
+  set: Readonly<Record<string, unknown>>,
+  remove: readonly string[],
+  { condition, values = {} }: { condition?: string; values?: Readonly<Record<string, unknown>> }
+): UpdateRequest {
+  const names: Record<string, string> = condition?.includes('#open') ? { '#open': TABLE.openAttribute } : {}
+  const attributeValues: Record<string, AttributeValue> = {}
+  const assignments: string[] = []
+  let index = 0
+  for (const [field, value] of Object.entries(set)) {
+    if (value === undefined) continue
+    names[`#f${index}`] = field
+    attributeValues[`:v${index}`] = attribute(value)
+    assignments.push(`#f${index} = :v${index}`)
+    index += 1
+  }
+  // A field both set and removed would be refused; setting wins.
+  const removals = remove
+    .filter((field) => set[field] === undefined)
+    .map((field) => {
+      names[`#f${index}`] = field
+      return `#f${index++}`
+    })
+  for (const [name, value] of Object.entries(values)) attributeValues[name] = attribute(value)
+  return {
+    Key: keyOf(key),
+    UpdateExpression: [
+      assignments.length > 0 ? `SET ${assignments.join(', ')}` : '',
+      removals.length > 0 ? `REMOVE ${removals.join(', ')}` : ''
+    ]
+      .filter(Boolean)
+      .join(' '),
+    ExpressionAttributeNames: names,
+    ...(Object.keys(attributeValues).length > 0 && { ExpressionAttributeValues: attributeValues }),
+    ...(condition !== undefined && { ConditionExpression: condition })
+  }
+}
+
+export function keyOf(key: string): Record<string, AttributeValue> {
+  return { [TABLE.key]: attribute(key) }
+}
+
+/** A plain value as a DynamoDB attribute. */
+export function attribute(value: unknown): AttributeValue {
+  if (typeof value === 'string') return { S: value }
+  if (typeof value === 'number') return { N: String(value) }
+  if (typeof value === 'boolean') return { BOOL: value }
+  if (Array.isArray(value)) return { L: value.map(attribute) }
+  if (typeof value === 'object' && value !== null) {
+    return {
+      M: Object.fromEntries(
+        Object.entries(value).flatMap(([name, inner]) => (inner === undefined ? [] : [[name, attribute(inner)]]))
+      )
+    }
+  }
+  return { NULL: true }
+}
+
+/** A DynamoDB attribute as a plain value. */
+export function plain(value: AttributeValue): unknown {
+  if (value.S !== undefined) return value.S
+  if (value.N !== undefined) return Number(value.N)
+  if (value.BOOL !== undefined) return value.BOOL
+  if (value.L !== undefined) return value.L.map(plain)
+  if (value.M !== undefined)
+    return Object.fromEntries(Object.entries(value.M).map(([name, inner]) => [name, plain(inner)]))
+  return undefined
+}

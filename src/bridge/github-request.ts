@@ -1,0 +1,146 @@
+import { NOT_SENT_CODES } from '../portable/aws-errors.js'
+import { ACTION_VERSION } from '../portable/version.js'
+import type { Clock } from './clock.js'
+
+/** Each GitHub request gets this long; the state store remembers what to try again later. */
+const REQUEST_TIMEOUT_MS = 10_000
+/** The REST API version whose behaviour the bridge is written for. */
+const API_VERSION = '2022-11-28'
+const USER_AGENT = `codepipeline-github-bridge/${ACTION_VERSION}`
+
+/**
+ * How a GitHub request went wrong, which decides what the bridge does next:
+ * - refused: a definite no (404, 422, 403 for a permission, …), nothing happened;
+ * - unauthorized: 401, the credentials are bad or expired;
+ * - throttled: 429 or a rate-limit 403, nothing happened, try later;
+ * - unavailable: 5xx, which may or may not have been carried out;
+ * - unreachable: the request never left, so nothing happened;
+ * - lost: sent, but no answer came (a reset or a timeout), so it may have been carried out.
+ */
+export type FailureKind = 'refused' | 'unauthorized' | 'throttled' | 'unavailable' | 'unreachable' | 'lost'
+
+export class GitHubError extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    /** What was asked, such as `POST /repos/acme/app/actions/workflows/build.yml/dispatches`. */
+    readonly request: string,
+    /** GitHub's own words, or the network error's. */
+    readonly githubMessage: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number
+  ) {
+    super(`${request}: ${status !== undefined ? `${status} ` : ''}${githubMessage}`)
+    this.name = 'GitHubError'
+  }
+
+  /** Worth asking again later. */
+  get retryable(): boolean {
+    return (
+      this.kind === 'throttled' || this.kind === 'unavailable' || this.kind === 'unreachable' || this.kind === 'lost'
+    )
+  }
+
+  /** The request may have been carried out even though no success came back. */
+  get maybeDone(): boolean {
+    return this.kind === 'unavailable' || this.kind === 'lost'
+  }
+
+  /** The status and GitHub's message, as a user reads it: `404 "Not Found"`. */
+  get answer(): string {
+    return this.status === undefined ? this.githubMessage : `${this.status} ${JSON.stringify(this.githubMessage)}`
+  }
+}
+
+export interface RawResponse {
+  readonly status: number
+  readonly body: unknown
+}
+
+/** One HTTP exchange with GitHub's REST API; throws GitHubError for anything but 2xx. */
+export async function githubRequest(
+  baseUrl: string,
+  method: 'GET' | 'POST',
+  path: string,
+  authorization: string,
+  body: unknown,
+  fetcher: typeof fetch,
+  clock: Pick<Clock, 'now'>
+): Promise<RawResponse> {
+  const request = `${method} ${path}`
+  let response: Response
+  let text: string
+  try {
+    response = await fetcher(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        accept: 'application/vnd.github+json',
+        authorization,
+        'user-agent': USER_AGENT,
+        'x-github-api-version': API_VERSION,
+        ...(body !== undefined && { 'content-type': 'application/json' })
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+    })
+    text = await response.text()
+  } catch (error) {
+    const { code, message } = networkFailure(error)
+    const kind = code !== undefined && NOT_SENT_CODES.has(code) ? 'unreachable' : 'lost'
+    throw new GitHubError(kind, request, message)
+  }
+  let parsed: unknown
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text)
+  } catch {
+    parsed = text
+  }
+  if (response.ok) return { status: response.status, body: parsed }
+  const message =
+    typeof parsed === 'object' && parsed !== null && typeof (parsed as { message?: unknown }).message === 'string'
+      ? (parsed as { message: string }).message
+      : response.statusText || 'no message'
+  throw new GitHubError(
+    classify(response, message),
+    request,
+    message,
+    response.status,
+    retryAfterMs(response, clock.now())
+  )
+}
+
+function classify(response: Response, message: string): FailureKind {
+  const { status } = response
+  if (status === 401) return 'unauthorized'
+  if (status === 429) return 'throttled'
+  if (status === 403 && (response.headers.get('x-ratelimit-remaining') === '0' || /rate limit/i.test(message)))
+    return 'throttled'
+  if (status >= 500) return 'unavailable'
+  return 'refused'
+}
+
+function retryAfterMs(response: Response, now: number): number | undefined {
+  const after = Number(response.headers.get('retry-after'))
+  if (after > 0) return after * 1000
+  const reset = Number(response.headers.get('x-ratelimit-reset'))
+  if (reset > 0 && response.headers.get('x-ratelimit-remaining') === '0') return Math.max(0, reset * 1000 - now)
+  return undefined
+}
+
+/**
+ * What a request that got no answer failed with: its code, which fetch puts on
+ * the cause, and the words of the error that carries it, such as a proxy's
+ * refusal: `ERR_PROXY_TUNNEL: … 407 Proxy Authentication Required`.
+ */
+function networkFailure(error: unknown): { code?: string; message: string } {
+  let seen = error
+  for (let depth = 0; seen instanceof Error && depth < 4; depth++) {
+    const errno = (seen as NodeJS.ErrnoException).code
+    const code =
+      typeof errno === 'string' ? errno : ['TimeoutError', 'AbortError'].includes(seen.name) ? seen.name : undefined
+    if (code !== undefined)
+      return { code, message: seen.message.includes(code) ? seen.message : `${code}: ${seen.message}` }
+    if (!(seen.cause instanceof Error)) break
+    seen = seen.cause
+  }
+  return { message: (seen instanceof Error ? seen.message : String(seen)) || 'no answer' }
+}
