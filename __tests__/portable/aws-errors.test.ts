@@ -81,7 +81,7 @@ describe('explainCallError', () => {
     expect(explain('ActionTypeNotFoundException')).toMatch(
       /the stack's ActionCategory, ActionProvider and ActionVersion/
     )
-    expect(explain('AccessDeniedException')).toMatch(/in the policy of the bridge function's role/)
+    expect(explain('AccessDeniedException')).toMatch(/in the policy of the stack's FunctionRole/)
     expect(explain('ThrottlingException')).toMatch(/it is tried again later/)
   })
 })

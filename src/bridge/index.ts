@@ -6,7 +6,7 @@
  * template sets; every AWS client honours AWS_ENDPOINT_URL_<SERVICE>.
  */
 import { randomUUID } from 'node:crypto'
-import * as timers from 'node:timers/promises'
+import { setTimeout as wait } from 'node:timers/promises'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { SchedulerClient } from '@aws-sdk/client-scheduler'
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
@@ -39,7 +39,7 @@ function createContainer(env: NodeJS.ProcessEnv): BridgeParts {
   // The one clock of the bridge: Date.now for the time, node:timers/promises for its waits.
   const clock: Clock = {
     now: () => Date.now(),
-    sleep: (ms) => timers.setTimeout(ms),
+    sleep: (ms) => wait(ms),
     random: () => Math.random()
   }
   const log = Logger.create(env.LOG_LEVEL, clock)

@@ -35,11 +35,11 @@ export const CODEPIPELINE_CALLS = {
   timeoutSeconds: 20,
   // An operator changes the stack, not the calls: a failed call is tried again at the next sweep.
   names: {
-    principal: "the bridge function's role (the stack's FunctionRole)",
+    principal: "the stack's FunctionRole",
     region: "the stack's Region",
     actionType: "the stack's ActionCategory, ActionProvider and ActionVersion",
-    expiredCredentials: "The function's role gives fresh ones to each invocation: check the role's trust policy",
-    missingCredentials: "The function's role gives it credentials: check that the stack's FunctionRole exists"
+    expiredCredentials: "Check FunctionRole's trust policy",
+    missingCredentials: "Check the stack's FunctionRole"
   }
 } as const satisfies Omit<AwsSettings, 'region'>
 
