@@ -88,37 +88,11 @@ export function readReportSettings(jobId: string): InputRead<ReportSettings> {
       'CodePipeline hands the token back to the next job, so keep it to an ID, not data.'
     )
   )
-  const variables = check(() => parseOutputVariables(core.getInput('output-variables', { trimWhitespace: false })))
-  if (variables) warnings.push(...variables.warnings)
-  if (status === 'success' && variables && continuationToken !== undefined) {
-    problems.add(
-      new InputError(
-        'output-variables',
-        "CodePipeline takes output variables only with the final result, not together with 'continuation-token'",
-        "Pass 'output-variables' in the step that reports without a continuation token."
-      )
-    )
-  }
-  const outputArtifactLines = check(() => parseOutputArtifacts(core.getInput('output-artifacts')))
-  const outsideWorkspace = check(() =>
-    readBoolean(OUTSIDE_WORKSPACE_INPUT, {
-      fallback: false,
-      fix: 'Use true to let output-artifacts paths lie outside the workspace.'
-    })
+  const { variables, outputArtifacts } = readFinalOnly(
+    problems,
+    status === 'success' && continuationToken !== undefined
   )
-  const outputArtifacts = outputArtifactLines && {
-    lines: outputArtifactLines,
-    outsideWorkspace: outsideWorkspace === true
-  }
-  if (status === 'success' && outputArtifacts && continuationToken !== undefined) {
-    problems.add(
-      new InputError(
-        'output-artifacts',
-        "output artifacts go with the final result, not with 'continuation-token'",
-        "Pass 'output-artifacts' in the step that reports without a continuation token."
-      )
-    )
-  }
+  if (variables) warnings.push(...variables.warnings)
   const percentComplete = check(() =>
     readInteger('percent-complete', {
       ...PERCENT_COMPLETE,
@@ -158,6 +132,44 @@ export function readReportSettings(jobId: string): InputRead<ReportSettings> {
     nonce
   }
   return { settings, warnings }
+}
+
+/**
+ * The inputs that go with the final result only: output variables and
+ * output artifacts. `continuing` when the step reports progress with a
+ * continuation token, which takes neither.
+ */
+function readFinalOnly(problems: Problems, continuing: boolean) {
+  const variables = problems.check(() =>
+    parseOutputVariables(core.getInput('output-variables', { trimWhitespace: false }))
+  )
+  const lines = problems.check(() => parseOutputArtifacts(core.getInput('output-artifacts')))
+  const outsideWorkspace = problems.check(() =>
+    readBoolean(OUTSIDE_WORKSPACE_INPUT, {
+      fallback: false,
+      fix: 'Use true to let output-artifacts paths lie outside the workspace.'
+    })
+  )
+  const outputArtifacts = lines && { lines, outsideWorkspace: outsideWorkspace === true }
+  if (continuing && variables) {
+    problems.add(
+      new InputError(
+        'output-variables',
+        "CodePipeline takes output variables only with the final result, not together with 'continuation-token'",
+        "Pass 'output-variables' in the step that reports without a continuation token."
+      )
+    )
+  }
+  if (continuing && outputArtifacts) {
+    problems.add(
+      new InputError(
+        'output-artifacts',
+        "output artifacts go with the final result, not with 'continuation-token'",
+        "Pass 'output-artifacts' in the step that reports without a continuation token."
+      )
+    )
+  }
+  return { variables, outputArtifacts }
 }
 
 function readStatus(): Status {
