@@ -87,6 +87,9 @@ try {
   else spawnSync('git', ['tag', '--delete', majorTag], { stdio: 'ignore' })
   refuse('git failed (see above); the local tags are as they were before.')
 }
-console.log(`Released ${tag}, and ${majorTag} points at it. Publish a GitHub release for ${tag} with this text:\n`)
+console.log(
+  `Released ${tag}, and ${majorTag} points at it. The Release workflow (.github/workflows/release.yml) now checks the\n` +
+    `bridge template and publishes the GitHub release for ${tag}; its notes are this changelog text and the template's SHA-256:\n`
+)
 const rest = changelog.slice(section.index + section[0].length)
 console.log(rest.slice(0, rest.search(/^## /m) >= 0 ? rest.search(/^## /m) : undefined).trim())

@@ -26,24 +26,57 @@ const SWEEP_EVERY_MS = 2_000
 const world = await BridgeWorld.start()
 await world.fresh()
 const started = performance.now()
-const say = (actor: string, text: string): void => {
-  process.stdout.write(
-    `${((performance.now() - started) / 1000).toFixed(2).padStart(7)} s  ${actor.padEnd(12)} ${text}\n`
-  )
+const say = (actor: string, text: string, at = performance.now()): void => {
+  process.stdout.write(`${((at - started) / 1000).toFixed(2).padStart(7)} s  ${actor.padEnd(12)} ${text}\n`)
+}
+
+/**
+ * Something an actor is doing whose outcome is printed when it ends, such as an
+ * invocation or a step. What it causes meanwhile (a dispatch, a pipeline event)
+ * is printed as it happens, so the activity's own line, with the time it began,
+ * is printed first, when its first effect comes: cause before effect.
+ */
+interface Activity {
+  readonly actor: string
+  readonly text: string
+  readonly at: number
+  shown: boolean
+}
+const activities = new Set<Activity>()
+function begin(actor: string, text: string): Activity {
+  const activity = { actor, text, at: performance.now(), shown: false }
+  activities.add(activity)
+  return activity
+}
+function end(activity: Activity, outcome?: string): void {
+  activities.delete(activity)
+  if (outcome !== undefined) say(activity.actor, outcome)
+}
+/** A line caused by whatever the given actors are doing now. */
+function effect(causes: readonly string[], actor: string, text: string): void {
+  for (const activity of activities) {
+    if (activity.shown || !causes.includes(activity.actor)) continue
+    activity.shown = true
+    say(activity.actor, activity.text, activity.at)
+  }
+  say(actor, text)
 }
 
 // One container, one invocation at a time, as Lambda gives a warm container its events.
 let invocations: Promise<unknown> = Promise.resolve()
 function invoke(event: unknown, why: string): void {
   invocations = invocations.then(async () => {
+    const activity = begin('bridge', `${why}: invoked`)
     const { result: summary, error } = await world.invoke(event)
     const did = [
       summary?.dispatched.length && `dispatched ${summary.dispatched.length} job(s)`,
       summary?.failed.map((failed) => `failed job ${failed.jobId.slice(0, 8)} with ${failed.type}`).join(', '),
       summary?.closed && `closed ${summary.closed} record(s)`
     ].filter(Boolean)
-    if (error) say('bridge', `${why}: error ${error.message}`)
-    else if (did.length > 0 || why !== 'sweep') say('bridge', `${why}: ${did.join('; ') || 'nothing to do'}`)
+    if (error) end(activity, `${why}: error ${error.message}`)
+    else if (did.length > 0 || why !== 'sweep' || activity.shown)
+      end(activity, `${why}: ${did.join('; ') || 'nothing to do'}`)
+    else end(activity)
   })
 }
 
@@ -54,7 +87,11 @@ world.emulator.onEvent = (event) => {
   if (!matches(pattern, event)) return
   // Delivered a moment later, as EventBridge does.
   queueMicrotask(() => {
-    say('CodePipeline', `${detail.state} event for action execution ${detail['action-execution-id'].slice(0, 8)}`)
+    effect(
+      ['bridge', 'runner'],
+      'CodePipeline',
+      `${detail.state} event for action execution ${detail['action-execution-id'].slice(0, 8)}`
+    )
     invoke(event, `${detail.state} event`)
   })
 }
@@ -70,7 +107,7 @@ const scheduler = setInterval(() => {
 /** What the workflow does in each scenario. */
 let scenario: 'reports' | 'fails before reporting' = 'reports'
 world.github.onDispatch = (run) => {
-  say('GitHub', `workflow_dispatch of build.yml: run ${run.id} "${run.display_title}" queued`)
+  effect(['bridge'], 'GitHub', `workflow_dispatch of build.yml: run ${run.id} "${run.display_title}" queued`)
   // The run goes on after GitHub has answered the dispatch.
   setTimeout(() => void runWorkflow(run), 300)
 }
@@ -91,6 +128,7 @@ async function runWorkflow(run: FakeRun): Promise<void> {
     return
   }
   say('runner', 'build step: image 1.4.2 pushed')
+  const reporting = begin('runner', 'reporting action: sending the result')
   const report = await runStep({
     endpoint: world.emulator.url,
     inputs: {
@@ -100,7 +138,7 @@ async function runWorkflow(run: FakeRun): Promise<void> {
     },
     env
   })
-  say('runner', `reporting action: ${report.outputs.reported ?? `exit code ${report.code}`}`)
+  end(reporting, `reporting action: ${report.outputs.reported ?? `exit code ${report.code}`}`)
   world.github.setRun(run, 'completed', 'success')
   say('runner', `run ${run.id} completed: success`)
 }

@@ -8,6 +8,7 @@
  */
 import { CodePipelineEmulator } from '../local/emulator/server.js'
 import { RunnerJob, runnerEnvironment, runStep, type StepRun } from '../local/runner.js'
+import { htmlToText } from './html-text.js'
 
 const emulator = await CodePipelineEmulator.start()
 const line = '─'.repeat(72)
@@ -19,8 +20,13 @@ function show(title: string, run: StepRun): void {
     .split('\n')
     .filter((entry) => entry !== '' && !entry.startsWith('::add-mask::') && !entry.startsWith('::debug::'))
   process.stdout.write(log.map((entry) => `  ${entry}`).join('\n') + '\n')
+  // A step that could not start (a missing bundle, say) says why only on stderr.
+  if (run.code !== 0 && run.stderr.trim() !== '') {
+    process.stdout.write(`\nStep stderr:\n${run.stderr.trimEnd().replace(/^/gm, '  ')}\n`)
+  }
   process.stdout.write(`\nStep outputs:\n${JSON.stringify(run.outputs, null, 2).replace(/^/gm, '  ')}\n`)
-  process.stdout.write(`\nStep summary (HTML):\n  ${run.summary.trim().replace(/<tr>/g, '\n    <tr>') || '(none)'}\n`)
+  const summary = htmlToText(run.summary)
+  process.stdout.write(`\nStep summary:\n${summary === '' ? '  (none)' : summary.replace(/^(?=.)/gm, '  ')}\n`)
 }
 
 function showReceived(): void {
