@@ -9,6 +9,8 @@
 // their requests with it, and a request takes the time it takes.
 'use strict'
 const { readFileSync, renameSync, writeFileSync } = require('node:fs')
+const process = require('node:process')
+const { setImmediate } = require('node:timers')
 const timers = require('node:timers/promises')
 
 const file = process.env.SIMULATED_CLOCK_FILE
