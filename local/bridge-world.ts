@@ -26,6 +26,12 @@ export interface WorldOptions {
   readonly parameters?: Readonly<Record<string, string>>
   /** How long a polled job waits for its acknowledgement before it is handed out again. */
   readonly dispatchTimeoutMs?: number
+  /**
+   * The containers' waits move the world's clock instead of taking real time, so that a test
+   * sees leases end and retry windows pass at once. Without it they wait as on Lambda, as the
+   * demo and the benchmark want, and the clock stays on the real time.
+   */
+  readonly simulatedTime?: boolean
 }
 
 /** The run-name the example workflow sets, which names each run after its job. */
@@ -35,9 +41,9 @@ export const RUN_NAME = 'CodePipeline ${{ inputs.job-id }}'
  * Everything the bridge talks to, on loopback: the CodePipeline emulator,
  * moto (DynamoDB, Secrets Manager, Scheduler) and a fake GitHub. Each test
  * takes a fresh stack and container with `fresh()`, so that no state is shared.
- * The emulator, the fake GitHub and the containers share one `clock`: the
- * bridge's waits, and the test's `clock.advance(ms)`, move it for all of them,
- * so that leases, retry windows and timeouts pass without real waiting.
+ * The emulator, the fake GitHub and the containers share one `clock`: with
+ * `simulatedTime`, the bridge's waits and the test's `clock.advance(ms)` move it
+ * for all of them, so that leases, retry windows and timeouts pass at once.
  * moto keeps the real time; the bridge gives it times only as values.
  */
 export class BridgeWorld {
@@ -113,7 +119,8 @@ export class BridgeWorld {
 
   /** Another container of the same function, as Lambda starts for concurrent invocations. */
   async newContainer(): Promise<LambdaContainer> {
-    const container = await LambdaContainer.start(this.stack.environment, undefined, this.clock)
+    const clock = this.options.simulatedTime ? this.clock : undefined
+    const container = await LambdaContainer.start(this.stack.environment, undefined, clock)
     this.containers.push(container)
     return container
   }

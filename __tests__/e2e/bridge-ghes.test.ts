@@ -5,7 +5,11 @@ import { BridgeWorld } from '../../local/bridge-world.js'
 let ghes: BridgeWorld
 
 beforeAll(async () => {
-  ghes = await BridgeWorld.start({ flavour: 'ghes-3.20', parameters: { QueueTimeoutMinutes: '0.05' } })
+  ghes = await BridgeWorld.start({
+    simulatedTime: true,
+    flavour: 'ghes-3.20',
+    parameters: { QueueTimeoutMinutes: '0.05' }
+  })
 })
 afterAll(() => ghes.close())
 beforeEach(() => ghes.fresh())

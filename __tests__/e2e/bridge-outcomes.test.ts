@@ -8,7 +8,7 @@ import { expectDispatchedOnce } from '../support/bridge.js'
 let world: BridgeWorld
 
 beforeAll(async () => {
-  world = await BridgeWorld.start()
+  world = await BridgeWorld.start({ simulatedTime: true })
 })
 afterAll(() => world.close())
 beforeEach(() => world.fresh())

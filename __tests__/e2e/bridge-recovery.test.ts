@@ -7,7 +7,11 @@ let world: BridgeWorld
 
 beforeAll(async () => {
   // Unacknowledged jobs are handed out again after 2 seconds, on the world's clock.
-  world = await BridgeWorld.start({ dispatchTimeoutMs: 2_000, parameters: { GitHubRetryMinutes: '0.05' } })
+  world = await BridgeWorld.start({
+    simulatedTime: true,
+    dispatchTimeoutMs: 2_000,
+    parameters: { GitHubRetryMinutes: '0.05' }
+  })
 })
 afterAll(() => world.close())
 beforeEach(() => world.fresh())
