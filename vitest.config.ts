@@ -24,8 +24,9 @@ export default defineConfig({
       reporter: ['text-summary', 'json-summary'],
       // The floor holds when a test fails too, and the figure is there to read.
       reportOnFailure: true,
-      // The floor: the line coverage of src/ over the whole suite, less a point. Raise it, never lower it.
-      thresholds: { lines: 0 }
+      // The floor: the line coverage of src/ over the whole suite (67.75 % when it was set), less a point,
+      // rounded down. Raise it, never lower it.
+      thresholds: { lines: 66 }
     },
     projects: [
       {
