@@ -1,8 +1,8 @@
-import { expect } from 'vitest'
 import { actionExecutionEvent, type ActionExecutionState } from './emulator/action-events.js'
 import type { EmulatedJob, NewJob } from './emulator/jobs.js'
 import { CodePipelineEmulator } from './emulator/server.js'
 import { BridgeStack } from './bridge-stack.js'
+import { SimulatedClock } from './clock.js'
 import { FakeGitHubActions, type Flavour } from './fake-github-actions.js'
 import { LambdaContainer, type InvocationResult } from './lambda.js'
 import { startS3StandIn, type S3StandIn } from './moto.js'
@@ -26,6 +26,12 @@ export interface WorldOptions {
   readonly parameters?: Readonly<Record<string, string>>
   /** How long a polled job waits for its acknowledgement before it is handed out again. */
   readonly dispatchTimeoutMs?: number
+  /**
+   * The containers' waits move the world's clock instead of taking real time, so that a test
+   * sees leases end and retry windows pass at once. Without it they wait as on Lambda, as the
+   * demo and the benchmark want, and the clock stays on the real time.
+   */
+  readonly simulatedTime?: boolean
 }
 
 /** The run-name the example workflow sets, which names each run after its job. */
@@ -35,6 +41,10 @@ export const RUN_NAME = 'CodePipeline ${{ inputs.job-id }}'
  * Everything the bridge talks to, on loopback: the CodePipeline emulator,
  * moto (DynamoDB, Secrets Manager, Scheduler) and a fake GitHub. Each test
  * takes a fresh stack and container with `fresh()`, so that no state is shared.
+ * The emulator, the fake GitHub and the containers share one `clock`: with
+ * `simulatedTime`, the bridge's waits and the test's `clock.advance(ms)` move it
+ * for all of them, so that leases, retry windows and timeouts pass at once.
+ * moto keeps the real time; the bridge gives it times only as values.
  */
 export class BridgeWorld {
   stack!: BridgeStack
@@ -42,6 +52,7 @@ export class BridgeWorld {
   private readonly containers: LambdaContainer[] = []
 
   private constructor(
+    readonly clock: SimulatedClock,
     readonly emulator: CodePipelineEmulator,
     readonly moto: S3StandIn,
     readonly github: FakeGitHubActions,
@@ -49,10 +60,11 @@ export class BridgeWorld {
   ) {}
 
   static async start(options: WorldOptions = {}): Promise<BridgeWorld> {
+    const clock = SimulatedClock.create()
     const [emulator, moto, github] = await Promise.all([
-      CodePipelineEmulator.start({ dispatchTimeoutMs: options.dispatchTimeoutMs ?? 60_000 }),
+      CodePipelineEmulator.start({ dispatchTimeoutMs: options.dispatchTimeoutMs ?? 60_000, now: clock.now }),
       startS3StandIn(),
-      FakeGitHubActions.start(options.flavour)
+      FakeGitHubActions.start(options.flavour, clock.now)
     ])
     const jobId = { 'job-id': { required: true } }
     github.addRepo('acme/app', {
@@ -71,7 +83,7 @@ export class BridgeWorld {
     })
     github.addRepo('acme/private', { workflows: [{ file: 'build.yml', inputs: jobId, runName: RUN_NAME }] })
     github.addToken(TOKEN)
-    return new BridgeWorld(emulator, moto, github, options)
+    return new BridgeWorld(clock, emulator, moto, github, options)
   }
 
   /** A new stack and container, with the secret and parameters given. */
@@ -89,6 +101,7 @@ export class BridgeWorld {
     this.github.reset({ runs: true })
     this.github.onDispatch = undefined
     this.github.onRequest = undefined
+    this.emulator.onServed = undefined
     // Jobs of earlier tests leave the queue.
     for (const job of this.emulator.jobs.all()) if (!['Succeeded', 'Failed'].includes(job.state)) job.state = 'TimedOut'
     this.stack = await BridgeStack.create({
@@ -106,7 +119,8 @@ export class BridgeWorld {
 
   /** Another container of the same function, as Lambda starts for concurrent invocations. */
   async newContainer(): Promise<LambdaContainer> {
-    const container = await LambdaContainer.start(this.stack.environment)
+    const clock = this.options.simulatedTime ? this.clock : undefined
+    const container = await LambdaContainer.start(this.stack.environment, undefined, clock)
     this.containers.push(container)
     return container
   }
@@ -122,7 +136,7 @@ export class BridgeWorld {
   }
 
   event(job: EmulatedJob, state: ActionExecutionState = 'STARTED'): Record<string, unknown> {
-    return actionExecutionEvent(job, state)
+    return actionExecutionEvent(job, state, this.clock.now())
   }
 
   invoke(event: unknown, container = this.container, timeoutMs?: number): Promise<InvocationResult<Summary>> {
@@ -156,16 +170,6 @@ export class BridgeWorld {
     await this.closeContainers()
     this.stack?.close()
     await Promise.all([this.emulator.close(), this.moto.close(), this.github.close()])
+    this.clock.close()
   }
 }
-
-/** The job was dispatched exactly once, and its record holds that run, acknowledged. */
-export async function expectDispatchedOnce(world: BridgeWorld, job: EmulatedJob): Promise<void> {
-  const runs = world.github.runs.filter((run) => run.inputs['job-id'] === job.id)
-  expect(runs).toHaveLength(1)
-  expect(world.github.requestsTo('POST', /dispatches$/)).toHaveLength(1)
-  expect(await world.record(job)).toMatchObject({ phase: 'running', runId: runs[0]?.id, acknowledged: true })
-  expect(job.state).toBe('InProgress')
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))

@@ -106,12 +106,14 @@ export class FakeGitHubActions {
 
   private constructor(
     private readonly server: Server,
-    readonly flavour: Flavour
+    readonly flavour: Flavour,
+    private readonly now: () => number
   ) {}
 
-  static async start(flavour: Flavour = 'github.com'): Promise<FakeGitHubActions> {
+  /** `now` is the time runs, tokens and JWTs are judged by: Date.now, or a clock shared with the bridge (local/clock.ts). */
+  static async start(flavour: Flavour = 'github.com', now: () => number = Date.now): Promise<FakeGitHubActions> {
     const server = createServer()
-    const api = new FakeGitHubActions(server, flavour)
+    const api = new FakeGitHubActions(server, flavour, now)
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
       api.handle(request, response).catch((error: unknown) => {
         if (!response.headersSent) json(response, 500, { message: String(error) })
@@ -283,7 +285,7 @@ export class FakeGitHubActions {
         `${owner}/${name}`.toLowerCase()
       )
       const token = `ghs_${randomBytes(18).toString('hex')}`
-      const expiresAt = Date.now() + this.tokenLifetimeMs
+      const expiresAt = this.now() + this.tokenLifetimeMs
       this.tokens.set(token, { repositories, permissions: wanted?.permissions ?? app.permissions, expiresAt })
       this.issued.push({ token, installation, repositories: wanted?.repositories, permissions: wanted?.permissions })
       return [
@@ -295,7 +297,7 @@ export class FakeGitHubActions {
     const fullName = `${decodeURIComponent(match[1]!)}/${decodeURIComponent(match[2]!)}`
     const rest = match[3] ?? ''
     const token = this.tokens.get(authorization.replace(/^(Bearer|token) /, ''))
-    if (!token || (token.expiresAt !== undefined && token.expiresAt < Date.now()))
+    if (!token || (token.expiresAt !== undefined && token.expiresAt < this.now()))
       return [401, { message: 'Bad credentials' }]
     const repo = this.repos.get(fullName.toLowerCase())
     // GitHub hides what a token cannot see.
@@ -367,7 +369,7 @@ export class FakeGitHubActions {
       display_title: workflow.runName
         ? workflow.runName.replace(/\$\{\{\s*inputs\.([\w-]+)\s*\}\}/g, (_, name: string) => inputs[name] ?? '')
         : workflow.file.replace(/\.ya?ml$/, ''),
-      created_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      created_at: new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       html_url: `https://github.com/${fullName}/actions/runs/${id}`
     }
     this.runs.push(run)
@@ -391,7 +393,7 @@ export class FakeGitHubActions {
       .verify(app.publicKey, signature, 'base64url')
     if (!verified) return "'Issuer' claim ('iss') must be an Integer"
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { iat: number; exp: number; iss: string }
-    const now = Date.now() / 1000
+    const now = this.now() / 1000
     if (claims.iss !== app.id) return "'Issuer' claim ('iss') must be an Integer"
     if (claims.exp < now || claims.iat > now + 60 || claims.exp - claims.iat > 600)
       return "'Expiration time' claim ('exp') is too far in the future"

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { readBridgeTemplate, resource, type Template } from './bridge-stack.js'
+import type { SimulatedClock } from './clock.js'
 import { node24Path } from './node24.js'
 
 /** Where the pinned AWS SDK is, standing in for the one the Lambda runtime provides. */
@@ -58,7 +59,9 @@ export function inlineCode(template: Template = readBridgeTemplate()): string {
 /**
  * One Lambda container running the bridge's inline code on Node.js 24.
  * Invocations go one at a time, as Lambda sends them to a container; for
- * concurrent invocations, start more containers.
+ * concurrent invocations, start more containers. On a SimulatedClock, the
+ * container reads the time from it and its waits move it forward instead of
+ * sleeping (see simulated-clock.cjs); the code it runs is the template's, unchanged.
  */
 export class LambdaContainer {
   private output = ''
@@ -71,14 +74,19 @@ export class LambdaContainer {
     private readonly dir: string
   ) {}
 
-  static async start(environment: Record<string, string>, code: string = inlineCode()): Promise<LambdaContainer> {
+  static async start(
+    environment: Record<string, string>,
+    code: string = inlineCode(),
+    clock?: SimulatedClock
+  ): Promise<LambdaContainer> {
     const dir = mkdtempSync(join(tmpdir(), 'lambda-'))
     writeFileSync(join(dir, 'index.js'), code)
     writeFileSync(join(dir, 'bootstrap.cjs'), BOOTSTRAP)
     const child = fork(join(dir, 'bootstrap.cjs'), [], {
       execPath: node24Path(),
+      execArgv: clock?.execArgv ?? [],
       cwd: dir,
-      env: { PATH: process.env.PATH, NODE_PATH: NODE_MODULES, ...environment },
+      env: { PATH: process.env.PATH, NODE_PATH: NODE_MODULES, ...clock?.environment, ...environment },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc']
     })
     const container = new LambdaContainer(child, dir)

@@ -28,7 +28,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { stringMatching } from '../../__fixtures__/expect.js'
 import { openPromise } from 'yauzl'
 import { CodePipelineEmulator } from '../../local/emulator/server.js'
-import { lyingZip } from '../artifacts/lying-zip.js'
+import { lyingZip } from '../support/lying-zip.js'
 import { standInClient, startS3StandIn, type S3StandIn } from '../../local/moto.js'
 import { LoopbackProxy } from '../../local/proxy.js'
 import { RUNNER_STOP, runStep, type StepOptions } from '../../local/runner.js'

@@ -5,7 +5,7 @@ import { BridgeWorld, TOKEN } from '../../local/bridge-world.js'
 let world: BridgeWorld
 
 beforeAll(async () => {
-  world = await BridgeWorld.start()
+  world = await BridgeWorld.start({ simulatedTime: true })
 })
 afterAll(() => world.close())
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { BridgeWorld, sleep, TOKEN } from '../../local/bridge-world.js'
+import { BridgeWorld, TOKEN } from '../../local/bridge-world.js'
 
 // The bridge's bundled handler, as the template deploys it, starting workflow runs for jobs.
 let world: BridgeWorld
 
 beforeAll(async () => {
-  world = await BridgeWorld.start()
+  world = await BridgeWorld.start({ simulatedTime: true })
 })
 afterAll(() => world.close())
 beforeEach(() => world.fresh())
@@ -45,7 +45,7 @@ describe('a STARTED event', () => {
     await world.invoke(world.event(world.queueJob()))
     const schedule = await world.stack.schedule()
     expect(schedule.state).toBe('ENABLED')
-    const left = schedule.endDate!.getTime() - Date.now()
+    const left = schedule.endDate!.getTime() - world.clock.now()
     expect(left).toBeGreaterThan(14 * 60_000)
     expect(left).toBeLessThanOrEqual(15 * 60_000)
   })
@@ -70,10 +70,11 @@ describe('a STARTED event', () => {
       actionTypeId: world.stack.actionType.id,
       configuration: { Owner: 'acme', Repo: 'app', Workflow: 'build.yml' }
     })
-    const invocation = world.invoke(world.event(job))
-    await sleep(1_500)
-    job.state = 'Queued'
-    const { result } = await invocation
+    // CodePipeline queues it once the first poll has come back empty; the bridge's wait before the next poll passes on the world's clock.
+    world.emulator.onServed = (request) => {
+      if (request.operation === 'PollForJobs') job.state = 'Queued'
+    }
+    const { result } = await world.invoke(world.event(job))
     expect(result?.dispatched).toEqual([job.id])
   })
 

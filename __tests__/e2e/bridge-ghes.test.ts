@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
-import { BridgeWorld, sleep } from '../../local/bridge-world.js'
+import { BridgeWorld } from '../../local/bridge-world.js'
 
 // GitHub Enterprise Server 3.20 and older refuse return_run_details: the bridge dispatches without it and finds the run by its name.
 let ghes: BridgeWorld
 
 beforeAll(async () => {
-  ghes = await BridgeWorld.start({ flavour: 'ghes-3.20', parameters: { QueueTimeoutMinutes: '0.05' } })
+  ghes = await BridgeWorld.start({
+    simulatedTime: true,
+    flavour: 'ghes-3.20',
+    parameters: { QueueTimeoutMinutes: '0.05' }
+  })
 })
 afterAll(() => ghes.close())
 beforeEach(() => ghes.fresh())
@@ -29,7 +33,7 @@ it('fails the job with SystemUnavailable when no run carries the job ID, naming 
   await ghes.invoke(ghes.event(job))
   expect(ghes.github.runs).toHaveLength(1)
   expect(await ghes.record(job)).toMatchObject({ phase: 'running', acknowledged: true })
-  await sleep(3_500)
+  ghes.clock.advance(3_500)
   await ghes.sweep()
   expect(ghes.failure(job)).toMatchObject({
     type: 'SystemUnavailable',

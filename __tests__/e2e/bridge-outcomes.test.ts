@@ -1,18 +1,19 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { runStep } from '../../local/runner.js'
-import { BridgeWorld, expectDispatchedOnce, sleep } from '../../local/bridge-world.js'
+import { BridgeWorld } from '../../local/bridge-world.js'
 import { freePort } from '../../local/moto.js'
+import { expectDispatchedOnce } from '../support/bridge.js'
 
 // Whatever happens to a run, the pipeline hears about it: every outcome through the bundled handler.
 let world: BridgeWorld
 
 beforeAll(async () => {
-  world = await BridgeWorld.start()
+  world = await BridgeWorld.start({ simulatedTime: true })
 })
 afterAll(() => world.close())
 beforeEach(() => world.fresh())
 
-/** Short windows, so that retries and timeouts play out within a test. */
+/** Short windows, so that retries and timeouts play out within a test; the world's clock moves through them. */
 const FAST = { GitHubRetryMinutes: '0.05', QueueTimeoutMinutes: '0.05' }
 
 describe('a configuration GitHub cannot run', () => {
@@ -122,7 +123,7 @@ describe('GitHub unavailable', () => {
     expect(await world.record(job)).toMatchObject({ phase: 'dispatching', attempts: 1 })
     expect(job.state).toBe('Dispatched')
     // Past the grace for a lost dispatch to show up as a run.
-    await sleep(1_000)
+    world.clock.advance(1_000)
     const sweep = await world.sweep()
     expect(sweep.result?.dispatched).toEqual([job.id])
     expect(world.github.runs).toHaveLength(1)
@@ -136,7 +137,7 @@ describe('GitHub unavailable', () => {
     const { result } = await world.invoke(world.event(job))
     // The same invocation looked for the run by name, and found it.
     expect(result?.dispatched).toEqual([job.id])
-    await sleep(1_000)
+    world.clock.advance(1_000)
     await world.sweep()
     await expectDispatchedOnce(world, job)
   })
@@ -158,7 +159,7 @@ describe('GitHub unavailable', () => {
     expect(waiting?.dispatchSentAt).toBeUndefined()
     const early = await world.sweep()
     expect(early.result?.dispatched).toEqual([])
-    await sleep(Number(waiting?.nextAttemptAt) - Date.now() + 100)
+    world.clock.advance(Number(waiting?.nextAttemptAt) - world.clock.now() + 100)
     expect((await world.sweep()).result?.dispatched).toEqual([job.id])
     expect(world.github.runs).toHaveLength(1)
   })
@@ -171,7 +172,7 @@ describe('GitHub unavailable', () => {
       phase: 'dispatching',
       lastError: expect.stringContaining('ECONNREFUSED') as unknown
     })
-    await sleep(3_200)
+    world.clock.advance(3_200)
     await world.sweep()
     expect(world.failure(job)).toMatchObject({
       type: 'SystemUnavailable',
@@ -252,7 +253,7 @@ describe('a run that does not report', () => {
 
   it('cancels a run queued past the queue timeout, and fails the job with SystemUnavailable', async () => {
     const { job, run } = await dispatched(FAST)
-    run.created_at = new Date(Date.now() - 10 * 60_000).toISOString()
+    run.created_at = new Date(world.clock.now() - 10 * 60_000).toISOString()
     await world.sweep()
     expect(run).toMatchObject({ status: 'completed', conclusion: 'cancelled' })
     expect(world.github.requestsTo('POST', new RegExp(`/actions/runs/${run.id}/cancel$`))).toHaveLength(1)

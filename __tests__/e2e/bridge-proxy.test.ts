@@ -11,7 +11,7 @@ let certificate: TestCertificate
 let fronts: { codepipeline: TlsFront; moto: TlsFront; github: TlsFront }
 
 beforeAll(async () => {
-  ;[world, proxy] = await Promise.all([BridgeWorld.start(), LoopbackProxy.start()])
+  ;[world, proxy] = await Promise.all([BridgeWorld.start({ simulatedTime: true }), LoopbackProxy.start()])
   certificate = testCertificate(['codepipeline.test', 'moto.test', 'api.github.test'])
   const [codepipeline, moto, github] = await Promise.all(
     [world.emulator.url, world.moto.url, world.github.url].map((url) => TlsFront.start(url, certificate))

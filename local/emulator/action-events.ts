@@ -5,9 +5,13 @@ export type ActionExecutionState = 'STARTED' | 'SUCCEEDED' | 'FAILED' | 'CANCELE
 
 /**
  * The EventBridge event CodePipeline sends when an action execution
- * changes state. It names the action but never carries the job's ID or nonce.
+ * changes state, at `time`. It names the action but never carries the job's ID or nonce.
  */
-export function actionExecutionEvent(job: EmulatedJob, state: ActionExecutionState): Record<string, unknown> {
+export function actionExecutionEvent(
+  job: EmulatedJob,
+  state: ActionExecutionState,
+  time: number = Date.now()
+): Record<string, unknown> {
   const context = job.data.pipelineContext
   return {
     version: '0',
@@ -15,7 +19,7 @@ export function actionExecutionEvent(job: EmulatedJob, state: ActionExecutionSta
     'detail-type': 'CodePipeline Action Execution State Change',
     source: 'aws.codepipeline',
     account: job.accountId,
-    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    time: new Date(time).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     region: 'us-east-1',
     resources: [context.pipelineArn],
     detail: {

@@ -21,6 +21,8 @@ export interface Account {
   readonly takenByOthers: Set<string>
   /** How long a polled job waits for AcknowledgeJob before it is handed out again. */
   readonly dispatchTimeoutMs: number
+  /** The time: Date.now, or a clock shared with the code under test. Dispatch timeouts are judged by it when a job is polled. */
+  now(): number
   /** Told of each action execution state change, as CodePipeline tells EventBridge. */
   actionExecutionChanged?(job: EmulatedJob, state: ActionExecutionState): void
 }
@@ -86,7 +88,7 @@ const pollForJobs: Operation = (body, account) => {
       `queryParam must hold the action type's queryable property ${queryable}`
     )
   }
-  const now = Date.now()
+  const now = account.now()
   account.jobs.requeueExpired(now)
   const matching = account.jobs
     .all()

@@ -27,6 +27,8 @@ export interface EmulatorOptions {
   readonly port?: number
   /** How long a polled job waits for AcknowledgeJob before it is handed out again. */
   readonly dispatchTimeoutMs?: number
+  /** The time, when a test moves it (see local/clock.ts); Date.now otherwise. */
+  readonly now?: () => number
   /** Access key ID to secret key; requests signed with another key are refused. */
   readonly credentials?: Readonly<Record<string, string>>
 }
@@ -55,12 +57,16 @@ export class CodePipelineEmulator implements Account {
   readonly events: Record<string, unknown>[] = []
   /** Called with each event as it happens, as an EventBridge rule would deliver it. */
   onEvent?: (event: Record<string, unknown>) => void
+  /** Called once a request was served, before its answer goes out: to change the world between two calls. */
+  onServed?: (request: RecordedRequest) => void
   readonly dispatchTimeoutMs: number
+  readonly now: () => number
   private readonly secrets: Map<string, string>
   private readonly server: Server
 
   private constructor(options: EmulatorOptions) {
     this.dispatchTimeoutMs = options.dispatchTimeoutMs ?? 60_000
+    this.now = options.now ?? Date.now
     this.secrets = new Map(
       Object.entries(
         options.credentials ?? { [EMULATOR_CREDENTIALS.accessKeyId]: EMULATOR_CREDENTIALS.secretAccessKey }
@@ -97,7 +103,7 @@ export class CodePipelineEmulator implements Account {
   }
 
   actionExecutionChanged(job: EmulatedJob, state: ActionExecutionState): void {
-    const event = actionExecutionEvent(job, state)
+    const event = actionExecutionEvent(job, state, this.now())
     this.events.push(event)
     this.onEvent?.(event)
   }
@@ -150,7 +156,7 @@ export class CodePipelineEmulator implements Account {
       operation: call.operation,
       body: call.body,
       headers: request.headers,
-      at: Date.now()
+      at: this.now()
     }
     this.requests.push(recorded)
     const fault = await this.faults.applyTo(call.operation)
@@ -170,6 +176,7 @@ export class CodePipelineEmulator implements Account {
       const result = serve(request, call, this, this.secrets)
       if (fault.dropAnswer) return drop()
       recorded.status = 200
+      this.onServed?.(recorded)
       this.answer(response, 200, result)
     } catch (error) {
       if (!(error instanceof ServiceError)) throw error

@@ -16,9 +16,9 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { extractZip } from '../../src/artifacts/unzip.js'
 import { listDirectory, listSingleFile, writeZip, type ZipEntry } from '../../src/artifacts/zip-writer.js'
-import { writeToFile } from './zip-to-file.js'
-import { lyingZip } from './lying-zip.js'
-import { craftedZip } from './crafted-zip.js'
+import { writeToFile } from '../support/zip-to-file.js'
+import { lyingZip } from '../support/lying-zip.js'
+import { craftedZip } from '../support/crafted-zip.js'
 
 const scratchRoot = mkdtempSync(join(tmpdir(), 'unzip-test-'))
 const scratch = (): string => mkdtempSync(join(scratchRoot, 'case-'))
