@@ -49,6 +49,8 @@ export interface StepRun {
   readonly stoppedForMs?: number
   /** True when the step outlived the grace period and was killed. */
   readonly killed: boolean
+  /** What the step had printed when the stop signal went; undefined when it was not stopped. */
+  readonly stdoutBeforeStop?: string
 }
 
 export interface StepOptions {
@@ -64,9 +66,18 @@ export interface StepOptions {
   readonly endpoint: string
   /**
    * Stops the step as the runner does (SIGINT, SIGTERM 7.5 s later, a kill
-   * 2.5 s after that) once its output matches `when`.
+   * 2.5 s after that) once its output matches `when`, once `when` settles,
+   * or `afterSpawnMs` after the process started.
    */
-  readonly stop?: { readonly when: RegExp | Promise<unknown>; readonly signal?: 'SIGINT' | 'SIGTERM' }
+  readonly stop?: {
+    readonly when: RegExp | Promise<unknown> | EarlyStop
+    readonly signal?: 'SIGINT' | 'SIGTERM'
+  }
+}
+
+/** A stop this soon after the process started. */
+export interface EarlyStop {
+  readonly afterSpawnMs: number
 }
 
 /** The runner's grace periods after it decides to stop a step. */
@@ -206,11 +217,13 @@ export class RunnerJob {
     let stdout = ''
     let stderr = ''
     let stoppedAt: number | undefined
+    let stdoutBeforeStop: string | undefined
     let killed = false
     const timers: NodeJS.Timeout[] = []
     const stop = (): void => {
       if (!options.stop || stoppedAt !== undefined || child.exitCode !== null) return
       stoppedAt = performance.now()
+      stdoutBeforeStop = stdout
       child.kill(options.stop.signal ?? 'SIGINT')
       timers.push(
         setTimeout(() => child.kill('SIGTERM'), RUNNER_STOP.termAfterMs),
@@ -219,6 +232,7 @@ export class RunnerJob {
     }
     const { when } = options.stop ?? {}
     if (when instanceof Promise) void when.then(stop)
+    else if (when !== undefined && !(when instanceof RegExp)) timers.push(setTimeout(stop, when.afterSpawnMs))
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString()
       if (when instanceof RegExp && when.test(stdout)) stop()
@@ -244,7 +258,8 @@ export class RunnerJob {
       everything: [stdout, stderr, text.output, text.summary, text.env, text.state].join('\n'),
       durationMs,
       stoppedForMs: stoppedAt === undefined ? undefined : ended - stoppedAt,
-      killed
+      killed,
+      stdoutBeforeStop
     }
   }
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { CodePipelineEmulator } from '../../local/emulator/server.js'
-import { RUNNER_STOP, runStep } from '../../local/runner.js'
+import type { EmulatedJob } from '../../local/emulator/jobs.js'
+import { RUNNER_STOP, runStep, type StepOptions, type StepRun } from '../../local/runner.js'
 
 // The runner stopping a step: a cancelled run, timeout-minutes, a runner going away.
 let emulator: CodePipelineEmulator
@@ -103,4 +104,78 @@ describe('a job action the runner stops', () => {
     expect(run.outputs).toEqual({ 'job-id': job.id })
     expect(run.stdout).toMatch(/while acknowledging job \S+, which may now be claimed by this workflow/)
   })
+})
+
+/**
+ * Stops a step `afterSpawnMs` after it started, or, when the process died of
+ * the signal before printing anything, a little later each time until one
+ * does not. Node.js itself takes some tens of milliseconds to start (more on
+ * a busy machine), and nothing can catch a signal before it runs; from the
+ * first moment it can, the entry file holds the stop. Each try sets up a step
+ * of its own with `prepare`. The first step that caught its stop.
+ */
+async function firstCaughtStop(
+  prepare: () => StepOptions,
+  afterSpawnMs: number,
+  signal: 'SIGINT' | 'SIGTERM' = 'SIGINT'
+): Promise<StepRun> {
+  for (let at = afterSpawnMs; at < afterSpawnMs + 5_000; at += 5) {
+    const run = await runStep({ ...prepare(), stop: { when: { afterSpawnMs: at }, signal } })
+    const diedStarting = run.code === null && run.stdout === '' && run.stderr === ''
+    if (!diedStarting) return run
+  }
+  throw new Error(`no step caught a stop within 5 s of ${afterSpawnMs} ms after it started`)
+}
+
+/** The job of a reporting step that acknowledges first, with CodePipeline slow to answer: a stop always comes before the result. */
+let job: EmulatedJob
+function reporting(): StepOptions {
+  job = emulator.createJob()
+  emulator.inject({ kind: 'latency', ms: 60_000 }, { operation: 'AcknowledgeJob' })
+  return { endpoint: emulator.url, inputs: { 'job-id': job.id, nonce: job.nonce } }
+}
+
+/** A job step claiming a job of a type none is queued for, so that it polls until it is stopped. */
+const claiming = (): StepOptions => ({
+  action: 'job',
+  endpoint: emulator.url,
+  inputs: { provider: 'GitHubActions', query: 'Workflow=nothing-queued', 'wait-seconds': '60' }
+})
+
+describe('a stop while the step is still loading', () => {
+  it('is held from the first moment the process can catch it, before the step has printed a line', async () => {
+    const run = await firstCaughtStop(reporting, 0)
+    expect(run.stdoutBeforeStop).toBe('')
+    expect(run.killed).toBe(false)
+    expect(job.state).toBe('Failed')
+    expect(run.stdout).toMatch(/::error::The runner stopped the step \(SIGINT\).*Reported JobFailed to CodePipeline/)
+  })
+
+  it.each([50, 100, 200, 400])(
+    'reaches the step, which answers the job, %i ms after it started',
+    async (afterSpawnMs) => {
+      const run = await firstCaughtStop(reporting, afterSpawnMs)
+      expect(run.killed).toBe(false)
+      expect(run.code).toBe(1)
+      expect(job.state).toBe('Failed')
+      expect(job.result?.body.failureDetails).toMatchObject({
+        type: 'JobFailed',
+        message: expect.stringMatching(
+          /^The runner stopped the step \(SIGINT\).*before the step reported a result/
+        ) as unknown
+      })
+    }
+  )
+
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'reaches the job action, which says it claimed nothing, on %s',
+    async (signal) => {
+      const run = await firstCaughtStop(claiming, 0, signal)
+      expect(run.stdoutBeforeStop).toBe('')
+      expect(run.killed).toBe(false)
+      expect(run.stdout).toMatch(
+        new RegExp(`::error::The runner stopped the step \\(${signal}\\): .*\\. No job was claimed\\.`)
+      )
+    }
+  )
 })

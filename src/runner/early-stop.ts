@@ -29,6 +29,17 @@ export function holdStops(): void {
 }
 
 /**
+ * Lets a stop that came while the code loaded reach the holder. Node.js
+ * hands a signal to JavaScript only when its event loop next polls, and
+ * loading the code does not get there: without this turn of the loop, the
+ * step would start its work, and send a result, before it heard of a stop
+ * that came first.
+ */
+export function deliverHeldStops(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
+/**
  * Stops holding, for a stop handler that now listens itself: the first stop
  * that came meanwhile, if any, is for it to act on.
  */
