@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto'
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb'
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { EmulatedJob } from '../../local/emulator/jobs.js'
 import { BridgeWorld, TOKEN } from '../../local/bridge-world.js'
+import { LoopbackProxy, testCertificate, TlsFront, type TestCertificate } from '../../local/proxy.js'
 import { update } from '../../src/bridge/dynamo-item.js'
 
 // What an attacker or an unlucky operator tried against the bridge: each through the bundled handler.
@@ -218,5 +221,78 @@ describe('a run whose name lacks the job ID', () => {
     const record = await world.record(job)
     expect(record).toMatchObject({ runNameChecked: true })
     expect(record).not.toHaveProperty('warning')
+  })
+})
+
+describe('the proxy credentials secret', () => {
+  // GitHub only through the proxy, behind TLS on a name only the proxy resolves; AWS on loopback goes direct.
+  let proxy: LoopbackProxy
+  let certificate: TestCertificate
+  let front: TlsFront
+  beforeAll(async () => {
+    proxy = await LoopbackProxy.start()
+    certificate = testCertificate(['api.github.test'])
+    front = await TlsFront.start(world.github.url, certificate)
+  })
+  afterAll(async () => {
+    await Promise.all([proxy?.close(), front?.close()])
+  })
+  beforeEach(() => {
+    proxy.requests.length = 0
+  })
+
+  const password = 'Bridge-proxy:S3cret@%41'
+  const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`
+
+  /** A stack whose ProxyUrl has no credentials, and whose proxy credentials secret holds `secret`. */
+  async function behindProxy(secret: string): Promise<void> {
+    const { ARN } = await world.stack.secrets.send(
+      new CreateSecretCommand({ Name: `github-bridge/proxy-${randomUUID()}`, SecretString: secret })
+    )
+    await world.fresh({
+      parameters: { ProxyUrl: proxy.url, ProxyCredentialsSecretArn: ARN! },
+      githubApiUrl: `https://api.github.test:${front.port}`,
+      environment: { NODE_EXTRA_CA_CERTS: certificate.certFile, LOG_LEVEL: 'debug' }
+    })
+  }
+
+  it.each([
+    ['user:password text', `bridge:${password}`],
+    ['JSON', JSON.stringify({ username: 'bridge', password })]
+  ])(
+    'gives the proxy the credentials from the secret (%s), and keeps the password out of the log',
+    async (_, secret) => {
+      proxy.requireAuthorization = basic('bridge', password)
+      try {
+        await behindProxy(secret)
+        const job = world.queueJob()
+        const { result, output } = await world.invoke(world.event(job))
+
+        expect(result?.dispatched).toEqual([job.id])
+        expect(proxy.requests.length).toBeGreaterThan(0)
+        for (const request of proxy.requests) expect(request.authorization).toBe(proxy.requireAuthorization)
+        // The function's configuration holds no credentials.
+        expect(JSON.stringify(world.stack.environment)).not.toContain('S3cret')
+        expect(world.stack.environment.HTTPS_PROXY).toBe(proxy.url)
+        for (const shown of [password, encodeURIComponent(password)]) expect(output).not.toContain(shown)
+      } finally {
+        proxy.requireAuthorization = undefined
+      }
+    }
+  )
+
+  it.each([
+    ['a bare password', 'S3cret-only', 'has no user name and password'],
+    ['JSON without a password', JSON.stringify({ username: 'bridge' }), 'has no user name and password'],
+    ['broken JSON', `{"username": "bridge", "password": "${password}"`, 'is not valid JSON']
+  ])('refuses %s, saying what it must hold without quoting it', async (_, secret, said) => {
+    await behindProxy(secret)
+    const job = world.queueJob()
+    const { error, output } = await world.invoke(world.event(job))
+
+    expect(error?.message).toContain(`The proxy credentials secret ${said}`)
+    expect(error?.message).toContain('user:password, or {"username": "...", "password": "..."}')
+    expect(`${output}${error?.message}`).not.toContain('S3cret')
+    expect(world.github.requests).toEqual([])
   })
 })

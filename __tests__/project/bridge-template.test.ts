@@ -87,6 +87,35 @@ describe('the bridge template', () => {
     expect(template.Parameters.ProxyUrl).toMatchObject({ NoEcho: true })
   })
 
+  it('refuses a ProxyUrl that holds credentials: they come from their own secret, which the role may read only when it is given', () => {
+    const parameter = (name: string) =>
+      template.Parameters[name] as { AllowedPattern: string; ConstraintDescription?: string; Default: string }
+    const proxyUrl = new RegExp(parameter('ProxyUrl').AllowedPattern)
+    for (const url of ['', 'http://proxy.example.com:3128', 'https://proxy.example.com/', 'http://10.0.0.1:8080'])
+      expect(proxyUrl.test(url), url).toBe(true)
+    for (const url of [
+      'http://user:password@proxy.example.com:3128',
+      'http://user@proxy.example.com:3128',
+      'http://:password@proxy.example.com',
+      'https://user:p%40ss@proxy.example.com/',
+      'http://proxy.example.com:3128/path'
+    ])
+      expect(proxyUrl.test(url), url).toBe(false)
+    expect(parameter('ProxyUrl').ConstraintDescription).toContain('ProxyCredentialsSecretArn')
+    const secretArn = new RegExp(parameter('ProxyCredentialsSecretArn').AllowedPattern)
+    const arn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:github-bridge/proxy-AbCdEf'
+    expect(parameter('ProxyCredentialsSecretArn').Default).toBe('')
+    expect([secretArn.test(''), secretArn.test(arn), secretArn.test('user:password')]).toEqual([true, true, false])
+
+    const proxy = 'http://proxy.example.com:3128'
+    const without = deployed({ ProxyUrl: proxy })
+    expect(without.environment).not.toHaveProperty(ENVIRONMENT.proxySecretId)
+    expect(JSON.stringify(without.policy).match(/secretsmanager:GetSecretValue/g)).toHaveLength(1)
+    const given = deployed({ ProxyUrl: proxy, ProxyCredentialsSecretArn: arn })
+    expect(given.environment).toMatchObject({ HTTPS_PROXY: proxy, [ENVIRONMENT.proxySecretId]: arn })
+    expect(given.policy).toContainEqual({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: arn })
+  })
+
   it('runs the function in a VPC only when subnets are given, and only then lets its role place network interfaces', () => {
     const outside = deployed()
     expect(outside.function.VpcConfig).toBeUndefined()
