@@ -140,7 +140,7 @@ describe('GitHubApi.recentRuns', () => {
   function pages(runs: ReturnType<typeof run>[][], next: (page: number) => string) {
     const asked: string[] = []
     const fetcher: typeof fetch = (input) => {
-      const url = String(input as string)
+      const url = input instanceof Request ? input.url : input.toString()
       asked.push(url)
       const page = Number(/[?&]page=(\d+)/.exec(url)?.[1] ?? 1)
       const link =

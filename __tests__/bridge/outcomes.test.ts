@@ -98,7 +98,7 @@ describe('a run that cannot be identified', () => {
       const told = noRunOutcome(target, 'job-1', 5 * 60_000, page, accepted)
       expect(told.type).toBe('SystemUnavailable')
       expect(told.message).toContain(accepted ? 'GitHub accepted the request' : 'GitHub gave no answer to the request')
-      expect(told.message).toContain(`A run may still have started, see ${page}`)
+      expect(told.message).toContain(`A run may still have started (see ${page})`)
       expect(told.message).toContain('none is started again')
       expect(told.message).toContain("run-name: 'CodePipeline ${{ inputs.job-id }}'")
       expect(told.message).toContain('examples/workflows/dispatch-build-and-report.yml')

@@ -84,7 +84,6 @@ describe('the bridge template', () => {
       HTTP_PROXY: proxy,
       NO_PROXY: '.internal, s3.amazonaws.com'
     })
-    expect(template.Parameters.ProxyUrl).toMatchObject({ NoEcho: true })
   })
 
   it('refuses a ProxyUrl that holds credentials: they come from their own secret, which the role may read only when it is given', () => {
@@ -108,12 +107,19 @@ describe('the bridge template', () => {
     expect([secretArn.test(''), secretArn.test(arn), secretArn.test('user:password')]).toEqual([true, true, false])
 
     const proxy = 'http://proxy.example.com:3128'
-    const without = deployed({ ProxyUrl: proxy })
-    expect(without.environment).not.toHaveProperty(ENVIRONMENT.proxySecretId)
-    expect(JSON.stringify(without.policy).match(/secretsmanager:GetSecretValue/g)).toHaveLength(1)
-    const given = deployed({ ProxyUrl: proxy, ProxyCredentialsSecretArn: arn })
+    const github = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:github-bridge/credentials-AbCdEf'
+    const without = deployed({ ProxyUrl: proxy, GitHubCredentialsSecretArn: github })
+    expect(without.environment[ENVIRONMENT.proxySecretId]).toBe('')
+    const secretReads = (policy: unknown[]) =>
+      policy.filter((statement) => JSON.stringify(statement).includes('secretsmanager:GetSecretValue'))
+    expect(secretReads(without.policy)).toEqual([
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: [github] }
+    ])
+    const given = deployed({ ProxyUrl: proxy, GitHubCredentialsSecretArn: github, ProxyCredentialsSecretArn: arn })
     expect(given.environment).toMatchObject({ HTTPS_PROXY: proxy, [ENVIRONMENT.proxySecretId]: arn })
-    expect(given.policy).toContainEqual({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: arn })
+    expect(secretReads(given.policy)).toEqual([
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: [github, arn] }
+    ])
   })
 
   it('runs the function in a VPC only when subnets are given, and only then lets its role place network interfaces', () => {

@@ -99,13 +99,7 @@ async function unreadRun(session: Session, record: RunningRecord & { readonly ru
   const attempt = failedAttempt(record, error.message, session.now)
   const retryAfterMs = error instanceof GitHubError ? error.retryAfterMs : undefined
   const delay = backoffMs(attempt.attempts, settings, clock.random(), retryAfterMs)
-  session.log.warn(
-    `Could not read the workflow run; looking again in ${Math.round(delay / 1000)} s: ${error.message}`,
-    {
-      jobId,
-      runId
-    }
-  )
+  session.log.warn(`Could not read the workflow run: ${error.message}`, { jobId, runId, retryInMs: delay })
   return session.letGo(record, { ...attempt, nextCheckAt: session.now + delay })
 }
 

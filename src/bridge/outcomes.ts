@@ -106,7 +106,7 @@ export function queuedTooLongOutcome(run: WorkflowRun, queuedMs: number, timeout
 }
 
 const RUN_NAME_FIX =
-  "Give the workflow run-name: 'CodePipeline ${{ inputs.job-id }}', as examples/workflows/dispatch-build-and-report.yml does, so that its runs can be found"
+  "Give the workflow run-name: 'CodePipeline ${{ inputs.job-id }}', as examples/workflows/dispatch-build-and-report.yml does"
 
 /**
  * No run carries the job ID, after a dispatch GitHub accepted, or whose
@@ -121,14 +121,14 @@ export function noRunOutcome(
 ): Outcome {
   return outcome(
     'SystemUnavailable',
-    `GitHub ${accepted ? 'accepted' : 'gave no answer to'} the request to start ${describeTarget(target)}, and no run named for job ${jobId} appeared within ${minutes(waitedMs)}. A run may still have started, see ${runsPage}; none is started again, so that the job never runs twice. ${RUN_NAME_FIX}, then retry the stage.`
+    `GitHub ${accepted ? 'accepted' : 'gave no answer to'} the request to start ${describeTarget(target)}, and no run named for job ${jobId} appeared within ${minutes(waitedMs)}. A run may still have started (see ${runsPage}); none is started again. ${RUN_NAME_FIX}, then retry the stage.`
   )
 }
 
 /** At the first look at a run whose name lacks the job ID: a warning for the log and, later, the failure message. */
 export function unnamedRunWarning(run: WorkflowRun): string {
   return truncate(
-    `The workflow run ${run.html_url} is named ${quote(run.display_title ?? '', 100)}, without the job ID: a run whose dispatch answer is lost cannot be found. ${RUN_NAME_FIX}.`,
+    `The workflow run ${run.html_url} is named ${quote(run.display_title ?? '', 100)}, without the job ID, so a lost dispatch answer would leave it unfound. ${RUN_NAME_FIX}.`,
     1_000
   )
 }
@@ -176,13 +176,13 @@ export function runGoneOutcome(runUrl: string | undefined, runId: number): Outco
 export function runUnreadableOutcome(error: GitHubError, target: WorkflowTarget, run: string): Outcome {
   return outcome(
     'PermissionError',
-    `GitHub did not let the bridge read the workflow run ${run} (GitHub answered ${error.answer} to ${error.request}), so it cannot tell how the run ends. Give the GitHub App, installed on ${target.owner}/${target.repo}, or the fine-grained token, the repository permission Actions: read, then retry the stage.`
+    `GitHub did not let the bridge read the workflow run ${run} (${error.answer} to ${error.request}). Give the GitHub App or token the repository permission Actions: read on ${target.owner}/${target.repo}, then retry the stage.`
   )
 }
 
 export function runUnwatchedOutcome(run: string, takenMs: number, lastError: string): Outcome {
   return outcome(
     'SystemUnavailable',
-    `The bridge could not read the workflow run ${run} for ${Math.round(takenMs / 3600_000)} hours after the job started (last: ${lastError}), so it cannot tell how the run ended, and the run did not report. Check the run on GitHub, then retry the stage if needed; https://www.githubstatus.com shows GitHub's own incidents.`
+    `The bridge could not read the workflow run ${run} for ${Math.round(takenMs / 3600_000)} hours (last: ${lastError}), and the run did not report. Check the run, then retry the stage if needed.`
   )
 }
