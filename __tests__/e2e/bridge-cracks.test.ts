@@ -160,7 +160,7 @@ describe('a dispatch whose answer was lost, and whose run cannot be found', () =
     const message = world.failure(job)?.message
     expect(message).toContain('GitHub gave no answer to the request')
     expect(message).toContain(
-      `A run may still have started, see ${world.github.url}/acme/app/actions/workflows/${workflow}?query=event%3Aworkflow_dispatch%20branch%3Amain`
+      `A run may still have started (see ${world.github.url}/acme/app/actions/workflows/${workflow}?query=event%3Aworkflow_dispatch%20branch%3Amain)`
     )
     expect(message).toContain("Give the workflow run-name: 'CodePipeline ${{ inputs.job-id }}'")
     expect(await world.record(job)).toMatchObject({ phase: 'closed' })
