@@ -65,9 +65,10 @@ interface App {
 /** `github.com`: dispatch can return the run. `ghes-3.20`: the body field is refused and dispatch answers 204. */
 export type Flavour = 'github.com' | 'ghes-3.20'
 
-const json = (response: ServerResponse, status: number, body?: unknown): void => {
+const json = (response: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void => {
   const text = body === undefined ? '' : JSON.stringify(body)
   response.writeHead(status, {
+    ...headers,
     'content-type': 'application/json',
     ...(text && { 'content-length': Buffer.byteLength(text) })
   })
@@ -103,6 +104,8 @@ export class FakeGitHubActions {
   private nextRunId = 9_100_000_001
   /** How long installation tokens last. */
   tokenLifetimeMs = 60 * 60_000
+  /** How long a new run stays out of the run list, as when GitHub is degraded. */
+  runListLagMs = 0
 
   private constructor(
     private readonly server: Server,
@@ -202,6 +205,7 @@ export class FakeGitHubActions {
       this.runs.length = 0
       this.issued.length = 0
       this.tokenLifetimeMs = 60 * 60_000
+      this.runListLagMs = 0
     }
   }
 
@@ -237,14 +241,14 @@ export class FakeGitHubActions {
       response.end(JSON.stringify({ message: fault.message ?? 'Server Error' }))
       return
     }
-    const [status, answer] = await this.route(method, url, body, request.headers.authorization ?? '')
+    const [status, answer, headers] = await this.route(method, url, body, request.headers.authorization ?? '')
     if (fault?.kind === 'drop-after') {
       recorded.status = 'dropped'
       request.socket.destroy()
       return
     }
     recorded.status = status
-    json(response, status, answer)
+    json(response, status, answer, headers)
   }
 
   private takeFault(method: string, path: string): GitHubFault | undefined {
@@ -257,7 +261,12 @@ export class FakeGitHubActions {
     return rule.fault
   }
 
-  private async route(method: string, url: URL, body: unknown, authorization: string): Promise<[number, unknown?]> {
+  private async route(
+    method: string,
+    url: URL,
+    body: unknown,
+    authorization: string
+  ): Promise<[number, unknown?, Record<string, string>?]> {
     const path = url.pathname
     let match: RegExpExecArray | null
     if ((match = /^\/repos\/([^/]+)\/([^/]+)\/installation$/.exec(path)) && method === 'GET') {
@@ -316,11 +325,19 @@ export class FakeGitHubActions {
       if (!may('actions', 'read')) return [403, { message: 'Resource not accessible by integration' }]
       const file = decodeURIComponent(match[1]!)
       const created = /^>=(.+)$/.exec(url.searchParams.get('created') ?? '')?.[1]
+      const listedFrom = new Date(Date.now() - this.runListLagMs).toISOString()
       const runs = this.runs
         .filter((run) => run.repository === fullName && run.workflow === file)
         .filter((run) => created === undefined || run.created_at >= created)
+        .filter((run) => this.runListLagMs === 0 || run.created_at <= listedFrom)
         .sort((a, b) => b.id - a.id)
-      return [200, { total_count: runs.length, workflow_runs: runs }]
+      // Pages as GitHub gives them: per_page (30 unless asked, 100 at most), and a link to the next.
+      const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), 100)
+      const page = Number(url.searchParams.get('page') ?? 1)
+      const next = new URL(`${this.url}${url.pathname}${url.search}`)
+      next.searchParams.set('page', String(page + 1))
+      const link = runs.length > page * perPage ? { link: `<${next.href}>; rel="next"` } : undefined
+      return [200, { total_count: runs.length, workflow_runs: runs.slice((page - 1) * perPage, page * perPage) }, link]
     }
     if ((match = /^\/actions\/runs\/(\d+)(\/cancel)?$/.exec(rest))) {
       if (!may('actions', match[2] ? 'write' : 'read'))

@@ -126,3 +126,54 @@ describe('GitHubApi.dispatch', () => {
     expect(calls).toBe(3)
   })
 })
+
+describe('GitHubApi.recentRuns', () => {
+  const since = clock.now() - 60 * 60_000
+  const run = (id: number, minutesAgo: number) => ({
+    id,
+    status: 'queued',
+    conclusion: null,
+    html_url: `https://github.example/acme/app/actions/runs/${id}`,
+    created_at: new Date(clock.now() - minutesAgo * 60_000).toISOString()
+  })
+  /** Pages of runs, newest first, each linking to the next as GitHub does; the URLs asked for. */
+  function pages(runs: ReturnType<typeof run>[][], next: (page: number) => string) {
+    const asked: string[] = []
+    const fetcher: typeof fetch = (input) => {
+      const url = input instanceof Request ? input.url : input.toString()
+      asked.push(url)
+      const page = Number(/[?&]page=(\d+)/.exec(url)?.[1] ?? 1)
+      const link =
+        page < runs.length ? { link: `<${next(page + 1)}>; rel="next", <${next(runs.length)}>; rel="last"` } : {}
+      return Promise.resolve(
+        new Response(JSON.stringify({ workflow_runs: runs[page - 1] }), { status: 200, headers: link })
+      )
+    }
+    return { asked, fetcher }
+  }
+  const onApi = (page: number) =>
+    `${API}/repos/acme/app/actions/workflows/build.yml/runs?event=workflow_dispatch&per_page=100&page=${page}`
+
+  it('follows rel="next" until a page reaches back past the time asked for', async () => {
+    const { asked, fetcher } = pages([[run(9, 1), run(8, 2)], [run(7, 30), run(6, 61)], [run(5, 90)]], onApi)
+    const runs = await new GitHubApi(API, tokens, quiet, clock, fetcher).recentRuns(target, since)
+    expect(runs.map((found) => found.id)).toEqual([9, 8, 7, 6])
+    expect(asked).toHaveLength(2)
+    expect(asked[1]).toBe(onApi(2))
+  })
+
+  it('reads at most ten pages', async () => {
+    const many = Array.from({ length: 30 }, (_, page) => [run(1000 - page, 1)])
+    const { asked, fetcher } = pages(many, onApi)
+    const runs = await new GitHubApi(API, tokens, quiet, clock, fetcher).recentRuns(target, since)
+    expect(runs).toHaveLength(10)
+    expect(asked).toHaveLength(10)
+  })
+
+  it('never follows a link to another host, which would carry the token there', async () => {
+    const { asked, fetcher } = pages([[run(9, 1)], [run(8, 2)]], (page) => `https://evil.example/runs?page=${page}`)
+    const runs = await new GitHubApi(API, tokens, quiet, clock, fetcher).recentRuns(target, since)
+    expect(runs.map((found) => found.id)).toEqual([9])
+    expect(asked).toHaveLength(1)
+  })
+})

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { GitHubError } from '../../src/bridge/github-request.js'
-import { configurationOutcome, refusedOutcome, runEndedOutcome, unavailableOutcome } from '../../src/bridge/outcomes.js'
+import {
+  configurationOutcome,
+  noRunOutcome,
+  refusedOutcome,
+  runEndedOutcome,
+  runUnreadableOutcome,
+  runUnwatchedOutcome,
+  unavailableOutcome,
+  unnamedRunWarning,
+  withWarning
+} from '../../src/bridge/outcomes.js'
+import { namesJob } from '../../src/bridge/record.js'
 
 const target = { owner: 'acme', repo: 'app', workflow: 'build.yml' }
 const SECRET = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:github-AbCdEf'
@@ -77,5 +88,80 @@ describe('messages', () => {
       message:
         'GitHub did not start workflow build.yml in acme/app within 15 minutes of trying (last: GET /repos/acme/app: 503 "Unavailable"). Retry the stage once GitHub is reachable again; https://www.githubstatus.com shows GitHub\'s own incidents.'
     })
+  })
+})
+
+describe('a run that cannot be identified', () => {
+  const page = 'https://github.com/acme/app/actions/workflows/build.yml?query=event%3Aworkflow_dispatch%20branch%3Amain'
+  it('fails the job, saying a run may still have started, where to look, and how to fix the workflow', () => {
+    for (const accepted of [true, false]) {
+      const told = noRunOutcome(target, 'job-1', 5 * 60_000, page, accepted)
+      expect(told.type).toBe('SystemUnavailable')
+      expect(told.message).toContain(accepted ? 'GitHub accepted the request' : 'GitHub gave no answer to the request')
+      expect(told.message).toContain(`A run may still have started (see ${page})`)
+      expect(told.message).toContain('none is started again')
+      expect(told.message).toContain("run-name: 'CodePipeline ${{ inputs.job-id }}'")
+      expect(told.message).toContain('examples/workflows/dispatch-build-and-report.yml')
+    }
+  })
+
+  it('is warned about at the first look at a run whose name lacks the job ID', () => {
+    const run = { id: 5, html_url: 'https://github.com/acme/app/actions/runs/5', display_title: 'build' }
+    expect(namesJob(run, 'job-1')).toBe(false)
+    expect(namesJob({ display_title: 'CodePipeline job-1' }, 'job-1')).toBe(true)
+    expect(namesJob({}, 'job-1')).toBe(false)
+    const warning = unnamedRunWarning({ ...run, status: 'queued', conclusion: null, created_at: '' })
+    expect(warning).toMatch(/runs\/5 is named "build", without the job ID/)
+    expect(warning).toContain("run-name: 'CodePipeline ${{ inputs.job-id }}'")
+    // A name of any length from GitHub is quoted short.
+    const long = unnamedRunWarning({
+      ...run,
+      display_title: 'x'.repeat(1_000_000),
+      status: 'queued',
+      conclusion: null,
+      created_at: ''
+    })
+    expect(long.length).toBeLessThan(1_000)
+  })
+
+  it('carries the warning into the failure message, whole, within the 5,000 characters', () => {
+    const warning = 'Name the run after the job.'
+    const ended = runEndedOutcome(
+      { id: 5, status: 'completed', conclusion: 'failure', html_url: 'u', created_at: '' },
+      'j'
+    )
+    expect(withWarning(ended, undefined)).toEqual(ended)
+    expect(withWarning(ended, warning)).toEqual({ type: 'JobFailed', message: `${ended.message} ${warning}` })
+    const long = withWarning({ type: 'JobFailed', message: 'x'.repeat(5_000) }, warning)
+    expect(long.message).toHaveLength(5_000)
+    expect(long.message.endsWith(` ${warning}`)).toBe(true)
+  })
+})
+
+describe('a run the bridge cannot read', () => {
+  it('names the permission when reading is refused', () => {
+    const error = new GitHubError(
+      'refused',
+      'GET /repos/acme/app/actions/runs/5',
+      'Resource not accessible by integration',
+      403
+    )
+    const told = runUnreadableOutcome(error, target, 'https://github.com/acme/app/actions/runs/5')
+    expect(told.type).toBe('PermissionError')
+    expect(told.message).toContain('403 "Resource not accessible by integration"')
+    expect(told.message).toContain('the repository permission Actions: read')
+  })
+
+  it('says how long it tried when GitHub stayed unavailable', () => {
+    const told = runUnwatchedOutcome(
+      'https://github.com/acme/app/actions/runs/5',
+      22 * 3600_000,
+      'GET x: 503 Unavailable'
+    )
+    expect(told).toMatchObject({
+      type: 'SystemUnavailable',
+      message: expect.stringContaining('for 22 hours') as unknown
+    })
+    expect(told.message).toContain('503 Unavailable')
   })
 })

@@ -6,12 +6,14 @@ import {
   EXPECT_MS,
   failedAttempt,
   judgeRun,
+  judgeUnreadRun,
   nextStep,
   retryWindowPassed,
   runToStop,
   type DecidedRecord,
   type DispatchingRecord,
-  type RunningRecord
+  type RunningRecord,
+  WATCH_UNREADABLE_RUN_MS
 } from '../../src/bridge/record.js'
 
 const NOW = Date.parse('2026-11-25T12:00:00Z')
@@ -159,5 +161,25 @@ describe('backoff', () => {
   it('gives a lost dispatch two minutes to show up as a run, less in a short window', () => {
     expect(dispatchGraceMs(TIMING)).toBe(120_000)
     expect(dispatchGraceMs({ ...TIMING, retryWindowMs: 60_000 })).toBe(15_000)
+  })
+})
+
+describe('judgeUnreadRun', () => {
+  const taken = NOW - 60_000
+  it('ends the job when the run is gone, or reading it is refused for good (401 after a fresh token, a 403 that is no rate limit)', () => {
+    expect(judgeUnreadRun({ gone: true, retryable: false }, taken, NOW)).toBe('gone')
+    expect(judgeUnreadRun({ gone: false, retryable: false }, taken, NOW)).toBe('refused')
+    // Refused stays refused, however young the job.
+    expect(judgeUnreadRun({ gone: false, retryable: false }, NOW, NOW)).toBe('refused')
+  })
+
+  it('keeps watching through throttling, 5xx and the network until 22 hours after the job was taken, then gives up', () => {
+    expect(WATCH_UNREADABLE_RUN_MS).toBe(22 * 3600_000)
+    expect(judgeUnreadRun({ gone: false, retryable: true }, taken, NOW)).toBe('retry')
+    const bound = taken + WATCH_UNREADABLE_RUN_MS
+    expect(judgeUnreadRun({ gone: false, retryable: true }, taken, bound - 1)).toBe('retry')
+    expect(judgeUnreadRun({ gone: false, retryable: true }, taken, bound)).toBe('give-up')
+    // Two hours before CodePipeline's 24-hour job timeout.
+    expect(24 * 3600_000 - WATCH_UNREADABLE_RUN_MS).toBe(2 * 3600_000)
   })
 })

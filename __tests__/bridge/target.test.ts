@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AllowedRepos, readTarget } from '../../src/bridge/target.js'
+import { AllowedRepos, readTarget, runsPage } from '../../src/bridge/target.js'
 
 const allowed = AllowedRepos.parse('acme/app, Acme/Web\nplatform/*')
 
@@ -69,5 +69,24 @@ describe('readTarget', () => {
         "evil/app is not in the bridge's AllowedRepos (acme/app, acme/web, platform/*): add it to the stack's AllowedRepos parameter, or correct Owner and Repo"
       ]
     })
+  })
+})
+
+describe('runsPage', () => {
+  const target = { owner: 'acme', repo: 'app', workflow: 'build.yml' }
+  it("is the workflow's runs on GitHub's website, filtered to dispatched runs on the branch", () => {
+    expect(runsPage('https://api.github.com', target, 'release/2.x')).toBe(
+      'https://github.com/acme/app/actions/workflows/build.yml?query=event%3Aworkflow_dispatch%20branch%3Arelease%2F2.x'
+    )
+    expect(runsPage('https://api.github.com', target)).toBe(
+      'https://github.com/acme/app/actions/workflows/build.yml?query=event%3Aworkflow_dispatch'
+    )
+  })
+
+  it('on GitHub Enterprise Server and GHE.com too', () => {
+    expect(runsPage('https://ghes.example/api/v3', target, 'main')).toMatch(
+      /^https:\/\/ghes\.example\/acme\/app\/actions\/workflows\/build\.yml\?query=/
+    )
+    expect(runsPage('https://api.octo.ghe.com', target, 'main')).toMatch(/^https:\/\/octo\.ghe\.com\/acme\/app\//)
   })
 })

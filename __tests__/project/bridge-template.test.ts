@@ -84,7 +84,42 @@ describe('the bridge template', () => {
       HTTP_PROXY: proxy,
       NO_PROXY: '.internal, s3.amazonaws.com'
     })
-    expect(template.Parameters.ProxyUrl).toMatchObject({ NoEcho: true })
+  })
+
+  it('refuses a ProxyUrl that holds credentials: they come from their own secret, which the role may read only when it is given', () => {
+    const parameter = (name: string) =>
+      template.Parameters[name] as { AllowedPattern: string; ConstraintDescription?: string; Default: string }
+    const proxyUrl = new RegExp(parameter('ProxyUrl').AllowedPattern)
+    for (const url of ['', 'http://proxy.example.com:3128', 'https://proxy.example.com/', 'http://10.0.0.1:8080'])
+      expect(proxyUrl.test(url), url).toBe(true)
+    for (const url of [
+      'http://user:password@proxy.example.com:3128',
+      'http://user@proxy.example.com:3128',
+      'http://:password@proxy.example.com',
+      'https://user:p%40ss@proxy.example.com/',
+      'http://proxy.example.com:3128/path'
+    ])
+      expect(proxyUrl.test(url), url).toBe(false)
+    expect(parameter('ProxyUrl').ConstraintDescription).toContain('ProxyCredentialsSecretArn')
+    const secretArn = new RegExp(parameter('ProxyCredentialsSecretArn').AllowedPattern)
+    const arn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:github-bridge/proxy-AbCdEf'
+    expect(parameter('ProxyCredentialsSecretArn').Default).toBe('')
+    expect([secretArn.test(''), secretArn.test(arn), secretArn.test('user:password')]).toEqual([true, true, false])
+
+    const proxy = 'http://proxy.example.com:3128'
+    const github = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:github-bridge/credentials-AbCdEf'
+    const without = deployed({ ProxyUrl: proxy, GitHubCredentialsSecretArn: github })
+    expect(without.environment[ENVIRONMENT.proxySecretId]).toBe('')
+    const secretReads = (policy: unknown[]) =>
+      policy.filter((statement) => JSON.stringify(statement).includes('secretsmanager:GetSecretValue'))
+    expect(secretReads(without.policy)).toEqual([
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: [github] }
+    ])
+    const given = deployed({ ProxyUrl: proxy, GitHubCredentialsSecretArn: github, ProxyCredentialsSecretArn: arn })
+    expect(given.environment).toMatchObject({ HTTPS_PROXY: proxy, [ENVIRONMENT.proxySecretId]: arn })
+    expect(secretReads(given.policy)).toEqual([
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: [github, arn] }
+    ])
   })
 
   it('runs the function in a VPC only when subnets are given, and only then lets its role place network interfaces', () => {

@@ -2,11 +2,25 @@ import { errorCode } from '../portable/aws-errors.js'
 import { acknowledge, CodePipelineCallError } from '../portable/codepipeline.js'
 import { requestProblems } from '../portable/limits.js'
 import type { WorkflowRun } from './github.js'
+import { CredentialsError } from './github-credentials.js'
 import { GitHubError } from './github-request.js'
-import { queuedTooLongOutcome, runEndedOutcome, runGoneOutcome } from './outcomes.js'
 import {
+  credentialsOutcome,
+  queuedTooLongOutcome,
+  runEndedOutcome,
+  runGoneOutcome,
+  runUnreadableOutcome,
+  runUnwatchedOutcome,
+  unnamedRunWarning,
+  withWarning
+} from './outcomes.js'
+import {
+  backoffMs,
   dispatchGraceMs,
+  failedAttempt,
   judgeRun,
+  judgeUnreadRun,
+  namesJob,
   runToStop,
   type BridgeRecord,
   type Changes,
@@ -29,13 +43,16 @@ export async function checkRun(session: Session, record: RunningRecord & { reado
   try {
     run = await github.run(target.owner, target.repo, runId)
   } catch (error) {
-    if (!(error instanceof GitHubError)) throw error
-    if (error.status === 404) return decide(session, record, runGoneOutcome(record.runUrl, runId))
-    session.log.warn(`Could not read the workflow run: ${error.message}`, { jobId, runId })
-    return session.letGo(record)
+    return unreadRun(session, record, error)
   }
+  if (!record.runNameChecked) record = checkRunName(session, record, run)
   const verdict = judgeRun(run, session.now, settings)
-  if (verdict.kind === 'watch') return session.letGo(record, { nextCheckAt: verdict.nextCheckAt, runUrl: run.html_url })
+  if (verdict.kind === 'watch')
+    return session.letGo(record, {
+      nextCheckAt: verdict.nextCheckAt,
+      runUrl: run.html_url,
+      ...(record.attempts && { attempts: undefined, firstFailureAt: undefined, lastError: undefined })
+    })
   if (verdict.kind === 'queued-too-long') {
     await cancelRun(session, target, runId, jobId)
     return decide(session, record, queuedTooLongOutcome(run, verdict.queuedMs, settings.queueTimeoutMs))
@@ -44,10 +61,53 @@ export async function checkRun(session: Session, record: RunningRecord & { reado
   return decide(session, record, runEndedOutcome(run, jobId))
 }
 
+/**
+ * At the first look at the run: a name without the job ID is warned about
+ * now, while nothing is wrong yet, and the warning is kept for the job's
+ * failure message.
+ */
+function checkRunName(
+  session: Session,
+  record: RunningRecord & { readonly runId: number },
+  run: WorkflowRun
+): RunningRecord & { readonly runId: number } {
+  const warning = namesJob(run, record.jobId) ? undefined : unnamedRunWarning(run)
+  if (warning) session.log.warn(warning, { jobId: record.jobId, runId: run.id })
+  return session.later(record, { runNameChecked: true, ...(warning && { warning }) })
+}
+
+/** Reading the run failed: it is looked at again later while that may pass; otherwise the job fails, saying why. */
+async function unreadRun(session: Session, record: RunningRecord & { readonly runId: number }, error: unknown): Result {
+  const { runId, jobId } = record
+  if (!(error instanceof GitHubError || error instanceof CredentialsError)) throw error
+  const run = record.runUrl ?? String(runId)
+  // A 404 for the run itself, not for the App's installation on the way to a token.
+  const gone = error instanceof GitHubError && error.status === 404 && error.request.endsWith(`/runs/${runId}`)
+  const verdict = judgeUnreadRun({ gone, retryable: error.retryable }, record.createdAt, session.now)
+  if (verdict === 'gone') return decide(session, record, runGoneOutcome(record.runUrl, runId))
+  const { settings, clock } = session.parts
+  if (verdict === 'refused')
+    return decide(
+      session,
+      record,
+      error instanceof GitHubError
+        ? runUnreadableOutcome(error, record.target, run)
+        : credentialsOutcome(error, settings.githubSecretId)
+    )
+  if (verdict === 'give-up')
+    return decide(session, record, runUnwatchedOutcome(run, session.now - record.createdAt, error.message))
+  const attempt = failedAttempt(record, error.message, session.now)
+  const retryAfterMs = error instanceof GitHubError ? error.retryAfterMs : undefined
+  const delay = backoffMs(attempt.attempts, settings, clock.random(), retryAfterMs)
+  session.log.warn(`Could not read the workflow run: ${error.message}`, { jobId, runId, retryInMs: delay })
+  return session.letGo(record, { ...attempt, nextCheckAt: session.now + delay })
+}
+
 /** Keeps a result for the job, to be delivered at once (and again, until CodePipeline has it). */
 export async function decide(session: Session, record: JobRecord, outcome: Outcome, changes: Changes = {}): Result {
-  session.log.warn(`The job fails: ${outcome.type}`, { jobId: record.jobId, reason: outcome.message })
-  return session.save(record, { ...changes, phase: 'decided', outcome, outcomeAt: session.now })
+  const told = withWarning(outcome, record.phase === 'running' ? record.warning : undefined)
+  session.log.warn(`The job fails: ${told.type}`, { jobId: record.jobId, reason: told.message })
+  return session.save(record, { ...changes, phase: 'decided', outcome: told, outcomeAt: session.now })
 }
 
 /**

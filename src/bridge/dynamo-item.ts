@@ -1,4 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
+import { LENGTH, truncate } from '../portable/limits.js'
 
 /** The table's key, and the sparse index of records with work open; the template declares both. */
 export const TABLE = { key: 'pk', openIndex: 'open', openAttribute: 'open', ttlAttribute: 'expiresAt' } as const
@@ -58,9 +59,17 @@ export function keyOf(key: string): Record<string, AttributeValue> {
   return { [TABLE.key]: attribute(key) }
 }
 
-/** A plain value as a DynamoDB attribute. */
+/**
+ * The longest text an item keeps, as long as the longest failure message
+ * CodePipeline takes. GitHub's answers are stored (lastError, outcomes, …):
+ * bounded, a record's few dozen strings stay far below DynamoDB's 400 KB
+ * item limit, which an item past it would never be written again under.
+ */
+export const MAX_STORED_TEXT = LENGTH.failureMessage.max
+
+/** A plain value as a DynamoDB attribute; text is cut to MAX_STORED_TEXT. */
 export function attribute(value: unknown): AttributeValue {
-  if (typeof value === 'string') return { S: value }
+  if (typeof value === 'string') return { S: truncate(value, MAX_STORED_TEXT) }
   if (typeof value === 'number') return { N: String(value) }
   if (typeof value === 'boolean') return { BOOL: value }
   if (Array.isArray(value)) return { L: value.map(attribute) }

@@ -1,4 +1,5 @@
 import { NOT_SENT_CODES } from '../portable/aws-errors.js'
+import { truncate } from '../portable/limits.js'
 import { ACTION_VERSION } from '../portable/version.js'
 import type { Clock } from './clock.js'
 
@@ -54,6 +55,8 @@ export class GitHubError extends Error {
 export interface RawResponse {
   readonly status: number
   readonly body: unknown
+  /** The next page of a list, from the `link` header: a path on the same API, never another host. */
+  readonly next?: string
 }
 
 /** One HTTP exchange with GitHub's REST API; throws GitHubError for anything but 2xx. */
@@ -94,11 +97,14 @@ export async function githubRequest(
   } catch {
     parsed = text
   }
-  if (response.ok) return { status: response.status, body: parsed }
-  const message =
+  if (response.ok) return { status: response.status, body: parsed, next: nextPage(response, baseUrl) }
+  // Cut short: it goes into the log and the job's failure message.
+  const message = truncate(
     typeof parsed === 'object' && parsed !== null && typeof (parsed as { message?: unknown }).message === 'string'
       ? (parsed as { message: string }).message
-      : response.statusText || 'no message'
+      : response.statusText || 'no message',
+    1_000
+  )
   throw new GitHubError(
     classify(response, message),
     request,
@@ -106,6 +112,12 @@ export async function githubRequest(
     response.status,
     retryAfterMs(response, clock.now())
   )
+}
+
+function nextPage(response: Response, baseUrl: string): string | undefined {
+  const next = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get('link') ?? '')?.[1]
+  // The token goes only where the bridge was told GitHub is.
+  return next?.startsWith(`${baseUrl}/`) ? next.slice(baseUrl.length) : undefined
 }
 
 function classify(response: Response, message: string): FailureKind {

@@ -6,6 +6,8 @@ import type { WorkflowTarget } from './target.js'
 
 /** Read requests are tried this many times within one invocation; starting a run, once. */
 const READ_ATTEMPTS = 3
+/** Pages of 100 runs read at most when looking for a run, newest first. */
+const RUN_PAGES = 10
 
 /** A workflow run, as far as the bridge reads it. */
 export interface WorkflowRun {
@@ -114,13 +116,24 @@ export class GitHubApi {
     return {}
   }
 
-  /** The workflow's dispatched runs created since `since`, newest first. */
+  /**
+   * The workflow's dispatched runs created since `since`, newest first:
+   * page after page until one reaches back past `since`, at most RUN_PAGES.
+   */
   async recentRuns(target: WorkflowTarget, since: number): Promise<WorkflowRun[]> {
     const created = new Date(since).toISOString().replace(/\.\d{3}Z$/, 'Z')
     const query = `event=workflow_dispatch&per_page=100&created=${encodeURIComponent(`>=${created}`)}`
-    const { body } = await this.read(target.owner, target.repo, `${workflowPath(target)}/runs?${query}`)
-    const runs = (body as { workflow_runs?: unknown } | undefined)?.workflow_runs
-    return Array.isArray(runs) ? (runs as WorkflowRun[]) : []
+    const runs: WorkflowRun[] = []
+    let url: string | undefined = `${workflowPath(target)}/runs?${query}`
+    for (let page = 0; url !== undefined && page < RUN_PAGES; page++) {
+      const { body, next }: RawResponse = await this.read(target.owner, target.repo, url)
+      const listed = (body as { workflow_runs?: unknown } | undefined)?.workflow_runs
+      if (!Array.isArray(listed) || listed.length === 0) break
+      runs.push(...(listed as WorkflowRun[]))
+      const oldest = Date.parse((listed.at(-1) as WorkflowRun).created_at)
+      url = oldest >= since ? next : undefined
+    }
+    return runs
   }
 
   async run(owner: string, repo: string, runId: number): Promise<WorkflowRun> {

@@ -13,7 +13,14 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { CodePipeline } from '../portable/codepipeline.js'
 import { errorCode } from '../portable/aws-errors.js'
 import { errorMessage } from '../portable/errors.js'
-import { announceProxy, proxyAgents, proxyCredentials } from '../portable/proxy.js'
+import {
+  announceProxy,
+  proxyAgents,
+  proxyCredentials,
+  readProxySettings,
+  withProxyCredentials,
+  type ProxySettings
+} from '../portable/proxy.js'
 import type { Clock } from './clock.js'
 import { CredentialsError, SecretTokens } from './github-credentials.js'
 import { readTrigger } from './trigger.js'
@@ -21,6 +28,7 @@ import { GitHubApi } from './github.js'
 import { agentFetch } from './http.js'
 import { handle } from './intake.js'
 import { Logger } from './json-log.js'
+import { parseProxyCredentials } from './proxy-secret.js'
 import { CODEPIPELINE_CALLS, readSettings } from './settings.js'
 import type { BridgeParts, Summary } from './session.js'
 import { StateStore } from './state-store.js'
@@ -35,7 +43,7 @@ export interface LambdaContext {
 /** Clients, caches and tokens, made once per container and kept while it is warm. */
 let container: BridgeParts | undefined
 
-function createContainer(env: NodeJS.ProcessEnv): BridgeParts {
+async function createContainer(env: NodeJS.ProcessEnv): Promise<BridgeParts> {
   // The one clock of the bridge: Date.now for the time, node:timers/promises for its waits.
   const clock: Clock = {
     now: () => Date.now(),
@@ -49,22 +57,32 @@ function createContainer(env: NodeJS.ProcessEnv): BridgeParts {
   const region = env.AWS_REGION
   // Each attempt is bounded; the SDK retries throttling, 5xx and network errors. Each client, and
   // GitHub's, gets agents of its own for HTTPS_PROXY and NO_PROXY, as destroying a client destroys them.
-  const aws = () => ({
+  const aws = (route: ProxySettings) => ({
     region,
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, ...proxyAgents() }
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, ...proxyAgents(route) }
   })
-  const secrets = new SecretsManagerClient(aws())
-  const fetcher = agentFetch()
+  let proxy = readProxySettings(env)
+  if (settings.proxySecretId) {
+    // Read without the credentials it holds: past the proxy by NO_PROXY (a VPC endpoint), or through it.
+    const client = new SecretsManagerClient(aws(proxy))
+    const text = await readSecret(client, settings.proxySecretId).finally(() => client.destroy())
+    const credentials = parseProxyCredentials(text)
+    log.secret(credentials.password)
+    log.secret(encodeURIComponent(credentials.password))
+    proxy = withProxyCredentials(proxy, credentials)
+  }
+  const secrets = new SecretsManagerClient(aws(proxy))
+  const fetcher = agentFetch(proxyAgents(proxy), proxyAgents(proxy, undefined, { keepAlive: false }))
   const readGitHubSecret = () => readSecret(secrets, settings.githubSecretId)
   const tokens = new SecretTokens(readGitHubSecret, settings.githubApiUrl, log, clock, fetcher)
   return {
     settings,
     log,
-    store: new StateStore(new DynamoDBClient(aws()), settings.tableName, clock),
-    pipeline: new CodePipeline({ region, ...CODEPIPELINE_CALLS }, log),
+    store: new StateStore(new DynamoDBClient(aws(proxy)), settings.tableName, clock),
+    pipeline: new CodePipeline({ region, ...CODEPIPELINE_CALLS }, log, proxyAgents(proxy)),
     github: new GitHubApi(settings.githubApiUrl, tokens, log, clock, fetcher),
-    schedule: new SweepSchedule(new SchedulerClient(aws()), settings.sweep, log, clock),
+    schedule: new SweepSchedule(new SchedulerClient(aws(proxy)), settings.sweep, log, clock),
     clock
   }
 }
@@ -72,8 +90,7 @@ function createContainer(env: NodeJS.ProcessEnv): BridgeParts {
 async function readSecret(client: SecretsManagerClient, secretId: string): Promise<string> {
   try {
     const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }))
-    if (SecretString === undefined)
-      throw new CredentialsError('The GitHub credentials secret has no text value.', false)
+    if (SecretString === undefined) throw new CredentialsError(`The secret ${secretId} has no text value.`, false)
     return SecretString
   } catch (error) {
     if (error instanceof CredentialsError) throw error
@@ -88,7 +105,7 @@ async function readSecret(client: SecretsManagerClient, secretId: string): Promi
 }
 
 export async function handler(event: unknown, context: LambdaContext): Promise<Summary> {
-  container ??= createContainer(process.env)
+  container ??= await createContainer(process.env)
   const log = container.log.with({ requestId: context.awsRequestId })
   const trigger = readTrigger(event, container.settings.actionType)
   const invocation = {

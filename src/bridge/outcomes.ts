@@ -1,3 +1,4 @@
+import { quote } from '../portable/errors.js'
 import { LENGTH, truncate, type FailureType } from '../portable/limits.js'
 import type { CredentialsError } from './github-credentials.js'
 import type { WorkflowRun } from './github.js'
@@ -104,11 +105,38 @@ export function queuedTooLongOutcome(run: WorkflowRun, queuedMs: number, timeout
   )
 }
 
-export function noRunOutcome(target: WorkflowTarget, jobId: string, waitedMs: number): Outcome {
+const RUN_NAME_FIX =
+  "Give the workflow run-name: 'CodePipeline ${{ inputs.job-id }}', as examples/workflows/dispatch-build-and-report.yml does"
+
+/**
+ * No run carries the job ID, after a dispatch GitHub accepted, or whose
+ * answer was lost. The job fails rather than starting a second run.
+ */
+export function noRunOutcome(
+  target: WorkflowTarget,
+  jobId: string,
+  waitedMs: number,
+  runsPage: string,
+  accepted: boolean
+): Outcome {
   return outcome(
     'SystemUnavailable',
-    `GitHub accepted the request to start ${describeTarget(target)}, but no run named for job ${jobId} appeared within ${minutes(waitedMs)}. Give the workflow run-name: 'CodePipeline \${{ inputs.job-id }}', so that its runs can be found, then retry the stage.`
+    `GitHub ${accepted ? 'accepted' : 'gave no answer to'} the request to start ${describeTarget(target)}, and no run named for job ${jobId} appeared within ${minutes(waitedMs)}. A run may still have started (see ${runsPage}); none is started again. ${RUN_NAME_FIX}, then retry the stage.`
   )
+}
+
+/** At the first look at a run whose name lacks the job ID: a warning for the log and, later, the failure message. */
+export function unnamedRunWarning(run: WorkflowRun): string {
+  return truncate(
+    `The workflow run ${run.html_url} is named ${quote(run.display_title ?? '', 100)}, without the job ID, so a lost dispatch answer would leave it unfound. ${RUN_NAME_FIX}.`,
+    1_000
+  )
+}
+
+/** The outcome with the warning after it; the warning is kept whole. */
+export function withWarning(told: Outcome, warning: string | undefined): Outcome {
+  if (!warning) return told
+  return outcome(told.type, `${truncate(told.message, LENGTH.failureMessage.max - warning.length - 1)} ${warning}`)
 }
 
 const ENDINGS: Readonly<Record<string, string>> = {
@@ -141,5 +169,20 @@ export function runGoneOutcome(runUrl: string | undefined, runId: number): Outco
   return outcome(
     'JobFailed',
     `The workflow run ${runUrl ?? String(runId)} no longer exists on GitHub (it was deleted), and it never reported to CodePipeline.`
+  )
+}
+
+/** Reading the run is refused for good: a permission, or credentials a fresh read of the secret did not mend. */
+export function runUnreadableOutcome(error: GitHubError, target: WorkflowTarget, run: string): Outcome {
+  return outcome(
+    'PermissionError',
+    `GitHub did not let the bridge read the workflow run ${run} (${error.answer} to ${error.request}). Give the GitHub App or token the repository permission Actions: read on ${target.owner}/${target.repo}, then retry the stage.`
+  )
+}
+
+export function runUnwatchedOutcome(run: string, takenMs: number, lastError: string): Outcome {
+  return outcome(
+    'SystemUnavailable',
+    `The bridge could not read the workflow run ${run} for ${Math.round(takenMs / 3600_000)} hours (last: ${lastError}), and the run did not report. Check the run, then retry the stage if needed.`
   )
 }

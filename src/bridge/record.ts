@@ -82,6 +82,10 @@ export interface RunningRecord extends Common, Attempts {
   readonly runUrl?: string
   /** Long runs are looked at less often. */
   readonly nextCheckAt?: number
+  /** The run's name was compared with the job ID, at the first look at the run. */
+  readonly runNameChecked?: boolean
+  /** What the first look found wrong with the run, for the job's failure message. */
+  readonly warning?: string
 }
 
 /** The job's result is decided, and CodePipeline must hear it. */
@@ -237,6 +241,34 @@ export function runToStop(record: OpenRecord): { readonly runId: number } | { re
   if (record.phase === 'running') return { since: record.dispatchedAt }
   const since = record.phase === 'decided' ? (record.dispatchSentAt ?? record.dispatchedAt) : undefined
   return since === undefined ? undefined : { since }
+}
+
+/**
+ * A run that cannot be read (GitHub busy or unreachable) is watched until
+ * this long after its job was taken: two hours before CodePipeline's own
+ * 24-hour job timeout, so that the pipeline hears why from the bridge.
+ */
+export const WATCH_UNREADABLE_RUN_MS = 22 * 3600_000
+
+/**
+ * What a failed read of the run means for its job: the run was deleted
+ * (`gone`), reading it is refused for good (`refused`), it may pass and
+ * the run is looked at again later (`retry`), or that has lasted too long
+ * (`give-up`). A run that may still report is never failed before the bound.
+ */
+export function judgeUnreadRun(
+  failure: { readonly gone: boolean; readonly retryable: boolean },
+  takenAt: number,
+  now: number
+): 'gone' | 'refused' | 'retry' | 'give-up' {
+  if (failure.gone) return 'gone'
+  if (!failure.retryable) return 'refused'
+  return now - takenAt < WATCH_UNREADABLE_RUN_MS ? 'retry' : 'give-up'
+}
+
+/** Whether the run's name carries the job ID, which is how a run whose dispatch answer was lost is found. */
+export function namesJob(run: Pick<WorkflowRun, 'display_title'>, jobId: string): boolean {
+  return run.display_title?.includes(jobId) === true
 }
 
 /** Runs that have not started: waiting for a runner, or for GitHub to queue them. */

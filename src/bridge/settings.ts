@@ -19,6 +19,8 @@ export interface BridgeSettings {
   readonly githubApiUrl: string
   /** The Secrets Manager secret with a token, or a GitHub App's ID and private key. */
   readonly githubSecretId: string
+  /** The Secrets Manager secret with the proxy's credentials, when it needs them. */
+  readonly proxySecretId?: string
   /** How long a run may wait for a runner before it is cancelled and the job fails. */
   readonly queueTimeoutMs: number
   /** How long GitHub may stay unavailable (5xx, 429, network) before the job fails. */
@@ -51,6 +53,7 @@ export const ENVIRONMENT = {
   allowedRepos: 'ALLOWED_REPOS',
   githubApiUrl: 'GITHUB_API_URL',
   githubSecretId: 'GITHUB_CREDENTIALS_SECRET',
+  proxySecretId: 'PROXY_CREDENTIALS_SECRET',
   queueTimeoutMinutes: 'QUEUE_TIMEOUT_MINUTES',
   retryMinutes: 'GITHUB_RETRY_MINUTES',
   tableName: 'TABLE_NAME',
@@ -95,6 +98,7 @@ export function readSettings(env: NodeJS.ProcessEnv): BridgeSettings {
     actionType: { owner: 'Custom' as const, category: category ?? 'Build', provider, version },
     githubApiUrl,
     githubSecretId: text(ENVIRONMENT.githubSecretId),
+    proxySecretId: env[ENVIRONMENT.proxySecretId]?.trim() || undefined,
     queueTimeoutMs: minutes(ENVIRONMENT.queueTimeoutMinutes),
     retryWindowMs: minutes(ENVIRONMENT.retryMinutes),
     tableName: text(ENVIRONMENT.tableName),

@@ -9,6 +9,7 @@ import {
   backoffMs,
   dispatchGraceMs,
   failedAttempt,
+  namesJob,
   retryWindowPassed,
   type BridgeRecord,
   type Changes,
@@ -16,14 +17,14 @@ import {
   type RunningRecord
 } from './record.js'
 import type { Session } from './session.js'
-import type { WorkflowTarget } from './target.js'
+import { runsPage, type WorkflowTarget } from './target.js'
 
 type Result = Promise<BridgeRecord | undefined>
 
 /**
  * Starts the job's run. `dispatchSentAt` is written before the request goes
- * out, so that a request whose answer is lost is looked for by name before
- * anything is sent again: a job is dispatched at most once.
+ * out, so that a request whose answer is lost is looked for by name, and
+ * never sent again: a job is dispatched at most once.
  */
 export async function dispatch(session: Session, record: DispatchingRecord): Result {
   const { github } = session.parts
@@ -163,23 +164,18 @@ export async function findRun(session: Session, record: DispatchingRecord | Runn
   return runNotFound(session, record, since)
 }
 
-/** No run carries the job ID yet: wait, dispatch again once a lost request clearly made none, or give up. */
+/**
+ * No run carries the job ID yet: wait a while, then fail the job. A run
+ * may exist that cannot be found (no run-name, or GitHub's list lagging),
+ * so nothing is ever sent again: a job is dispatched at most once.
+ */
 function runNotFound(session: Session, record: DispatchingRecord | RunningRecord, since: number): Result {
   const waited = session.now - since
   const { settings } = session.parts
-  if (record.phase === 'running') {
-    if (waited > settings.queueTimeoutMs)
-      return decide(session, record, noRunOutcome(record.target, record.jobId, waited))
-    return session.letGo(record)
-  }
-  if (waited < dispatchGraceMs(settings)) return session.letGo(record)
-  // No run carries the job ID well after the request: the request never made one.
-  session.log.info('The dispatch whose answer was lost made no run; dispatching again', { jobId: record.jobId })
-  const cleared = { dispatchSentAt: undefined }
-  return (
-    giveUpAfterWindow(session, record, record.firstFailureAt ?? since, record.lastError, cleared) ??
-    session.save(record, cleared)
-  )
+  const accepted = record.phase === 'running'
+  if (waited < (accepted ? settings.queueTimeoutMs : dispatchGraceMs(settings))) return session.letGo(record)
+  const page = runsPage(settings.githubApiUrl, record.target, record.ref)
+  return decide(session, record, noRunOutcome(record.target, record.jobId, waited, page, accepted))
 }
 
 /** The run whose name carries the job ID; with `quick`, tried a few times over a few seconds. */
@@ -193,7 +189,7 @@ export async function lookForRun(
   for (const pause of quick ? [500, 1_000, 2_000, 0] : [0]) {
     // Two minutes back, for clocks that differ between here and GitHub.
     const runs = await session.parts.github.recentRuns(target, since - 2 * 60_000)
-    const named = runs.filter((run) => run.display_title?.includes(jobId)).sort((a, b) => a.id - b.id)
+    const named = runs.filter((run) => namesJob(run, jobId)).sort((a, b) => a.id - b.id)
     if (named.length > 1)
       session.log.warn('More than one run carries the job ID; watching the first', {
         jobId,

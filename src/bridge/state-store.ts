@@ -49,6 +49,8 @@ const JOB_FIELDS = [
   'runId',
   'runUrl',
   'nextCheckAt',
+  'runNameChecked',
+  'warning',
   'closedBecause',
   'target',
   'outcome',

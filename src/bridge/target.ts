@@ -97,3 +97,13 @@ export function readTarget(
 export function describeTarget(target: WorkflowTarget): string {
   return `workflow ${target.workflow} in ${target.owner}/${target.repo}`
 }
+
+/**
+ * The workflow's runs on GitHub's website, filtered to dispatched runs on
+ * the branch, from the API's address: https://api.HOST or https://HOST/api/v3.
+ */
+export function runsPage(apiUrl: string, target: WorkflowTarget, ref?: string): string {
+  const site = apiUrl.replace('//api.', '//').replace(/\/api\/v3$/, '')
+  const query = encodeURIComponent(`event:workflow_dispatch${ref ? ` branch:${ref}` : ''}`)
+  return `${site}/${target.owner}/${target.repo}/actions/workflows/${encodeURIComponent(target.workflow)}?query=${query}`
+}

@@ -98,6 +98,26 @@ export function proxyAgents(
   return { httpAgent: new HttpAgent(options), httpsAgent: new HttpsAgent(options) }
 }
 
+/**
+ * The settings with the proxy's credentials put in its URLs, for a proxy
+ * whose credentials are kept apart from its URL (the bridge reads them
+ * from a secret). Without credentials, the settings as they are.
+ */
+export function withProxyCredentials(
+  settings: ProxySettings,
+  credentials?: { readonly username: string; readonly password: string }
+): ProxySettings {
+  if (!credentials) return settings
+  const signed = (url: URL | undefined): URL | undefined => {
+    if (!url) return undefined
+    const copy = new URL(url.href)
+    copy.username = encodeURIComponent(credentials.username)
+    copy.password = encodeURIComponent(credentials.password)
+    return copy
+  }
+  return { ...settings, https: signed(settings.https), http: signed(settings.http) }
+}
+
 /** Says which proxy AWS calls use, without the credentials in its URL; undefined without one. */
 export function describeProxy(settings: ProxySettings): string | undefined {
   const routes = [
