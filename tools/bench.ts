@@ -52,7 +52,10 @@ const BUCKET = 'bench-artifacts'
 const node = node24Path()
 const root = fileURLToPath(new URL('..', import.meta.url))
 const work = mkdtempSync(join(tmpdir(), 'bench-'))
-const [emulator, moto] = await Promise.all([CodePipelineEmulator.start(), startS3StandIn()])
+const [emulator, moto] = await Promise.all([
+  CodePipelineEmulator.start({ newJobState: 'InProgress' }),
+  startS3StandIn()
+])
 const s3 = new S3Client({
   region: 'us-east-1',
   endpoint: moto.url,

@@ -74,7 +74,8 @@ try {
   showReceived()
   process.stdout.write(`\nJob state in the emulator: ${job.state}\n`)
 
-  const second = emulator.createJob()
+  // The jobs below come as the bridge hands them to a workflow: already acknowledged.
+  const second = emulator.createJob({ state: 'InProgress' })
   show(
     `3. A mistake in the workflow: 'percent-complete: 150' for job ${second.id}`,
     await runStep({ endpoint: emulator.url, inputs: { 'job-id': second.id, 'percent-complete': '150' } })
@@ -85,7 +86,7 @@ try {
   )
 
   // A GitHub job that reads its pipeline job, then fails before its report step runs.
-  const third = emulator.createJob()
+  const third = emulator.createJob({ state: 'InProgress' })
   const runner = new RunnerJob()
   try {
     show(

@@ -42,7 +42,7 @@ let workspace: string
 const BUCKET = 'codepipeline-us-east-1-111122223333'
 
 beforeAll(async () => {
-  ;[emulator, moto] = await Promise.all([CodePipelineEmulator.start(), startS3StandIn()])
+  ;[emulator, moto] = await Promise.all([CodePipelineEmulator.start({ newJobState: 'InProgress' }), startS3StandIn()])
   s3 = standInClient(moto)
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }))
 }, 60_000)

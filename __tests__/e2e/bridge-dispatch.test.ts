@@ -178,7 +178,7 @@ describe('CodePipeline refusing the bridge', () => {
     )
     const job = world.queueJob()
     const { error, logs } = await world.invoke(world.event(job))
-    expect(error?.message).toContain("Allow codepipeline:PollForJobs in the policy of the bridge function's role")
+    expect(error?.message).toContain("Allow codepipeline:PollForJobs in the policy of the stack's FunctionRole")
     expect(logs.find((line) => line.level === 'error')?.message).toContain('AccessDeniedException: not authorized')
     // The record and the lease came first: the sweep takes the job from here.
     expect(await world.record(job)).toMatchObject({ phase: 'expected' })

@@ -7,7 +7,7 @@ import { ACTION_SETTING_NAMES } from '../../src/runner/inputs.js'
 let emulator: CodePipelineEmulator
 
 beforeAll(async () => {
-  emulator = await CodePipelineEmulator.start()
+  emulator = await CodePipelineEmulator.start({ newJobState: 'InProgress' })
   vi.stubEnv('AWS_ACCESS_KEY_ID', EMULATOR_CREDENTIALS.accessKeyId)
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', EMULATOR_CREDENTIALS.secretAccessKey)
 })

@@ -17,7 +17,7 @@ let client: CodePipelineClient
 const actionTypeId = GITHUB_ACTIONS_TYPE.id as ActionTypeId
 
 beforeAll(async () => {
-  emulator = await CodePipelineEmulator.start({ dispatchTimeoutMs: 300 })
+  emulator = await CodePipelineEmulator.start({ dispatchTimeoutMs: 300, newJobState: 'InProgress' })
   client = new CodePipelineClient({
     region: 'us-east-1',
     endpoint: emulator.url,

@@ -19,7 +19,7 @@ function client(
 }
 
 beforeAll(async () => {
-  emulator = await CodePipelineEmulator.start()
+  emulator = await CodePipelineEmulator.start({ newJobState: 'InProgress' })
 })
 afterAll(() => emulator.close())
 beforeEach(() => emulator.reset())
@@ -154,5 +154,30 @@ describe('the control API', () => {
     expect(job.state).toBe('Succeeded')
     const requests = (await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as unknown[]
     expect(requests).toHaveLength(2)
+  })
+})
+
+describe('a job that nobody acknowledged', () => {
+  it('starts Queued where the emulator is not told otherwise, and takes no result before AcknowledgeJob', async () => {
+    const strict = await CodePipelineEmulator.start()
+    try {
+      const job = strict.createJob()
+      expect(job.state).toBe('Queued')
+      const pipeline = new CodePipelineClient({
+        region: 'us-east-1',
+        endpoint: strict.url,
+        credentials: EMULATOR_CREDENTIALS,
+        maxAttempts: 1
+      })
+      await expect(pipeline.send(new PutJobSuccessResultCommand({ jobId: job.id }))).rejects.toThrow(
+        InvalidJobStateException
+      )
+      await expect(pipeline.send(new PutJobSuccessResultCommand({ jobId: job.id }))).rejects.toThrow(
+        /acknowledge it with its nonce \(AcknowledgeJob\) before you answer it/
+      )
+      expect(job.state).toBe('Queued')
+    } finally {
+      await strict.close()
+    }
   })
 })

@@ -7,7 +7,7 @@ import { ACTION_DEFAULTS, runStep, type StepOptions } from '../../local/runner.j
 let emulator: CodePipelineEmulator
 
 beforeAll(async () => {
-  emulator = await CodePipelineEmulator.start()
+  emulator = await CodePipelineEmulator.start({ newJobState: 'InProgress' })
 })
 afterAll(() => emulator.close())
 beforeEach(() => emulator.reset())

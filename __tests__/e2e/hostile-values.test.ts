@@ -7,7 +7,7 @@ import { runStep, type StepOptions } from '../../local/runner.js'
 let emulator: CodePipelineEmulator
 
 beforeAll(async () => {
-  emulator = await CodePipelineEmulator.start()
+  emulator = await CodePipelineEmulator.start({ newJobState: 'InProgress' })
 })
 afterAll(() => emulator.close())
 beforeEach(() => {

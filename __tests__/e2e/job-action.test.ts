@@ -9,7 +9,7 @@ const SHA = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678'
 const OTHER_SHA = 'ffffffffffffffffffffffffffffffffffffffff'
 
 beforeAll(async () => {
-  emulator = await CodePipelineEmulator.start()
+  emulator = await CodePipelineEmulator.start({ newJobState: 'InProgress' })
   // An action type with no queryable property, for claims without a query.
   emulator.defineActionType({
     ...GITHUB_ACTIONS_TYPE,

@@ -27,7 +27,7 @@ let fronts: { codepipeline: TlsFront; s3: TlsFront; github: TlsFront }
 
 beforeAll(async () => {
   ;[emulator, github, proxy, moto] = await Promise.all([
-    CodePipelineEmulator.start(),
+    CodePipelineEmulator.start({ newJobState: 'InProgress' }),
     FakeGitHubApi.start(ACTION_DEFAULTS['github-token'] ?? ''),
     LoopbackProxy.start(),
     startS3StandIn()

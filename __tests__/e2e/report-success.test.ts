@@ -17,7 +17,7 @@ let emulator: CodePipelineEmulator
 let github: FakeGitHubApi
 
 beforeAll(async () => {
-  emulator = await CodePipelineEmulator.start()
+  emulator = await CodePipelineEmulator.start({ newJobState: 'InProgress' })
   github = await FakeGitHubApi.start(TOKEN)
 })
 afterAll(async () => {

@@ -8,7 +8,7 @@ let emulator: CodePipelineEmulator
 let github: RunnerJob
 
 beforeAll(async () => {
-  emulator = await CodePipelineEmulator.start()
+  emulator = await CodePipelineEmulator.start({ newJobState: 'InProgress' })
 })
 afterAll(() => emulator.close())
 beforeEach(() => {

@@ -7,7 +7,7 @@ import { RUNNER_STOP, runStep, type StepOptions, type StepRun } from '../../loca
 let emulator: CodePipelineEmulator
 
 beforeAll(async () => {
-  emulator = await CodePipelineEmulator.start()
+  emulator = await CodePipelineEmulator.start({ newJobState: 'InProgress' })
 })
 afterAll(() => emulator.close())
 beforeEach(() => {

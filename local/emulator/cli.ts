@@ -2,7 +2,10 @@
  * Runs the emulator on its own, for workflows and manual tries:
  *   npx tsx local/emulator/cli.ts [--port 4599]
  * Then create a job with `curl -X POST <url>/_emulator/jobs -d '{}'` and point
- * the action at it with AWS_ENDPOINT_URL_CODEPIPELINE=<url>.
+ * the action at it with AWS_ENDPOINT_URL_CODEPIPELINE=<url>. A job starts
+ * Queued, as on CodePipeline: claim it (the job action) or acknowledge it with
+ * its nonce before answering it; `{"state":"InProgress"}` makes one that a
+ * dispatcher already acknowledged.
  */
 import { CodePipelineEmulator, EMULATOR_CREDENTIALS } from './server.js'
 
@@ -15,7 +18,9 @@ process.stdout.write(
     `  AWS_ENDPOINT_URL_CODEPIPELINE=${emulator.url}`,
     `  AWS_ACCESS_KEY_ID=${EMULATOR_CREDENTIALS.accessKeyId}`,
     `  AWS_SECRET_ACCESS_KEY=${EMULATOR_CREDENTIALS.secretAccessKey}`,
-    `  create a job: curl -s -X POST ${emulator.url}/_emulator/jobs -d '{}'`,
+    `  queue a job: curl -s -X POST ${emulator.url}/_emulator/jobs -d '{}'`,
+    `  (it starts Queued: acknowledge it with its nonce, or claim it with the job action, before answering it;`,
+    `   -d '{"state":"InProgress"}' makes one already acknowledged, as the bridge hands them over)`,
     ''
   ].join('\n')
 )

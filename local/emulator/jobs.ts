@@ -119,6 +119,9 @@ export function artifactCredentials(): JobData['artifactCredentials'] {
 export class JobStore {
   private readonly jobs = new Map<string, EmulatedJob>()
 
+  /** The state of a job created without one: Queued, as CodePipeline's are, or InProgress for tests that skip the claim. */
+  constructor(private readonly newJobState: 'Queued' | 'InProgress' = 'Queued') {}
+
   create(job: NewJob = {}): EmulatedJob {
     const pipelineName = job.pipelineName ?? 'checkout-service'
     const bucket = job.artifactBucket ?? `codepipeline-us-east-1-${ACCOUNT_ID}`
@@ -135,7 +138,7 @@ export class JobStore {
     })
     const created: EmulatedJob = {
       id: job.id ?? randomUUID(),
-      state: job.state ?? 'InProgress',
+      state: job.state ?? this.newJobState,
       nonce: nonce(),
       accountId: ACCOUNT_ID,
       data: {

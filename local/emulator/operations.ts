@@ -58,6 +58,14 @@ export function finishJob(
       `Job ${job.id} is in state ${job.state} and cannot accept a result`
     )
   }
+  // Stricter than anything CodePipeline documents, on purpose: a worker that answers a job it never
+  // acknowledged may pass here and hang on AWS, where an unacknowledged job is handed out again.
+  if (job.state === 'Queued' || job.state === 'Dispatched') {
+    throw new ServiceError(
+      'InvalidJobStateException',
+      `Job ${job.id} is ${job.state}: acknowledge it with its nonce (AcknowledgeJob) before you answer it`
+    )
+  }
   job.state = state
   job.result = { operation, body }
   // Progress with a continuation token leaves the action running: no event.

@@ -31,6 +31,12 @@ export interface EmulatorOptions {
   readonly now?: () => number
   /** Access key ID to secret key; requests signed with another key are refused. */
   readonly credentials?: Readonly<Record<string, string>>
+  /**
+   * The state of a job created without one. Queued by default, as on
+   * CodePipeline, where a worker must acknowledge a job before it answers
+   * it; InProgress for tests of a step that is handed a job already claimed.
+   */
+  readonly newJobState?: 'Queued' | 'InProgress'
 }
 
 /**
@@ -38,7 +44,7 @@ export interface EmulatorOptions {
  * SigV4), so that the real SDK and the bundled action talk to it unchanged.
  */
 export class CodePipelineEmulator implements Account {
-  readonly jobs = new JobStore()
+  readonly jobs: JobStore
   readonly faults = new FaultPlan()
   readonly requests: RecordedRequest[] = []
   /** Custom action types in the account; PollForJobs serves only these. */
@@ -65,6 +71,7 @@ export class CodePipelineEmulator implements Account {
   private readonly server: Server
 
   private constructor(options: EmulatorOptions) {
+    this.jobs = new JobStore(options.newJobState)
     this.dispatchTimeoutMs = options.dispatchTimeoutMs ?? 60_000
     this.now = options.now ?? Date.now
     this.secrets = new Map(
