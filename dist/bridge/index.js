@@ -1,10 +1,8 @@
 // codepipeline-job-action 0.1.0: the bridge's Lambda handler, built from src/bridge/ by `npm run bundle`.
 "use strict";
-var __create = Object.create;
 var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
-var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
 var __export = (target, all) => {
   for (var name in all)
@@ -18,14 +16,6 @@ var __copyProps = (to, from, except, desc) => {
   }
   return to;
 };
-var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
-  // If the importer is in node compatibility mode or this is not an ESM
-  // file that has been converted to a CommonJS file using a Babel-
-  // compatible transform (i.e. "__esModule" has not been set), then set
-  // "default" to the CommonJS "module.exports" for node compatibility.
-  isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
-  mod
-));
 var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
 
 // src/bridge/index.ts
@@ -35,7 +25,7 @@ __export(index_exports, {
 });
 module.exports = __toCommonJS(index_exports);
 var import_node_crypto2 = require("node:crypto");
-var timers = __toESM(require("node:timers/promises"), 1);
+var import_promises = require("node:timers/promises");
 var import_client_dynamodb2 = require("@aws-sdk/client-dynamodb");
 var import_client_scheduler2 = require("@aws-sdk/client-scheduler");
 var import_client_secrets_manager = require("@aws-sdk/client-secrets-manager");
@@ -195,6 +185,17 @@ function proxyAgents(settings = readProxySettings(), nodeVersion = process.versi
   };
   const options = { keepAlive, maxSockets: 50, proxyEnv };
   return { httpAgent: new import_node_http.Agent(options), httpsAgent: new import_node_https.Agent(options) };
+}
+function withProxyCredentials(settings, credentials) {
+  if (!credentials) return settings;
+  const signed = (url) => {
+    if (!url) return void 0;
+    const copy = new URL(url.href);
+    copy.username = encodeURIComponent(credentials.username);
+    copy.password = encodeURIComponent(credentials.password);
+    return copy;
+  };
+  return { ...settings, https: signed(settings.https), http: signed(settings.http) };
 }
 function describeProxy(settings) {
   const routes = [
@@ -427,6 +428,9 @@ function quote(value, max = 60) {
   return JSON.stringify(shown);
 }
 
+// src/bridge/github-credentials.ts
+var import_node_crypto = require("node:crypto");
+
 // src/portable/limits.ts
 var JOB_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 var OUTPUT_VARIABLE_NAME_PATTERN = /^[A-Za-z0-9@\-_]+$/;
@@ -540,8 +544,112 @@ var GITHUB_DISPATCH = {
   ref: /^(?![/.])(?!.*(?:\.\.|\/\/|@\{|\/\.|\.lock(?:\/|$)))[^\0-\x20\x7f~^:?*[\\]{1,255}(?<![/.])$/
 };
 
-// src/bridge/github-credentials.ts
-var import_node_crypto = require("node:crypto");
+// src/bridge/github-request.ts
+var REQUEST_TIMEOUT_MS = 1e4;
+var API_VERSION = "2022-11-28";
+var USER_AGENT = `codepipeline-github-bridge/${ACTION_VERSION}`;
+var GitHubError = class extends Error {
+  constructor(kind, request, githubMessage, status, retryAfterMs2) {
+    super(`${request}: ${status !== void 0 ? `${status} ` : ""}${githubMessage}`);
+    this.kind = kind;
+    this.request = request;
+    this.githubMessage = githubMessage;
+    this.status = status;
+    this.retryAfterMs = retryAfterMs2;
+    this.name = "GitHubError";
+  }
+  kind;
+  request;
+  githubMessage;
+  status;
+  retryAfterMs;
+  /** Worth asking again later. */
+  get retryable() {
+    return this.kind === "throttled" || this.kind === "unavailable" || this.kind === "unreachable" || this.kind === "lost";
+  }
+  /** The request may have been carried out even though no success came back. */
+  get maybeDone() {
+    return this.kind === "unavailable" || this.kind === "lost";
+  }
+  /** The status and GitHub's message, as a user reads it: `404 "Not Found"`. */
+  get answer() {
+    return this.status === void 0 ? this.githubMessage : `${this.status} ${JSON.stringify(this.githubMessage)}`;
+  }
+};
+async function githubRequest(baseUrl, method, path2, authorization, body, fetcher, clock) {
+  const request = `${method} ${path2}`;
+  let response;
+  let text;
+  try {
+    response = await fetcher(`${baseUrl}${path2}`, {
+      method,
+      headers: {
+        accept: "application/vnd.github+json",
+        authorization,
+        "user-agent": USER_AGENT,
+        "x-github-api-version": API_VERSION,
+        ...body !== void 0 && { "content-type": "application/json" }
+      },
+      ...body !== void 0 && { body: JSON.stringify(body) },
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+    });
+    text = await response.text();
+  } catch (error) {
+    const { code, message: message2 } = networkFailure(error);
+    const kind = code !== void 0 && NOT_SENT_CODES.has(code) ? "unreachable" : "lost";
+    throw new GitHubError(kind, request, message2);
+  }
+  let parsed;
+  try {
+    parsed = text === "" ? void 0 : JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  if (response.ok) return { status: response.status, body: parsed, next: nextPage(response, baseUrl) };
+  const message = truncate(
+    typeof parsed === "object" && parsed !== null && typeof parsed.message === "string" ? parsed.message : response.statusText || "no message",
+    1e3
+  );
+  throw new GitHubError(
+    classify(response, message),
+    request,
+    message,
+    response.status,
+    retryAfterMs(response, clock.now())
+  );
+}
+function nextPage(response, baseUrl) {
+  const next = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get("link") ?? "")?.[1];
+  return next?.startsWith(`${baseUrl}/`) ? next.slice(baseUrl.length) : void 0;
+}
+function classify(response, message) {
+  const { status } = response;
+  if (status === 401) return "unauthorized";
+  if (status === 429) return "throttled";
+  if (status === 403 && (response.headers.get("x-ratelimit-remaining") === "0" || /rate limit/i.test(message)))
+    return "throttled";
+  if (status >= 500) return "unavailable";
+  return "refused";
+}
+function retryAfterMs(response, now) {
+  const after = Number(response.headers.get("retry-after"));
+  if (after > 0) return after * 1e3;
+  const reset = Number(response.headers.get("x-ratelimit-reset"));
+  if (reset > 0 && response.headers.get("x-ratelimit-remaining") === "0") return Math.max(0, reset * 1e3 - now);
+  return void 0;
+}
+function networkFailure(error) {
+  let seen = error;
+  for (let depth = 0; seen instanceof Error && depth < 4; depth++) {
+    const errno = seen.code;
+    const code = typeof errno === "string" ? errno : ["TimeoutError", "AbortError"].includes(seen.name) ? seen.name : void 0;
+    if (code !== void 0)
+      return { code, message: seen.message.includes(code) ? seen.message : `${code}: ${seen.message}` };
+    if (!(seen.cause instanceof Error)) break;
+    seen = seen.cause;
+  }
+  return { message: (seen instanceof Error ? seen.message : String(seen)) || "no answer" };
+}
 
 // src/bridge/http.ts
 var import_node_http2 = require("node:http");
@@ -634,243 +742,16 @@ async function readAnswer(answer) {
     chunks.push(chunk);
   }
   const headers = new Headers();
-  for (let index = 0; index + 1 < answer.rawHeaders.length; index += 2)
-    headers.append(answer.rawHeaders[index], answer.rawHeaders[index + 1]);
+  for (let index = 0; index + 1 < answer.rawHeaders.length; index += 2) {
+    const [name, value] = answer.rawHeaders.slice(index, index + 2);
+    if (name !== void 0 && value !== void 0) headers.append(name, value);
+  }
   const status = answer.statusCode ?? 502;
   return new Response(NO_BODY.has(status) ? null : Buffer.concat(chunks), {
     status,
     statusText: answer.statusMessage ?? "",
     headers
   });
-}
-
-// src/bridge/github.ts
-var REQUEST_TIMEOUT_MS = 1e4;
-var READ_ATTEMPTS = 3;
-var API_VERSION = "2022-11-28";
-var USER_AGENT = `codepipeline-github-bridge/${ACTION_VERSION}`;
-var GitHubError = class extends Error {
-  constructor(kind, request, githubMessage, status, retryAfterMs2) {
-    super(`${request}: ${status !== void 0 ? `${status} ` : ""}${githubMessage}`);
-    this.kind = kind;
-    this.request = request;
-    this.githubMessage = githubMessage;
-    this.status = status;
-    this.retryAfterMs = retryAfterMs2;
-    this.name = "GitHubError";
-  }
-  kind;
-  request;
-  githubMessage;
-  status;
-  retryAfterMs;
-  /** Worth asking again later. */
-  get retryable() {
-    return this.kind === "throttled" || this.kind === "unavailable" || this.kind === "unreachable" || this.kind === "lost";
-  }
-  /** The request may have been carried out even though no success came back. */
-  get maybeDone() {
-    return this.kind === "unavailable" || this.kind === "lost";
-  }
-  /** The status and GitHub's message, as a user reads it: `404 "Not Found"`. */
-  get answer() {
-    return this.status === void 0 ? this.githubMessage : `${this.status} ${JSON.stringify(this.githubMessage)}`;
-  }
-};
-async function githubRequest(baseUrl, method, path2, authorization, body, fetcher) {
-  const request = `${method} ${path2}`;
-  let response;
-  let text;
-  try {
-    response = await fetcher(`${baseUrl}${path2}`, {
-      method,
-      headers: {
-        accept: "application/vnd.github+json",
-        authorization,
-        "user-agent": USER_AGENT,
-        "x-github-api-version": API_VERSION,
-        ...body !== void 0 && { "content-type": "application/json" }
-      },
-      ...body !== void 0 && { body: JSON.stringify(body) },
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
-    });
-    text = await response.text();
-  } catch (error) {
-    const { code, message: message2 } = networkFailure(error);
-    const kind = code !== void 0 && NOT_SENT_CODES.has(code) ? "unreachable" : "lost";
-    throw new GitHubError(kind, request, message2);
-  }
-  let parsed;
-  try {
-    parsed = text === "" ? void 0 : JSON.parse(text);
-  } catch {
-    parsed = text;
-  }
-  if (response.ok) return { status: response.status, body: parsed };
-  const message = typeof parsed === "object" && parsed !== null && typeof parsed.message === "string" ? parsed.message : response.statusText || "no message";
-  throw new GitHubError(classify(response, message), request, message, response.status, retryAfterMs(response));
-}
-function classify(response, message) {
-  const { status } = response;
-  if (status === 401) return "unauthorized";
-  if (status === 429) return "throttled";
-  if (status === 403 && (response.headers.get("x-ratelimit-remaining") === "0" || /rate limit/i.test(message)))
-    return "throttled";
-  if (status >= 500) return "unavailable";
-  return "refused";
-}
-function retryAfterMs(response) {
-  const after = Number(response.headers.get("retry-after"));
-  if (after > 0) return after * 1e3;
-  const reset = Number(response.headers.get("x-ratelimit-reset"));
-  if (reset > 0 && response.headers.get("x-ratelimit-remaining") === "0") return Math.max(0, reset * 1e3 - Date.now());
-  return void 0;
-}
-function networkFailure(error) {
-  let seen = error;
-  for (let depth = 0; seen instanceof Error && depth < 4; depth++) {
-    const errno = seen.code;
-    const code = typeof errno === "string" ? errno : ["TimeoutError", "AbortError"].includes(seen.name) ? seen.name : void 0;
-    if (code !== void 0)
-      return { code, message: seen.message.includes(code) ? seen.message : `${code}: ${seen.message}` };
-    if (!(seen.cause instanceof Error)) break;
-    seen = seen.cause;
-  }
-  return { message: (seen instanceof Error ? seen.message : String(seen)) || "no answer" };
-}
-var GitHubApi = class {
-  constructor(baseUrl, tokens, log, fetcher = agentFetch(), sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))) {
-    this.baseUrl = baseUrl;
-    this.tokens = tokens;
-    this.log = log;
-    this.fetcher = fetcher;
-    this.sleep = sleep;
-  }
-  baseUrl;
-  tokens;
-  log;
-  fetcher;
-  sleep;
-  defaultBranches = /* @__PURE__ */ new Map();
-  /** Whether the server returns the run of a dispatch; false once it refused to. */
-  runDetails = true;
-  /** Gets a token for the repository ready, so that a request that follows cannot fail for want of one. */
-  async authorize(owner, repo) {
-    await this.tokens.token(owner, repo);
-  }
-  /** The repository's default branch, kept for five minutes; jobs asking together share one request. */
-  async defaultBranch(owner, repo) {
-    const key = `${owner}/${repo}`.toLowerCase();
-    const known = this.defaultBranches.get(key);
-    if (known && known.until > Date.now()) return known.branch;
-    const branch = this.readDefaultBranch(owner, repo);
-    this.defaultBranches.set(key, { branch, until: Date.now() + 5 * 6e4 });
-    void branch.catch(() => this.defaultBranches.delete(key));
-    return branch;
-  }
-  async readDefaultBranch(owner, repo) {
-    const { body } = await this.read(owner, repo, `/repos/${path(owner)}/${path(repo)}`);
-    const branch = body?.default_branch;
-    if (typeof branch !== "string" || branch === "")
-      throw new GitHubError("refused", `GET /repos/${owner}/${repo}`, "the answer has no default_branch");
-    return branch;
-  }
-  /**
-   * Starts a run of the workflow with the job's ID as its `job-id` input,
-   * asking for the run's ID and URL. GitHub Enterprise Server up to 3.20
-   * refuses to be asked, and has nothing started: from then on this
-   * container dispatches without asking, and the run is found by its name.
-   */
-  async dispatch(target, ref, jobId) {
-    if (this.runDetails) {
-      try {
-        return await this.dispatchOnce(target, ref, jobId, true);
-      } catch (error) {
-        if (!(error instanceof GitHubError && error.kind === "refused" && /return_run_details/.test(error.githubMessage)))
-          throw error;
-        this.runDetails = false;
-        this.log.info(
-          "GitHub does not return the run of a dispatch (GitHub Enterprise Server 3.20 or older): runs are found by their name"
-        );
-      }
-    }
-    return this.dispatchOnce(target, ref, jobId, false);
-  }
-  async dispatchOnce(target, ref, jobId, withRunDetails) {
-    const { status, body } = await this.send(target.owner, target.repo, "POST", `${workflowPath(target)}/dispatches`, {
-      ref,
-      inputs: { "job-id": jobId },
-      ...withRunDetails && { return_run_details: true }
-    });
-    const details = body;
-    if (status === 200 && typeof details?.workflow_run_id === "number") {
-      return {
-        runId: details.workflow_run_id,
-        ...typeof details.html_url === "string" && { htmlUrl: details.html_url }
-      };
-    }
-    return {};
-  }
-  /** The workflow's dispatched runs created since `since`, newest first. */
-  async recentRuns(target, since) {
-    const created = new Date(since).toISOString().replace(/\.\d{3}Z$/, "Z");
-    const query = `event=workflow_dispatch&per_page=100&created=${encodeURIComponent(`>=${created}`)}`;
-    const { body } = await this.read(target.owner, target.repo, `${workflowPath(target)}/runs?${query}`);
-    const runs = body?.workflow_runs;
-    return Array.isArray(runs) ? runs : [];
-  }
-  async run(owner, repo, runId) {
-    const { body } = await this.read(owner, repo, `/repos/${path(owner)}/${path(repo)}/actions/runs/${runId}`);
-    return body;
-  }
-  /** Asks GitHub to cancel the run; false when it has already finished (409). */
-  async cancel(owner, repo, runId) {
-    try {
-      await this.send(owner, repo, "POST", `/repos/${path(owner)}/${path(repo)}/actions/runs/${runId}/cancel`);
-      return true;
-    } catch (error) {
-      if (error instanceof GitHubError && error.status === 409) return false;
-      throw error;
-    }
-  }
-  /** A read, tried again within the invocation on a passing failure. */
-  async read(owner, repo, url) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.send(owner, repo, "GET", url);
-      } catch (error) {
-        if (!(error instanceof GitHubError) || !error.retryable || attempt >= READ_ATTEMPTS) throw error;
-        const delay = Math.min(error.retryAfterMs ?? 500 * 2 ** attempt, 5e3);
-        this.log.debug(`GitHub: ${error.message}; trying again in ${delay} ms`);
-        await this.sleep(delay);
-      }
-    }
-  }
-  /** One request with the repository's token; after a 401, once more with a fresh one. */
-  async send(owner, repo, method, url, body) {
-    const token = await this.tokens.token(owner, repo);
-    try {
-      return await githubRequest(this.baseUrl, method, url, `Bearer ${token}`, body, this.fetcher);
-    } catch (error) {
-      if (!(error instanceof GitHubError && error.kind === "unauthorized")) throw error;
-      if (!await this.tokens.refresh(owner, repo, token)) throw error;
-      this.log.info("GitHub refused the token; trying once more with a fresh one", { repository: `${owner}/${repo}` });
-      return githubRequest(
-        this.baseUrl,
-        method,
-        url,
-        `Bearer ${await this.tokens.token(owner, repo)}`,
-        body,
-        this.fetcher
-      );
-    }
-  }
-};
-function path(segment) {
-  return encodeURIComponent(segment);
-}
-function workflowPath(target) {
-  return `/repos/${path(target.owner)}/${path(target.repo)}/actions/workflows/${path(target.workflow)}`;
 }
 
 // src/bridge/github-credentials.ts
@@ -928,18 +809,18 @@ var TOKEN_MARGIN_MS = 5 * 6e4;
 var SECRET_MAX_AGE_MS = 15 * 6e4;
 var REFUSED_RECHECK_MS = 6e4;
 var SecretTokens = class {
-  constructor(readSecret2, apiUrl, log, fetcher = agentFetch(), now = Date.now) {
+  constructor(readSecret2, apiUrl, log, clock, fetcher = agentFetch()) {
     this.readSecret = readSecret2;
     this.apiUrl = apiUrl;
     this.log = log;
+    this.clock = clock;
     this.fetcher = fetcher;
-    this.now = now;
   }
   readSecret;
   apiUrl;
   log;
+  clock;
   fetcher;
-  now;
   credentials;
   installations = /* @__PURE__ */ new Map();
   installationTokens = /* @__PURE__ */ new Map();
@@ -951,7 +832,7 @@ var SecretTokens = class {
     if (credentials.kind === "token") return credentials.token;
     const key = repoKey(owner, repo);
     const cached = this.installationTokens.get(key);
-    if (cached && cached.expiresAt - TOKEN_MARGIN_MS > this.now()) return cached.token;
+    if (cached && cached.expiresAt - TOKEN_MARGIN_MS > this.clock.now()) return cached.token;
     let minting = this.minting.get(key);
     if (minting === void 0) {
       minting = this.mintOrRecheck(credentials, owner, repo).finally(() => this.minting.delete(key));
@@ -961,27 +842,27 @@ var SecretTokens = class {
     this.installationTokens.set(key, minted);
     return minted.token;
   }
-  async refresh(owner, repo, failed) {
+  async refresh(owner, repo, failed2) {
     const key = repoKey(owner, repo);
     const cached = this.installationTokens.get(key);
     if (cached !== void 0) {
-      if (cached.token === failed) this.installationTokens.delete(key);
+      if (cached.token === failed2) this.installationTokens.delete(key);
       return true;
     }
-    if (!this.mayRecheck(failed)) return false;
+    if (!this.mayRecheck(failed2)) return false;
     const credentials = await this.load(true);
-    return credentials.kind === "app" || credentials.token !== failed;
+    return credentials.kind === "app" || credentials.token !== failed2;
   }
   /** True at most once a minute for each refused credential, so that a bad secret is not read on every job. */
   mayRecheck(refused) {
     const checkedAt = this.refused.get(refused);
-    if (checkedAt !== void 0 && this.now() - checkedAt < REFUSED_RECHECK_MS) return false;
-    this.refused.set(refused, this.now());
+    if (checkedAt !== void 0 && this.clock.now() - checkedAt < REFUSED_RECHECK_MS) return false;
+    this.refused.set(refused, this.clock.now());
     return true;
   }
   /** The secret, read once per container and again when old or when GitHub refused what it held. */
   async load(fresh = false) {
-    const now = this.now();
+    const now = this.clock.now();
     if (fresh || !this.credentials || now - this.credentials.readAt > SECRET_MAX_AGE_MS) {
       const value = this.readSecret().then((text) => {
         this.log.secret(text);
@@ -1008,27 +889,10 @@ var SecretTokens = class {
     }
   }
   async mint(credentials, owner, repo) {
-    const jwt = `Bearer ${appJwt(credentials.appId, credentials.privateKey, this.now())}`;
+    const jwt = `Bearer ${appJwt(credentials.appId, credentials.privateKey, this.clock.now())}`;
     const key = repoKey(owner, repo);
-    let installation = this.installations.get(key);
-    if (installation === void 0) {
-      const { body } = await githubRequest(
-        this.apiUrl,
-        "GET",
-        `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/installation`,
-        jwt,
-        void 0,
-        this.fetcher
-      );
-      installation = body?.id;
-      if (typeof installation !== "number")
-        throw new GitHubError(
-          "refused",
-          `GET /repos/${owner}/${repo}/installation`,
-          "the answer has no installation id"
-        );
-      this.installations.set(key, installation);
-    }
+    const installation = this.installations.get(key) ?? await this.findInstallation(owner, repo, jwt);
+    this.installations.set(key, installation);
     try {
       const { body } = await githubRequest(
         this.apiUrl,
@@ -1037,7 +901,8 @@ var SecretTokens = class {
         jwt,
         // Metadata is what every App may read; actions: write starts, reads and cancels runs.
         { repositories: [repo], permissions: { actions: "write", metadata: "read" } },
-        this.fetcher
+        this.fetcher,
+        this.clock
       );
       const { token, expires_at } = body ?? {};
       if (typeof token !== "string" || token === "")
@@ -1053,15 +918,261 @@ var SecretTokens = class {
         installation,
         expiresAt: expires_at
       });
-      return { token, expiresAt: Number.isNaN(expiresAt) ? this.now() + 60 * 6e4 : expiresAt };
+      return { token, expiresAt: Number.isNaN(expiresAt) ? this.clock.now() + 60 * 6e4 : expiresAt };
     } catch (error) {
       if (error instanceof GitHubError && error.status === 404) this.installations.delete(key);
       throw error;
     }
   }
+  async findInstallation(owner, repo, jwt) {
+    const { body } = await githubRequest(
+      this.apiUrl,
+      "GET",
+      `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/installation`,
+      jwt,
+      void 0,
+      this.fetcher,
+      this.clock
+    );
+    const installation = body?.id;
+    if (typeof installation !== "number")
+      throw new GitHubError("refused", `GET /repos/${owner}/${repo}/installation`, "the answer has no installation id");
+    return installation;
+  }
 };
 function repoKey(owner, repo) {
   return `${owner}/${repo}`.toLowerCase();
+}
+
+// src/bridge/sweep-schedule.ts
+var import_client_scheduler = require("@aws-sdk/client-scheduler");
+var SWEEP_EVENT = { bridge: "sweep" };
+var LEASE_MS = 15 * 6e4;
+var RENEW_WHEN_LEFT_MS = 10 * 6e4;
+var SweepSchedule = class {
+  constructor(scheduler, settings, log, clock) {
+    this.scheduler = scheduler;
+    this.settings = settings;
+    this.log = log;
+    this.clock = clock;
+  }
+  scheduler;
+  settings;
+  log;
+  clock;
+  /** How far this container last saw the lease reach; it does not ask again before it must. */
+  knownUntil = 0;
+  /** Makes sure the sweep runs for at least ten more minutes. */
+  async ensure() {
+    if (this.knownUntil - this.clock.now() > RENEW_WHEN_LEFT_MS) return;
+    const { Name, GroupName } = { Name: this.settings.scheduleName, GroupName: this.settings.groupName };
+    const schedule = await this.scheduler.send(new import_client_scheduler.GetScheduleCommand({ Name, GroupName }));
+    const now = this.clock.now();
+    const end = schedule.EndDate?.getTime();
+    if (schedule.State === "ENABLED" && end !== void 0 && end - now > RENEW_WHEN_LEFT_MS) {
+      this.knownUntil = end;
+      return;
+    }
+    if (!schedule.Target?.Arn || !schedule.Target.RoleArn)
+      throw new Error(`The sweep schedule ${Name} has no target: deploy the stack again to restore it`);
+    const until = new Date(now + LEASE_MS);
+    await this.scheduler.send(
+      new import_client_scheduler.UpdateScheduleCommand({
+        Name,
+        GroupName,
+        ScheduleExpression: "rate(1 minute)",
+        FlexibleTimeWindow: { Mode: "OFF" },
+        State: "ENABLED",
+        EndDate: until,
+        Target: {
+          Arn: schedule.Target.Arn,
+          RoleArn: schedule.Target.RoleArn,
+          Input: JSON.stringify(SWEEP_EVENT),
+          // The next minute's sweep is the retry.
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 }
+        }
+      })
+    );
+    this.knownUntil = until.getTime();
+    this.log.info("The sweep runs every minute until its lease ends", { leaseEnds: until.toISOString() });
+  }
+};
+
+// src/bridge/trigger.ts
+var STATE_CHANGE = "CodePipeline Action Execution State Change";
+var STATES = ["STARTED", "SUCCEEDED", "FAILED", "CANCELED", "ABANDONED"];
+function readTrigger(event, actionType) {
+  const given = typeof event === "object" && event !== null ? event : {};
+  if (given.bridge === SWEEP_EVENT.bridge) return { kind: "sweep" };
+  if (given.source !== "aws.codepipeline" || given["detail-type"] !== STATE_CHANGE)
+    return { kind: "ignored", reason: "not a CodePipeline action execution state change" };
+  const detail = given.detail ?? {};
+  const type = detail.type ?? {};
+  if (type.owner !== actionType.owner || type.category !== actionType.category || type.provider !== actionType.provider || String(type.version) !== actionType.version) {
+    return { kind: "ignored", reason: "an action of another type" };
+  }
+  const state = STATES.find((known) => known === detail.state);
+  const text = (name) => {
+    const value = detail[name];
+    return typeof value === "string" ? value : "";
+  };
+  const actionExecutionId = text("action-execution-id");
+  if (state === void 0 || actionExecutionId === "")
+    return { kind: "ignored", reason: `state ${String(detail.state)} or no action execution ID` };
+  return {
+    kind: "action",
+    state,
+    actionExecutionId,
+    place: {
+      pipeline: text("pipeline"),
+      executionId: text("execution-id"),
+      stage: text("stage"),
+      action: text("action")
+    }
+  };
+}
+
+// src/bridge/github.ts
+var READ_ATTEMPTS = 3;
+var RUN_PAGES = 10;
+var GitHubApi = class {
+  constructor(baseUrl, tokens, log, clock, fetcher = agentFetch()) {
+    this.baseUrl = baseUrl;
+    this.tokens = tokens;
+    this.log = log;
+    this.clock = clock;
+    this.fetcher = fetcher;
+  }
+  baseUrl;
+  tokens;
+  log;
+  clock;
+  fetcher;
+  defaultBranches = /* @__PURE__ */ new Map();
+  /** Whether the server returns the run of a dispatch; false once it refused to. */
+  runDetails = true;
+  /** Gets a token for the repository ready, so that a request that follows cannot fail for want of one. */
+  async authorize(owner, repo) {
+    await this.tokens.token(owner, repo);
+  }
+  /** The repository's default branch, kept for five minutes; jobs asking together share one request. */
+  async defaultBranch(owner, repo) {
+    const key = `${owner}/${repo}`.toLowerCase();
+    const known = this.defaultBranches.get(key);
+    if (known && known.until > this.clock.now()) return known.branch;
+    const branch = this.readDefaultBranch(owner, repo);
+    this.defaultBranches.set(key, { branch, until: this.clock.now() + 5 * 6e4 });
+    void branch.catch(() => this.defaultBranches.delete(key));
+    return branch;
+  }
+  async readDefaultBranch(owner, repo) {
+    const { body } = await this.read(owner, repo, `/repos/${path(owner)}/${path(repo)}`);
+    const branch = body?.default_branch;
+    if (typeof branch !== "string" || branch === "")
+      throw new GitHubError("refused", `GET /repos/${owner}/${repo}`, "the answer has no default_branch");
+    return branch;
+  }
+  /**
+   * Starts a run of the workflow with the job's ID as its `job-id` input,
+   * asking for the run's ID and URL. GitHub Enterprise Server up to 3.20
+   * refuses to be asked, and has nothing started: from then on this
+   * container dispatches without asking, and the run is found by its name.
+   */
+  async dispatch(target, ref, jobId) {
+    if (this.runDetails) {
+      try {
+        return await this.dispatchOnce(target, ref, jobId, true);
+      } catch (error) {
+        if (!(error instanceof GitHubError && error.kind === "refused" && /return_run_details/.test(error.githubMessage)))
+          throw error;
+        this.runDetails = false;
+        this.log.info(
+          "GitHub does not return the run of a dispatch (GitHub Enterprise Server 3.20 or older): runs are found by their name"
+        );
+      }
+    }
+    return this.dispatchOnce(target, ref, jobId, false);
+  }
+  async dispatchOnce(target, ref, jobId, withRunDetails) {
+    const { status, body } = await this.send(target.owner, target.repo, "POST", `${workflowPath(target)}/dispatches`, {
+      ref,
+      inputs: { "job-id": jobId },
+      ...withRunDetails && { return_run_details: true }
+    });
+    const details = body;
+    if (status === 200 && typeof details?.workflow_run_id === "number") {
+      return {
+        runId: details.workflow_run_id,
+        ...typeof details.html_url === "string" && { htmlUrl: details.html_url }
+      };
+    }
+    return {};
+  }
+  /**
+   * The workflow's dispatched runs created since `since`, newest first:
+   * page after page until one reaches back past `since`, at most RUN_PAGES.
+   */
+  async recentRuns(target, since) {
+    const created = new Date(since).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const query = `event=workflow_dispatch&per_page=100&created=${encodeURIComponent(`>=${created}`)}`;
+    const runs = [];
+    let url = `${workflowPath(target)}/runs?${query}`;
+    for (let page = 0; url !== void 0 && page < RUN_PAGES; page++) {
+      const { body, next } = await this.read(target.owner, target.repo, url);
+      const listed = body?.workflow_runs;
+      if (!Array.isArray(listed) || listed.length === 0) break;
+      runs.push(...listed);
+      const oldest = Date.parse(listed.at(-1).created_at);
+      url = oldest >= since ? next : void 0;
+    }
+    return runs;
+  }
+  async run(owner, repo, runId) {
+    const { body } = await this.read(owner, repo, `/repos/${path(owner)}/${path(repo)}/actions/runs/${runId}`);
+    return body;
+  }
+  /** Asks GitHub to cancel the run; false when it has already finished (409). */
+  async cancel(owner, repo, runId) {
+    try {
+      await this.send(owner, repo, "POST", `/repos/${path(owner)}/${path(repo)}/actions/runs/${runId}/cancel`);
+      return true;
+    } catch (error) {
+      if (error instanceof GitHubError && error.status === 409) return false;
+      throw error;
+    }
+  }
+  /** A read, tried again within the invocation on a passing failure. */
+  async read(owner, repo, url) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.send(owner, repo, "GET", url);
+      } catch (error) {
+        if (!(error instanceof GitHubError) || !error.retryable || attempt >= READ_ATTEMPTS) throw error;
+        const delay = Math.min(error.retryAfterMs ?? 500 * 2 ** attempt, 5e3);
+        this.log.debug(`GitHub: ${error.message}; trying again in ${delay} ms`);
+        await this.clock.sleep(delay);
+      }
+    }
+  }
+  /** One request with the repository's token; after a 401, once more with a fresh one. */
+  async send(owner, repo, method, url, body) {
+    const sendWith = (token2) => githubRequest(this.baseUrl, method, url, `Bearer ${token2}`, body, this.fetcher, this.clock);
+    const token = await this.tokens.token(owner, repo);
+    try {
+      return await sendWith(token);
+    } catch (error) {
+      if (!(error instanceof GitHubError && error.kind === "unauthorized")) throw error;
+      if (!await this.tokens.refresh(owner, repo, token)) throw error;
+      this.log.info("GitHub refused the token; trying once more with a fresh one", { repository: `${owner}/${repo}` });
+      return sendWith(await this.tokens.token(owner, repo));
+    }
+  }
+};
+function path(segment) {
+  return encodeURIComponent(segment);
+}
+function workflowPath(target) {
+  return `/repos/${path(target.owner)}/${path(target.repo)}/actions/workflows/${path(target.workflow)}`;
 }
 
 // src/bridge/target.ts
@@ -1128,6 +1239,11 @@ function readTarget(configuration, allowed) {
 }
 function describeTarget(target) {
   return `workflow ${target.workflow} in ${target.owner}/${target.repo}`;
+}
+function runsPage(apiUrl, target, ref) {
+  const site = apiUrl.replace("//api.", "//").replace(/\/api\/v3$/, "");
+  const query = encodeURIComponent(`event:workflow_dispatch${ref ? ` branch:${ref}` : ""}`);
+  return `${site}/${target.owner}/${target.repo}/actions/workflows/${encodeURIComponent(target.workflow)}?query=${query}`;
 }
 
 // src/bridge/outcomes.ts
@@ -1207,11 +1323,22 @@ function queuedTooLongOutcome(run, queuedMs, timeoutMs) {
     `The workflow run ${run.html_url} waited ${minutes(queuedMs)} for a runner, over the bridge's queue timeout of ${minutes(timeoutMs)}, so it was cancelled. Check that a runner with the labels in the workflow's runs-on is online, then retry the stage.`
   );
 }
-function noRunOutcome(target, jobId, waitedMs) {
+var RUN_NAME_FIX = "Give the workflow run-name: 'CodePipeline ${{ inputs.job-id }}', as examples/workflows/dispatch-build-and-report.yml does";
+function noRunOutcome(target, jobId, waitedMs, runsPage2, accepted) {
   return outcome(
     "SystemUnavailable",
-    `GitHub accepted the request to start ${describeTarget(target)}, but no run named for job ${jobId} appeared within ${minutes(waitedMs)}. Give the workflow run-name: 'CodePipeline \${{ inputs.job-id }}', so that its runs can be found, then retry the stage.`
+    `GitHub ${accepted ? "accepted" : "gave no answer to"} the request to start ${describeTarget(target)}, and no run named for job ${jobId} appeared within ${minutes(waitedMs)}. A run may still have started (see ${runsPage2}); none is started again. ${RUN_NAME_FIX}, then retry the stage.`
   );
+}
+function unnamedRunWarning(run) {
+  return truncate(
+    `The workflow run ${run.html_url} is named ${quote(run.display_title ?? "", 100)}, without the job ID, so a lost dispatch answer would leave it unfound. ${RUN_NAME_FIX}.`,
+    1e3
+  );
+}
+function withWarning(told, warning) {
+  if (!warning) return told;
+  return outcome(told.type, `${truncate(told.message, LENGTH.failureMessage.max - warning.length - 1)} ${warning}`);
 }
 var ENDINGS = {
   failure: "failed",
@@ -1242,6 +1369,18 @@ function runGoneOutcome(runUrl, runId) {
     `The workflow run ${runUrl ?? String(runId)} no longer exists on GitHub (it was deleted), and it never reported to CodePipeline.`
   );
 }
+function runUnreadableOutcome(error, target, run) {
+  return outcome(
+    "PermissionError",
+    `GitHub did not let the bridge read the workflow run ${run} (${error.answer} to ${error.request}). Give the GitHub App or token the repository permission Actions: read on ${target.owner}/${target.repo}, then retry the stage.`
+  );
+}
+function runUnwatchedOutcome(run, takenMs, lastError) {
+  return outcome(
+    "SystemUnavailable",
+    `The bridge could not read the workflow run ${run} for ${Math.round(takenMs / 36e5)} hours (last: ${lastError}), and the run did not report. Check the run, then retry the stage if needed.`
+  );
+}
 
 // src/bridge/record.ts
 var EXPECT_MS = 10 * 6e4;
@@ -1253,27 +1392,51 @@ function backoffMs(attempts, timing, random, retryAfterMs2) {
   const jittered = ceiling / 2 + ceiling / 2 * random;
   return Math.min(timing.retryWindowMs, Math.max(jittered, retryAfterMs2 ?? 0));
 }
+function failedAttempt(record, message, now) {
+  return { attempts: (record.attempts ?? 0) + 1, firstFailureAt: record.firstFailureAt ?? now, lastError: message };
+}
+function retryWindowPassed(firstFailureAt, now, timing) {
+  return now - firstFailureAt >= timing.retryWindowMs;
+}
 function nextStep(record, now) {
   if (record.phase === "closed") return { kind: "wait" };
-  if (record.stopped) return { kind: "stop" };
-  if (record.outcome) return { kind: "deliver" };
+  if (record.phase === "unreadable") return { kind: "discard", record };
+  if (record.stopped) return { kind: "stop", record };
   switch (record.phase) {
+    case "decided":
+      return { kind: "deliver", record };
     case "expected":
-      return now - record.createdAt > EXPECT_MS ? { kind: "forget" } : { kind: "wait" };
+      return now - record.createdAt > EXPECT_MS ? { kind: "forget", record } : { kind: "wait" };
     case "dispatching":
-      if (record.dispatchSentAt !== void 0) return { kind: "find-run" };
-      if (record.nextAttemptAt !== void 0 && record.nextAttemptAt > now)
-        return { kind: "wait", until: record.nextAttemptAt };
-      return { kind: "dispatch" };
-    case "running":
-      if (!record.acknowledged && record.nonce !== void 0) return { kind: "acknowledge" };
-      if (record.runId === void 0) {
-        return record.nextAttemptAt !== void 0 && record.nextAttemptAt > now ? { kind: "wait", until: record.nextAttemptAt } : { kind: "find-run" };
-      }
-      if (record.nextCheckAt !== void 0 && record.nextCheckAt > now)
-        return { kind: "wait", until: record.nextCheckAt };
-      return { kind: "check-run" };
+      if (record.dispatchSentAt !== void 0) return { kind: "find-run", record };
+      return waitFor(record.nextAttemptAt, now) ?? { kind: "dispatch", record };
+    case "running": {
+      const { nonce, runId } = record;
+      if (!record.acknowledged && nonce !== void 0) return { kind: "acknowledge", record: { ...record, nonce } };
+      if (runId === void 0) return waitFor(record.nextAttemptAt, now) ?? { kind: "find-run", record };
+      return waitFor(record.nextCheckAt, now) ?? { kind: "check-run", record: { ...record, runId } };
+    }
   }
+}
+function waitFor(until, now) {
+  return until !== void 0 && until > now ? { kind: "wait", until } : void 0;
+}
+function runToStop(record) {
+  if (record.phase === "dispatching")
+    return record.dispatchSentAt === void 0 ? void 0 : { since: record.dispatchSentAt };
+  if (record.runId !== void 0) return { runId: record.runId };
+  if (record.phase === "running") return { since: record.dispatchedAt };
+  const since = record.phase === "decided" ? record.dispatchSentAt ?? record.dispatchedAt : void 0;
+  return since === void 0 ? void 0 : { since };
+}
+var WATCH_UNREADABLE_RUN_MS = 22 * 36e5;
+function judgeUnreadRun(failure, takenAt, now) {
+  if (failure.gone) return "gone";
+  if (!failure.retryable) return "refused";
+  return now - takenAt < WATCH_UNREADABLE_RUN_MS ? "retry" : "give-up";
+}
+function namesJob(run, jobId) {
+  return run.display_title?.includes(jobId) === true;
 }
 var NOT_STARTED = /* @__PURE__ */ new Set(["queued", "requested", "pending"]);
 function judgeRun(run, now, timing) {
@@ -1290,11 +1453,11 @@ var CODEPIPELINE_CALLS = {
   timeoutSeconds: 20,
   // An operator changes the stack, not the calls: a failed call is tried again at the next sweep.
   names: {
-    principal: "the bridge function's role (the stack's FunctionRole)",
+    principal: "the stack's FunctionRole",
     region: "the stack's Region",
     actionType: "the stack's ActionCategory, ActionProvider and ActionVersion",
-    expiredCredentials: "The function's role gives fresh ones to each invocation: check the role's trust policy",
-    missingCredentials: "The function's role gives it credentials: check that the stack's FunctionRole exists"
+    expiredCredentials: "Check FunctionRole's trust policy",
+    missingCredentials: "Check the stack's FunctionRole"
   }
 };
 var ENVIRONMENT = {
@@ -1304,6 +1467,7 @@ var ENVIRONMENT = {
   allowedRepos: "ALLOWED_REPOS",
   githubApiUrl: "GITHUB_API_URL",
   githubSecretId: "GITHUB_CREDENTIALS_SECRET",
+  proxySecretId: "PROXY_CREDENTIALS_SECRET",
   queueTimeoutMinutes: "QUEUE_TIMEOUT_MINUTES",
   retryMinutes: "GITHUB_RETRY_MINUTES",
   tableName: "TABLE_NAME",
@@ -1346,6 +1510,7 @@ function readSettings(env) {
     actionType: { owner: "Custom", category: category ?? "Build", provider, version },
     githubApiUrl,
     githubSecretId: text(ENVIRONMENT.githubSecretId),
+    proxySecretId: env[ENVIRONMENT.proxySecretId]?.trim() || void 0,
     queueTimeoutMs: minutes2(ENVIRONMENT.queueTimeoutMinutes),
     retryWindowMs: minutes2(ENVIRONMENT.retryMinutes),
     tableName: text(ENVIRONMENT.tableName),
@@ -1361,14 +1526,9 @@ function readSettings(env) {
   return { ...settings, allowedRepos };
 }
 
-// src/bridge/bridge.ts
-var POLL_BATCH = 10;
-var MAX_POLL_ROUNDS = 100;
-var SWEEP_CONCURRENCY = 8;
-var STARTED_REPOLL_MS = [1e3, 2e3, 4e3];
+// src/bridge/session.ts
 var LEASE_MARGIN_MS = 2e3;
-var MAX_STEPS = 8;
-var Bridge = class {
+var Session = class {
   constructor(parts, invocation, trigger) {
     this.parts = parts;
     this.invocation = invocation;
@@ -1393,459 +1553,11 @@ var Bridge = class {
   get now() {
     return this.parts.clock.now();
   }
-  async handle(trigger) {
-    try {
-      if (trigger.kind === "sweep") await this.sweep();
-      else if (trigger.kind === "ignored") this.log.info(`Ignoring the event: ${trigger.reason}`);
-      else if (trigger.state === "STARTED") await this.started(trigger.actionExecutionId, trigger.place);
-      else if (trigger.state === "CANCELED" || trigger.state === "ABANDONED")
-        await this.stopped(trigger.actionExecutionId, trigger);
-      else if (await this.parts.store.closeAnswered(trigger.actionExecutionId, trigger.state.toLowerCase()))
-        this.summary.closed += 1;
-    } catch (error) {
-      this.unexpected.push(error);
-      this.log.error(this.explain(error));
-    }
-    this.log.info("Done", { ...this.summary });
-    if (this.unexpected.length > 0) throw new AggregateError(this.unexpected, this.explain(this.unexpected[0]));
-    return this.summary;
+  lease() {
+    return { owner: this.invocation.owner, until: this.invocation.deadline + LEASE_MARGIN_MS };
   }
-  async started(key, place) {
-    await this.parts.store.expect(key, place);
-    await this.keepSweeping();
-    const taken = await this.drainQueue();
-    for (const pause of STARTED_REPOLL_MS) {
-      if (taken.has(key) || !this.hasTime(pause)) break;
-      if ((await this.parts.store.get(key))?.phase !== "expected") break;
-      this.log.debug(`The job of action execution ${key} is not in the queue yet; polling again in ${pause} ms`);
-      await this.parts.clock.sleep(pause);
-      for (const found of await this.drainQueue()) taken.add(found);
-    }
-  }
-  async stopped(key, trigger) {
-    const record = await this.parts.store.markStopped(key, trigger.place);
-    this.log.info(`The pipeline execution was ${trigger.state.toLowerCase()}`, {
-      actionExecutionId: key,
-      jobId: record.jobId
-    });
-    if (record.phase === "closed") return;
-    await this.keepSweeping();
-    const leased = await this.parts.store.lease(key, this.lease());
-    if (leased) await this.work(leased);
-  }
-  async sweep() {
-    const open = await this.parts.store.open();
-    this.summary.open = open.length;
-    if (open.length === 0) return;
-    await this.keepSweeping();
-    const taken = await this.drainQueue();
-    const due = open.filter((record) => !taken.has(record.key) && nextStep(record, this.now).kind !== "wait");
-    await eachLimited(due, SWEEP_CONCURRENCY, async (record) => {
-      if (!this.hasTime()) return;
-      await this.guard(record.key, async () => {
-        const leased = await this.parts.store.lease(record.key, this.lease());
-        if (leased) await this.work(leased);
-      });
-    });
-  }
-  /** Renews the sweep's lease; a failure is noted for a retry of the trigger, but the work goes on. */
-  async keepSweeping() {
-    try {
-      await this.parts.schedule.ensure();
-    } catch (error) {
-      this.unexpected.push(error);
-      this.log.error(`Could not renew the sweep schedule: ${errorMessage(error)}`);
-    }
-  }
-  /** Polls in batches of 10 until the queue is empty; the action execution IDs of the jobs it took. */
-  async drainQueue() {
-    const taken = /* @__PURE__ */ new Set();
-    const seen = /* @__PURE__ */ new Set();
-    for (let round = 0; round < MAX_POLL_ROUNDS && this.hasTime(); round++) {
-      const jobs = await this.parts.pipeline.pollForJobs({
-        actionTypeId: this.parts.settings.actionType,
-        maxBatchSize: POLL_BATCH
-      });
-      const fresh = jobs.filter((job) => job.id !== void 0 && !seen.has(job.id));
-      if (fresh.length === 0) break;
-      for (const job of fresh) seen.add(job.id);
-      this.summary.polled += fresh.length;
-      const keys = await Promise.all(fresh.map((job) => this.guard(job.id, () => this.take(job))));
-      for (const key of keys) if (key !== void 0) taken.add(key);
-    }
-    return taken;
-  }
-  /** A polled job: claims it, or hands it to whoever has its record. Its key when it is the bridge's. */
-  async take(job) {
-    const nonce = job.nonce;
-    if (nonce === void 0) return void 0;
-    const context = job.data?.pipelineContext;
-    const key = context?.action?.actionExecutionId ?? `job-${job.id}`;
-    const reading = readTarget(job.data?.actionConfiguration?.configuration, this.parts.settings.allowedRepos);
-    const claim = await this.parts.store.claim(
-      key,
-      {
-        jobId: job.id,
-        nonce,
-        place: {
-          pipeline: context?.pipelineName ?? "",
-          executionId: context?.pipelineExecutionId ?? "",
-          stage: context?.stage?.name ?? "",
-          action: context?.action?.name ?? ""
-        },
-        ..."target" in reading ? { target: reading.target } : { outcome: configurationOutcome(reading.problems) }
-      },
-      this.lease()
-    );
-    if (claim.won) {
-      this.log.info("Took a new job", {
-        jobId: job.id,
-        actionExecutionId: key,
-        pipeline: context?.pipelineName,
-        ..."target" in reading && {
-          repository: `${reading.target.owner}/${reading.target.repo}`,
-          workflow: reading.target.workflow
-        }
-      });
-      await this.work(claim.record);
-      return key;
-    }
-    const existing = claim.existing;
-    if (existing?.jobId !== job.id || existing.phase === "closed") {
-      this.log.debug("Leaving a job handed out again", {
-        jobId: job.id,
-        actionExecutionId: key,
-        phase: existing?.phase
-      });
-      return void 0;
-    }
-    const leased = await this.parts.store.lease(key, this.lease(), { jobId: job.id, nonce });
-    if (leased) await this.work(leased);
-    else await this.parts.store.rememberNonce(key, job.id, nonce);
-    return key;
-  }
-  /** Takes a record through its steps while it holds the lease, and lets go when there is nothing to do now. */
-  async work(record) {
-    let current = record;
-    let started = false;
-    for (let steps = 0; current !== void 0; steps++) {
-      const step = nextStep(current, this.now);
-      const fresh = started && step.kind === "check-run";
-      if (step.kind === "wait" || fresh || steps >= MAX_STEPS || !this.hasTime()) {
-        await this.letGo(current);
-        return;
-      }
-      started ||= step.kind === "dispatch" || step.kind === "find-run";
-      current = await this.perform(step, current);
-    }
-  }
-  /** The record after the step, still leased; undefined once it is closed, let go of, or taken over. */
-  async perform(step, record) {
-    switch (step.kind) {
-      case "stop":
-        return this.stop(record);
-      case "deliver":
-        return this.deliver(record);
-      case "forget":
-        return this.close(record, "no job showed up in the queue");
-      case "dispatch":
-        return this.dispatch(record);
-      case "find-run":
-        return this.findRun(record);
-      case "acknowledge":
-        return this.acknowledge(record);
-      case "check-run":
-        return this.checkRun(record);
-    }
-  }
-  async dispatch(record) {
-    const target = record.target;
-    const jobId = record.jobId;
-    let ref;
-    try {
-      ref = record.ref ?? target.branch ?? await this.parts.github.defaultBranch(target.owner, target.repo);
-      await this.parts.github.authorize(target.owner, target.repo);
-    } catch (error) {
-      return this.notStarted(record, error, record.ref ?? target.branch);
-    }
-    const marked = await this.save(record, { dispatchSentAt: this.now, ref });
-    if (!marked) return void 0;
-    let started;
-    try {
-      started = await this.parts.github.dispatch(target, ref, jobId);
-    } catch (error) {
-      if (!(error instanceof GitHubError && error.maybeDone)) return this.notStarted(marked, error, ref);
-      this.log.warn("GitHub gave no answer to the dispatch; a run may have started: looking for it by name", {
-        jobId,
-        error: error.message
-      });
-      return this.save(marked, this.failedAttempt(marked, error.message));
-    }
-    let run = { runId: started.runId, runUrl: started.htmlUrl };
-    if (run.runId === void 0) {
-      const found = await this.lookForRun(target, jobId, marked.dispatchSentAt, true).catch(() => void 0);
-      run = { runId: found?.id, runUrl: found?.html_url };
-    }
-    this.summary.dispatched.push(jobId);
-    this.log.info("Started the workflow run", {
-      jobId,
-      repository: `${target.owner}/${target.repo}`,
-      workflow: target.workflow,
-      ref,
-      ...run
-    });
-    return this.save(marked, {
-      phase: "running",
-      dispatchSentAt: void 0,
-      dispatchedAt: this.now,
-      ...run,
-      nextAttemptAt: void 0
-    });
-  }
-  /** Nothing was started: try again later, or fail the job when that will not help. */
-  async notStarted(record, error, ref) {
-    const target = record.target;
-    const cleared = { dispatchSentAt: void 0 };
-    if (error instanceof CredentialsError) {
-      if (!error.retryable)
-        return this.decide(record, credentialsOutcome(error, this.parts.settings.githubSecretId), cleared);
-      return this.retryLater(record, error.message, cleared);
-    }
-    if (!(error instanceof GitHubError)) throw error;
-    if (!error.retryable)
-      return this.decide(record, refusedOutcome(error, target, ref, this.parts.settings.githubSecretId), cleared);
-    return this.retryLater(record, error.message, cleared, error.retryAfterMs);
-  }
-  /** One more failed attempt at GitHub; the job fails once the retry window has passed. */
-  failedAttempt(record, message) {
-    return {
-      attempts: (record.attempts ?? 0) + 1,
-      firstFailureAt: record.firstFailureAt ?? this.now,
-      lastError: message
-    };
-  }
-  async retryLater(record, message, changes, retryAfterMs2) {
-    const attempt = this.failedAttempt(record, message);
-    const givenUp = this.giveUpAfterWindow(record, attempt.firstFailureAt, message, changes);
-    if (givenUp !== void 0) return givenUp;
-    const delay = backoffMs(attempt.attempts, this.parts.settings, this.parts.clock.random(), retryAfterMs2);
-    this.log.warn(`GitHub is not available; trying again in ${Math.round(delay / 1e3)} s`, {
-      jobId: record.jobId,
-      attempts: attempt.attempts,
-      error: message
-    });
-    return this.letGo(record, { ...changes, ...attempt, nextAttemptAt: this.now + delay });
-  }
-  /**
-   * Once GitHub has failed for the whole retry window since `firstFailureAt`,
-   * the job fails with SystemUnavailable, naming the last error; undefined
-   * while there is time left.
-   */
-  giveUpAfterWindow(record, firstFailureAt, lastError, changes) {
-    const { retryWindowMs } = this.parts.settings;
-    if (this.now - firstFailureAt < retryWindowMs) return void 0;
-    return this.decide(record, unavailableOutcome(record.target, lastError, retryWindowMs), changes);
-  }
-  /**
-   * Looks for the run by the job ID in its name: after a dispatch whose
-   * answer was lost, or for GitHub Enterprise Server, which does not return
-   * the run. Only then is a dispatch ever made again.
-   */
-  async findRun(record) {
-    const target = record.target;
-    const jobId = record.jobId;
-    const uncertain = record.phase === "dispatching";
-    const since = (uncertain ? record.dispatchSentAt : record.dispatchedAt) ?? record.createdAt;
-    let run;
-    try {
-      run = await this.lookForRun(target, jobId, since, false);
-    } catch (error) {
-      if (!(error instanceof GitHubError) || !error.retryable) {
-        if (error instanceof GitHubError)
-          return this.decide(record, refusedOutcome(error, target, record.ref, this.parts.settings.githubSecretId));
-        throw error;
-      }
-      const attempt = this.failedAttempt(record, error.message);
-      const givenUp = uncertain ? this.giveUpAfterWindow(record, attempt.firstFailureAt, error.message) : void 0;
-      return givenUp ?? this.letGo(record, attempt);
-    }
-    if (run) {
-      this.log.info("Found the workflow run by its name", { jobId, runId: run.id });
-      if (uncertain) this.summary.dispatched.push(jobId);
-      return this.save(record, {
-        phase: "running",
-        runId: run.id,
-        runUrl: run.html_url,
-        dispatchedAt: since,
-        dispatchSentAt: void 0,
-        nextAttemptAt: void 0
-      });
-    }
-    const waited = this.now - since;
-    if (!uncertain) {
-      if (waited > this.parts.settings.queueTimeoutMs) return this.decide(record, noRunOutcome(target, jobId, waited));
-      return this.letGo(record);
-    }
-    if (waited < dispatchGraceMs(this.parts.settings)) return this.letGo(record);
-    this.log.info("The dispatch whose answer was lost made no run; dispatching again", { jobId });
-    return this.giveUpAfterWindow(record, record.firstFailureAt ?? since, record.lastError, { dispatchSentAt: void 0 }) ?? this.save(record, { dispatchSentAt: void 0 });
-  }
-  /** The run whose name carries the job ID; with `quick`, tried a few times over a few seconds. */
-  async lookForRun(target, jobId, since, quick) {
-    for (const pause of quick ? [500, 1e3, 2e3, 0] : [0]) {
-      const runs = await this.parts.github.recentRuns(target, since - 2 * 6e4);
-      const named = runs.filter((run) => run.display_title?.includes(jobId)).sort((a, b) => a.id - b.id);
-      if (named.length > 1)
-        this.log.warn("More than one run carries the job ID; watching the first", {
-          jobId,
-          runs: named.map((run) => run.id)
-        });
-      if (named[0]) return named[0];
-      if (pause > 0) await this.parts.clock.sleep(pause);
-    }
-    return void 0;
-  }
-  async acknowledge(record) {
-    const jobId = record.jobId;
-    try {
-      const answer = await acknowledge(this.parts.pipeline, jobId, record.nonce);
-      if (answer.outcome === "claimed") {
-        if (answer.status !== void 0 && answer.status !== "InProgress")
-          this.log.info(`Acknowledging the job answered ${answer.status}`, { jobId });
-        return this.later(record, { acknowledged: true });
-      }
-      this.log.warn(`Could not acknowledge the job yet: ${this.explain(answer.refusal, jobId)}`, { jobId });
-      return this.save(record, { nonce: void 0 });
-    } catch (error) {
-      if (!(error instanceof CodePipelineCallError)) throw error;
-      this.log.warn(`Could not acknowledge the job yet: ${this.explain(error, jobId)}`, { jobId });
-      if (errorCode(error.cause) === "JobNotFoundException") return this.save(record, { nonce: void 0 });
-      return this.letGo(record);
-    }
-  }
-  async checkRun(record) {
-    const { owner, repo } = record.target;
-    const runId = record.runId;
-    let run;
-    try {
-      run = await this.parts.github.run(owner, repo, runId);
-    } catch (error) {
-      if (!(error instanceof GitHubError)) throw error;
-      if (error.status === 404) return this.decide(record, runGoneOutcome(record.runUrl, runId));
-      this.log.warn(`Could not read the workflow run: ${error.message}`, { jobId: record.jobId, runId });
-      return this.letGo(record);
-    }
-    const verdict = judgeRun(run, this.now, this.parts.settings);
-    if (verdict.kind === "watch") {
-      return this.letGo(record, { nextCheckAt: verdict.nextCheckAt, runUrl: run.html_url });
-    }
-    if (verdict.kind === "queued-too-long") {
-      await this.cancelRun(owner, repo, runId, record.jobId);
-      return this.decide(record, queuedTooLongOutcome(run, verdict.queuedMs, this.parts.settings.queueTimeoutMs));
-    }
-    return this.decide(record, runEndedOutcome(run, record.jobId));
-  }
-  /** Keeps a result for the job, to be delivered at once (and again, until CodePipeline has it). */
-  async decide(record, outcome2, changes = {}) {
-    this.log.warn(`The job fails: ${outcome2.type}`, { jobId: record.jobId, reason: outcome2.message });
-    return this.save(record, { ...changes, outcome: outcome2, outcomeAt: this.now });
-  }
-  /**
-   * Tells CodePipeline the job failed: one PutJobFailureResult, after
-   * acknowledging the job if that is still open. Kept and tried again at
-   * each sweep until CodePipeline has it, within the retry window.
-   */
-  async deliver(record) {
-    const jobId = record.jobId;
-    const outcome2 = record.outcome;
-    if (jobId === void 0) return this.close(record, "no job to answer");
-    let acknowledged = record.acknowledged === true;
-    let nonce = record.nonce;
-    if (!acknowledged && nonce !== void 0) {
-      try {
-        const answer = await acknowledge(this.parts.pipeline, jobId, nonce);
-        acknowledged = answer.outcome === "claimed";
-        if (answer.outcome === "taken") {
-          nonce = void 0;
-          this.log.info(`The nonce is spent; sending the result anyway: ${this.explain(answer.refusal, jobId)}`, {
-            jobId
-          });
-        }
-      } catch (error) {
-        if (!(error instanceof CodePipelineCallError)) throw error;
-        this.log.info(`Could not acknowledge the job first; sending the result anyway: ${this.explain(error, jobId)}`, {
-          jobId
-        });
-      }
-    }
-    const request = {
-      jobId,
-      failureDetails: {
-        type: outcome2.type,
-        message: outcome2.message,
-        ...record.runId !== void 0 && { externalExecutionId: String(record.runId) }
-      }
-    };
-    const problems = requestProblems(request);
-    if (problems.length > 0) throw new Error(`The failure result breaks CodePipeline's limits: ${problems.join("; ")}`);
-    try {
-      await this.parts.pipeline.putJobFailureResult(request);
-    } catch (error) {
-      if (!(error instanceof CodePipelineCallError)) throw error;
-      const code = errorCode(error.cause);
-      if (error.landedEarlier("InvalidJobStateException")) return this.failed(record, outcome2);
-      if (code === "InvalidJobStateException" && acknowledged) return this.answeredByRun(record);
-      if (code === "JobNotFoundException") return this.close(record, "CodePipeline no longer has the job");
-      this.log.error(`Could not tell CodePipeline the job failed: ${this.explain(error, jobId)}`, { jobId });
-      if (this.now - (record.outcomeAt ?? record.createdAt) > this.parts.settings.retryWindowMs)
-        return this.close(record, "CodePipeline did not take the result");
-      return this.letGo(record, { acknowledged, nonce });
-    }
-    return this.failed(record, outcome2);
-  }
-  /**
-   * CodePipeline already has the job's result, most likely from the run
-   * itself. That result may have been progress with a continuation token:
-   * CodePipeline then queues another job for the same action, without an
-   * event, so the queue is looked at for a while as after a STARTED event.
-   * The action's SUCCEEDED or FAILED event closes the record at once.
-   */
-  async answeredByRun(record) {
-    this.log.info("CodePipeline already has a result for the job, most likely from the run itself", {
-      jobId: record.jobId
-    });
-    return this.letGo(record, { phase: "expected", createdAt: this.now, outcome: void 0, outcomeAt: void 0 });
-  }
-  async failed(record, outcome2) {
-    this.summary.failed.push({ jobId: record.jobId, type: outcome2.type });
-    this.log.info(`Told CodePipeline the job failed: ${outcome2.type}`, { jobId: record.jobId, runId: record.runId });
-    return this.close(record, `failed the job (${outcome2.type})`);
-  }
-  /** The pipeline execution was stopped or abandoned: its run, if any, is cancelled. */
-  async stop(record) {
-    const target = record.target;
-    const jobId = record.jobId;
-    const stopped = "the pipeline execution was stopped";
-    if (target === void 0 || jobId === void 0) return this.close(record, stopped);
-    try {
-      let runId = record.runId;
-      if (runId === void 0 && (record.dispatchSentAt !== void 0 || record.phase === "running")) {
-        const since = record.dispatchSentAt ?? record.dispatchedAt ?? record.createdAt;
-        runId = (await this.lookForRun(target, jobId, since, false))?.id;
-        if (runId === void 0 && this.now - since < dispatchGraceMs(this.parts.settings)) return this.letGo(record);
-      }
-      if (runId !== void 0) await this.cancelRun(target.owner, target.repo, runId, jobId);
-    } catch (error) {
-      if (!(error instanceof GitHubError)) throw error;
-      this.log.warn(`Could not cancel the run of the stopped execution yet: ${error.message}`, { jobId });
-      if (error.retryable && this.now - (record.stoppedAt ?? record.createdAt) < this.parts.settings.retryWindowMs)
-        return this.letGo(record);
-    }
-    return this.close(record, stopped);
-  }
-  async cancelRun(owner, repo, runId, jobId) {
-    const cancelled = await this.parts.github.cancel(owner, repo, runId);
-    this.log.info(cancelled ? "Cancelled the workflow run" : "The workflow run had already finished", { jobId, runId });
+  hasTime(needMs = 0) {
+    return this.invocation.deadline - this.now > this.reserveMs + needMs;
   }
   async save(record, changes) {
     const deferred = this.deferred.get(record.key);
@@ -1860,30 +1572,17 @@ var Bridge = class {
     this.log.info(`Closed: ${because}`, { jobId: record.jobId, actionExecutionId: record.key });
     return void 0;
   }
-  /**
-   * Changes that go with the record's next write. Only for what may be lost
-   * in a crash: an acknowledgement not written down is made again, and
-   * CodePipeline answers it the same.
-   */
   later(record, changes) {
     this.deferred.set(record.key, { ...this.deferred.get(record.key), ...changes });
     return { ...record, ...changes };
   }
-  /** Nothing more to do for now: writes the changes and lets go of the record, in one write, for a later sweep. */
   async letGo(record, changes = {}) {
     if (record) await this.save(record, { ...changes, leaseOwner: void 0, leaseUntil: void 0 });
     return void 0;
   }
-  lease() {
-    return { owner: this.invocation.owner, until: this.invocation.deadline + LEASE_MARGIN_MS };
-  }
-  hasTime(needMs = 0) {
-    return this.invocation.deadline - this.now > this.reserveMs + needMs;
-  }
-  /** Runs one job's or record's work; an unexpected error is logged and noted, and the rest goes on. */
-  async guard(subject, work) {
+  async guard(subject, work2) {
     try {
-      return await work();
+      return await work2();
     } catch (error) {
       this.unexpected.push(error);
       this.log.error(`Failed on ${subject}: ${this.explain(error)}`);
@@ -1891,109 +1590,466 @@ var Bridge = class {
     }
   }
   explain(error, jobId) {
-    if (error instanceof CodePipelineCallError) {
-      return explainCallError(error, { jobId, ...CODEPIPELINE_CALLS });
-    }
+    if (error instanceof CodePipelineCallError) return explainCallError(error, { jobId, ...CODEPIPELINE_CALLS });
     return errorMessage(error);
   }
 };
-async function eachLimited(items, limit, work) {
+
+// src/bridge/start.ts
+async function dispatch(session, record) {
+  const { github } = session.parts;
+  const { target, jobId } = record;
+  let ref;
+  try {
+    ref = record.ref ?? target.branch ?? await github.defaultBranch(target.owner, target.repo);
+    await github.authorize(target.owner, target.repo);
+  } catch (error) {
+    return notStarted(session, record, error, record.ref ?? target.branch);
+  }
+  const sentAt = session.now;
+  if (!await session.save(record, { dispatchSentAt: sentAt, ref })) return void 0;
+  let started2;
+  try {
+    started2 = await github.dispatch(target, ref, jobId);
+  } catch (error) {
+    if (!(error instanceof GitHubError && error.maybeDone)) return notStarted(session, record, error, ref);
+    session.log.warn("GitHub gave no answer to the dispatch; a run may have started: looking for it by name", {
+      jobId,
+      error: error.message
+    });
+    return session.save(record, failedAttempt(record, error.message, session.now));
+  }
+  let run = { runId: started2.runId, runUrl: started2.htmlUrl };
+  if (run.runId === void 0) {
+    const found = await lookForRun(session, target, jobId, sentAt, true).catch(() => void 0);
+    run = { runId: found?.id, runUrl: found?.html_url };
+  }
+  session.summary.dispatched.push(jobId);
+  const repository = `${target.owner}/${target.repo}`;
+  session.log.info("Started the workflow run", { jobId, repository, workflow: target.workflow, ref, ...run });
+  return session.save(record, {
+    phase: "running",
+    dispatchSentAt: void 0,
+    dispatchedAt: session.now,
+    ...run,
+    nextAttemptAt: void 0
+  });
+}
+async function notStarted(session, record, error, ref) {
+  const { githubSecretId } = session.parts.settings;
+  const cleared = { dispatchSentAt: void 0 };
+  if (error instanceof CredentialsError) {
+    if (!error.retryable) return decide(session, record, credentialsOutcome(error, githubSecretId), cleared);
+    return retryLater(session, record, error.message, cleared);
+  }
+  if (!(error instanceof GitHubError)) throw error;
+  if (!error.retryable)
+    return decide(session, record, refusedOutcome(error, record.target, ref, githubSecretId), cleared);
+  return retryLater(session, record, error.message, cleared, error.retryAfterMs);
+}
+async function retryLater(session, record, message, changes, retryAfterMs2) {
+  const attempt = failedAttempt(record, message, session.now);
+  const givenUp = giveUpAfterWindow(session, record, attempt.firstFailureAt, message, changes);
+  if (givenUp !== void 0) return givenUp;
+  const { settings, clock } = session.parts;
+  const delay = backoffMs(attempt.attempts, settings, clock.random(), retryAfterMs2);
+  session.log.warn(`GitHub is not available; trying again in ${Math.round(delay / 1e3)} s`, {
+    jobId: record.jobId,
+    attempts: attempt.attempts,
+    error: message
+  });
+  return session.letGo(record, { ...changes, ...attempt, nextAttemptAt: session.now + delay });
+}
+function giveUpAfterWindow(session, record, firstFailureAt, lastError, changes) {
+  const { settings } = session.parts;
+  if (!retryWindowPassed(firstFailureAt, session.now, settings)) return void 0;
+  return decide(session, record, unavailableOutcome(record.target, lastError, settings.retryWindowMs), changes);
+}
+async function findRun(session, record) {
+  const { target, jobId } = record;
+  const since = (record.phase === "dispatching" ? record.dispatchSentAt : record.dispatchedAt) ?? record.createdAt;
+  let run;
+  try {
+    run = await lookForRun(session, target, jobId, since, false);
+  } catch (error) {
+    if (!(error instanceof GitHubError)) throw error;
+    if (!error.retryable) {
+      const outcome2 = refusedOutcome(error, target, record.ref, session.parts.settings.githubSecretId);
+      return decide(session, record, outcome2);
+    }
+    const attempt = failedAttempt(record, error.message, session.now);
+    const givenUp = record.phase === "dispatching" ? giveUpAfterWindow(session, record, attempt.firstFailureAt, error.message) : void 0;
+    return givenUp ?? session.letGo(record, attempt);
+  }
+  if (run) {
+    session.log.info("Found the workflow run by its name", { jobId, runId: run.id });
+    if (record.phase === "dispatching") session.summary.dispatched.push(jobId);
+    return session.save(record, {
+      phase: "running",
+      runId: run.id,
+      runUrl: run.html_url,
+      dispatchedAt: since,
+      dispatchSentAt: void 0,
+      nextAttemptAt: void 0
+    });
+  }
+  return runNotFound(session, record, since);
+}
+function runNotFound(session, record, since) {
+  const waited = session.now - since;
+  const { settings } = session.parts;
+  const accepted = record.phase === "running";
+  if (waited < (accepted ? settings.queueTimeoutMs : dispatchGraceMs(settings))) return session.letGo(record);
+  const page = runsPage(settings.githubApiUrl, record.target, record.ref);
+  return decide(session, record, noRunOutcome(record.target, record.jobId, waited, page, accepted));
+}
+async function lookForRun(session, target, jobId, since, quick) {
+  for (const pause of quick ? [500, 1e3, 2e3, 0] : [0]) {
+    const runs = await session.parts.github.recentRuns(target, since - 2 * 6e4);
+    const named = runs.filter((run) => namesJob(run, jobId)).sort((a, b) => a.id - b.id);
+    if (named.length > 1)
+      session.log.warn("More than one run carries the job ID; watching the first", {
+        jobId,
+        runs: named.map((run) => run.id)
+      });
+    if (named[0]) return named[0];
+    if (pause > 0) await session.parts.clock.sleep(pause);
+  }
+  return void 0;
+}
+async function acknowledge2(session, record) {
+  const { jobId } = record;
+  try {
+    const answer = await acknowledge(session.parts.pipeline, jobId, record.nonce);
+    if (answer.outcome === "claimed") {
+      if (answer.status !== void 0 && answer.status !== "InProgress")
+        session.log.info(`Acknowledging the job answered ${answer.status}`, { jobId });
+      return session.later(record, { acknowledged: true });
+    }
+    session.log.warn(`Could not acknowledge the job yet: ${session.explain(answer.refusal, jobId)}`, { jobId });
+    return session.save(record, { nonce: void 0 });
+  } catch (error) {
+    if (!(error instanceof CodePipelineCallError)) throw error;
+    session.log.warn(`Could not acknowledge the job yet: ${session.explain(error, jobId)}`, { jobId });
+    if (errorCode(error.cause) === "JobNotFoundException") return session.save(record, { nonce: void 0 });
+    return session.letGo(record);
+  }
+}
+
+// src/bridge/answer.ts
+async function checkRun(session, record) {
+  const { target, runId, jobId } = record;
+  const { github, settings } = session.parts;
+  let run;
+  try {
+    run = await github.run(target.owner, target.repo, runId);
+  } catch (error) {
+    return unreadRun(session, record, error);
+  }
+  if (!record.runNameChecked) record = checkRunName(session, record, run);
+  const verdict = judgeRun(run, session.now, settings);
+  if (verdict.kind === "watch")
+    return session.letGo(record, {
+      nextCheckAt: verdict.nextCheckAt,
+      runUrl: run.html_url,
+      ...record.attempts && { attempts: void 0, firstFailureAt: void 0, lastError: void 0 }
+    });
+  if (verdict.kind === "queued-too-long") {
+    await cancelRun(session, target, runId, jobId);
+    return decide(session, record, queuedTooLongOutcome(run, verdict.queuedMs, settings.queueTimeoutMs));
+  }
+  return decide(session, record, runEndedOutcome(run, jobId));
+}
+function checkRunName(session, record, run) {
+  const warning = namesJob(run, record.jobId) ? void 0 : unnamedRunWarning(run);
+  if (warning) session.log.warn(warning, { jobId: record.jobId, runId: run.id });
+  return session.later(record, { runNameChecked: true, ...warning && { warning } });
+}
+async function unreadRun(session, record, error) {
+  const { runId, jobId } = record;
+  if (!(error instanceof GitHubError || error instanceof CredentialsError)) throw error;
+  const run = record.runUrl ?? String(runId);
+  const gone = error instanceof GitHubError && error.status === 404 && error.request.endsWith(`/runs/${runId}`);
+  const verdict = judgeUnreadRun({ gone, retryable: error.retryable }, record.createdAt, session.now);
+  if (verdict === "gone") return decide(session, record, runGoneOutcome(record.runUrl, runId));
+  const { settings, clock } = session.parts;
+  if (verdict === "refused")
+    return decide(
+      session,
+      record,
+      error instanceof GitHubError ? runUnreadableOutcome(error, record.target, run) : credentialsOutcome(error, settings.githubSecretId)
+    );
+  if (verdict === "give-up")
+    return decide(session, record, runUnwatchedOutcome(run, session.now - record.createdAt, error.message));
+  const attempt = failedAttempt(record, error.message, session.now);
+  const retryAfterMs2 = error instanceof GitHubError ? error.retryAfterMs : void 0;
+  const delay = backoffMs(attempt.attempts, settings, clock.random(), retryAfterMs2);
+  session.log.warn(`Could not read the workflow run: ${error.message}`, { jobId, runId, retryInMs: delay });
+  return session.letGo(record, { ...attempt, nextCheckAt: session.now + delay });
+}
+async function decide(session, record, outcome2, changes = {}) {
+  const told = withWarning(outcome2, record.phase === "running" ? record.warning : void 0);
+  session.log.warn(`The job fails: ${told.type}`, { jobId: record.jobId, reason: told.message });
+  return session.save(record, { ...changes, phase: "decided", outcome: told, outcomeAt: session.now });
+}
+async function deliver(session, record) {
+  const { jobId, outcome: outcome2 } = record;
+  const { acknowledged, nonce } = await acknowledgeFirst(session, record);
+  const request = {
+    jobId,
+    failureDetails: {
+      type: outcome2.type,
+      message: outcome2.message,
+      ...record.runId !== void 0 && { externalExecutionId: String(record.runId) }
+    }
+  };
+  const problems = requestProblems(request);
+  if (problems.length > 0) throw new Error(`The failure result breaks CodePipeline's limits: ${problems.join("; ")}`);
+  try {
+    await session.parts.pipeline.putJobFailureResult(request);
+  } catch (error) {
+    if (!(error instanceof CodePipelineCallError)) throw error;
+    const code = errorCode(error.cause);
+    if (error.landedEarlier("InvalidJobStateException")) return failed(session, record);
+    if (code === "InvalidJobStateException" && acknowledged) return answeredByRun(session, record);
+    if (code === "JobNotFoundException") return session.close(record, "CodePipeline no longer has the job");
+    session.log.error(`Could not tell CodePipeline the job failed: ${session.explain(error, jobId)}`, { jobId });
+    if (session.now - record.outcomeAt > session.parts.settings.retryWindowMs)
+      return session.close(record, "CodePipeline did not take the result");
+    return session.letGo(record, { acknowledged, nonce });
+  }
+  return failed(session, record);
+}
+async function acknowledgeFirst(session, record) {
+  const { jobId, nonce } = record;
+  if (record.acknowledged === true || nonce === void 0) return { acknowledged: record.acknowledged === true, nonce };
+  try {
+    const answer = await acknowledge(session.parts.pipeline, jobId, nonce);
+    if (answer.outcome !== "taken") return { acknowledged: answer.outcome === "claimed", nonce };
+    const why = session.explain(answer.refusal, jobId);
+    session.log.info(`The nonce is spent; sending the result anyway: ${why}`, { jobId });
+    return { acknowledged: false };
+  } catch (error) {
+    if (!(error instanceof CodePipelineCallError)) throw error;
+    const why = session.explain(error, jobId);
+    session.log.info(`Could not acknowledge the job first; sending the result anyway: ${why}`, { jobId });
+    return { acknowledged: false, nonce };
+  }
+}
+async function answeredByRun(session, record) {
+  session.log.info("CodePipeline already has a result for the job, most likely from the run itself", {
+    jobId: record.jobId
+  });
+  return session.letGo(record, { phase: "expected", createdAt: session.now, outcome: void 0, outcomeAt: void 0 });
+}
+async function failed(session, record) {
+  const { jobId, outcome: outcome2 } = record;
+  session.summary.failed.push({ jobId, type: outcome2.type });
+  session.log.info(`Told CodePipeline the job failed: ${outcome2.type}`, { jobId, runId: record.runId });
+  return session.close(record, `failed the job (${outcome2.type})`);
+}
+async function stop(session, record) {
+  const { target, jobId } = record;
+  const stopped2 = "the pipeline execution was stopped";
+  if (target === void 0 || jobId === void 0) return session.close(record, stopped2);
+  const { settings } = session.parts;
+  try {
+    const run = runToStop(record);
+    let runId = run && "runId" in run ? run.runId : void 0;
+    if (run && "since" in run) {
+      runId = (await lookForRun(session, target, jobId, run.since, false))?.id;
+      if (runId === void 0 && session.now - run.since < dispatchGraceMs(settings)) return session.letGo(record);
+    }
+    if (runId !== void 0) await cancelRun(session, target, runId, jobId);
+  } catch (error) {
+    if (!(error instanceof GitHubError)) throw error;
+    session.log.warn(`Could not cancel the run of the stopped execution yet: ${error.message}`, { jobId });
+    const stoppedFor = session.now - (record.stoppedAt ?? record.createdAt);
+    if (error.retryable && stoppedFor < settings.retryWindowMs) return session.letGo(record);
+  }
+  return session.close(record, stopped2);
+}
+async function cancelRun(session, target, runId, jobId) {
+  const cancelled = await session.parts.github.cancel(target.owner, target.repo, runId);
+  const said = cancelled ? "Cancelled the workflow run" : "The workflow run had already finished";
+  session.log.info(said, { jobId, runId });
+}
+
+// src/bridge/steps.ts
+var MAX_STEPS = 8;
+async function work(session, record) {
+  let current = record;
+  let started2 = false;
+  for (let steps = 0; current !== void 0; steps++) {
+    const step = nextStep(current, session.now);
+    const fresh = started2 && step.kind === "check-run";
+    if (step.kind === "wait" || fresh || steps >= MAX_STEPS || !session.hasTime()) {
+      await session.letGo(current);
+      return;
+    }
+    started2 ||= step.kind === "dispatch" || step.kind === "find-run";
+    current = await perform(session, step);
+  }
+}
+function perform(session, step) {
+  switch (step.kind) {
+    case "stop":
+      return stop(session, step.record);
+    case "deliver":
+      return deliver(session, step.record);
+    case "forget":
+      return session.close(step.record, "no job showed up in the queue");
+    case "discard":
+      return session.close(step.record, `the stored record cannot be read: ${step.record.problem}`);
+    case "dispatch":
+      return dispatch(session, step.record);
+    case "find-run":
+      return findRun(session, step.record);
+    case "acknowledge":
+      return acknowledge2(session, step.record);
+    case "check-run":
+      return checkRun(session, step.record);
+  }
+}
+
+// src/bridge/intake.ts
+var POLL_BATCH = 10;
+var MAX_POLL_ROUNDS = 100;
+var SWEEP_CONCURRENCY = 8;
+var STARTED_REPOLL_MS = [1e3, 2e3, 4e3];
+async function handle(parts, invocation, trigger) {
+  const session = new Session(parts, invocation, trigger);
+  try {
+    if (trigger.kind === "sweep") await sweep(session);
+    else if (trigger.kind === "ignored") session.log.info(`Ignoring the event: ${trigger.reason}`);
+    else if (trigger.state === "STARTED") await started(session, trigger.actionExecutionId, trigger.place);
+    else if (trigger.state === "CANCELED" || trigger.state === "ABANDONED") await stopped(session, trigger);
+    else if (await parts.store.closeAnswered(trigger.actionExecutionId, trigger.state.toLowerCase()))
+      session.summary.closed += 1;
+  } catch (error) {
+    session.unexpected.push(error);
+    session.log.error(session.explain(error));
+  }
+  session.log.info("Done", { ...session.summary });
+  const [first] = session.unexpected;
+  if (first !== void 0) throw new AggregateError(session.unexpected, session.explain(first));
+  return session.summary;
+}
+async function started(session, key, place) {
+  await session.parts.store.expect(key, place);
+  await keepSweeping(session);
+  const taken = await drainQueue(session);
+  for (const pause of STARTED_REPOLL_MS) {
+    if (taken.has(key) || !session.hasTime(pause)) break;
+    if ((await session.parts.store.get(key))?.phase !== "expected") break;
+    session.log.debug(`The job of action execution ${key} is not in the queue yet; polling again in ${pause} ms`);
+    await session.parts.clock.sleep(pause);
+    for (const found of await drainQueue(session)) taken.add(found);
+  }
+}
+async function stopped(session, trigger) {
+  const key = trigger.actionExecutionId;
+  const record = await session.parts.store.markStopped(key, trigger.place);
+  session.log.info(`The pipeline execution was ${trigger.state.toLowerCase()}`, {
+    actionExecutionId: key,
+    jobId: record.jobId
+  });
+  if (record.phase === "closed") return;
+  await keepSweeping(session);
+  const leased = await session.parts.store.lease(key, session.lease());
+  if (leased) await work(session, leased);
+}
+async function sweep(session) {
+  const open = await session.parts.store.open();
+  session.summary.open = open.length;
+  if (open.length === 0) return;
+  await keepSweeping(session);
+  const taken = await drainQueue(session);
+  const due = open.filter((record) => !taken.has(record.key) && nextStep(record, session.now).kind !== "wait");
+  await eachLimited(due, SWEEP_CONCURRENCY, async (record) => {
+    if (!session.hasTime()) return;
+    await session.guard(record.key, async () => {
+      const leased = await session.parts.store.lease(record.key, session.lease());
+      if (leased) await work(session, leased);
+    });
+  });
+}
+async function keepSweeping(session) {
+  try {
+    await session.parts.schedule.ensure();
+  } catch (error) {
+    session.unexpected.push(error);
+    session.log.error(`Could not renew the sweep schedule: ${errorMessage(error)}`);
+  }
+}
+async function drainQueue(session) {
+  const taken = /* @__PURE__ */ new Set();
+  const seen = /* @__PURE__ */ new Set();
+  for (let round = 0; round < MAX_POLL_ROUNDS && session.hasTime(); round++) {
+    const jobs = await session.parts.pipeline.pollForJobs({
+      actionTypeId: session.parts.settings.actionType,
+      maxBatchSize: POLL_BATCH
+    });
+    const fresh = jobs.filter((job) => job.id !== void 0 && !seen.has(job.id));
+    if (fresh.length === 0) break;
+    for (const job of fresh) seen.add(job.id);
+    session.summary.polled += fresh.length;
+    const keys = await Promise.all(fresh.map((job) => session.guard(job.id, () => take(session, job))));
+    for (const key of keys) if (key !== void 0) taken.add(key);
+  }
+  return taken;
+}
+async function take(session, job) {
+  const { store, settings } = session.parts;
+  const nonce = job.nonce;
+  if (nonce === void 0) return void 0;
+  const context = job.data?.pipelineContext;
+  const key = context?.action?.actionExecutionId ?? `job-${job.id}`;
+  const reading = readTarget(job.data?.actionConfiguration?.configuration, settings.allowedRepos);
+  const place = {
+    pipeline: context?.pipelineName ?? "",
+    executionId: context?.pipelineExecutionId ?? "",
+    stage: context?.stage?.name ?? "",
+    action: context?.action?.name ?? ""
+  };
+  const started2 = "target" in reading ? { target: reading.target } : { outcome: configurationOutcome(reading.problems) };
+  const claim = await store.claim(key, { jobId: job.id, nonce, place, ...started2 }, session.lease());
+  if (claim.won) {
+    session.log.info("Took a new job", {
+      jobId: job.id,
+      actionExecutionId: key,
+      pipeline: context?.pipelineName,
+      ..."target" in reading && {
+        repository: `${reading.target.owner}/${reading.target.repo}`,
+        workflow: reading.target.workflow
+      }
+    });
+    await work(session, claim.record);
+    return key;
+  }
+  const existing = claim.existing;
+  if (existing?.jobId !== job.id || existing.phase === "closed") {
+    session.log.debug("Leaving a job handed out again", {
+      jobId: job.id,
+      actionExecutionId: key,
+      phase: existing?.phase
+    });
+    return void 0;
+  }
+  const leased = await store.lease(key, session.lease(), { jobId: job.id, nonce });
+  if (leased) await work(session, leased);
+  else await store.rememberNonce(key, job.id, nonce);
+  return key;
+}
+async function eachLimited(items, limit, run) {
   let next = 0;
   const lane = async () => {
     while (next < items.length) {
       const item = items[next++];
-      if (item !== void 0) await work(item);
+      if (item !== void 0) await run(item);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-}
-
-// src/bridge/sweep-schedule.ts
-var import_client_scheduler = require("@aws-sdk/client-scheduler");
-var SWEEP_EVENT = { bridge: "sweep" };
-var LEASE_MS = 15 * 6e4;
-var RENEW_WHEN_LEFT_MS = 10 * 6e4;
-var SweepSchedule = class {
-  constructor(scheduler, settings, log, now = Date.now) {
-    this.scheduler = scheduler;
-    this.settings = settings;
-    this.log = log;
-    this.now = now;
-  }
-  scheduler;
-  settings;
-  log;
-  now;
-  /** How far this container last saw the lease reach; it does not ask again before it must. */
-  knownUntil = 0;
-  /** Makes sure the sweep runs for at least ten more minutes. */
-  async ensure() {
-    if (this.knownUntil - this.now() > RENEW_WHEN_LEFT_MS) return;
-    const { Name, GroupName } = { Name: this.settings.scheduleName, GroupName: this.settings.groupName };
-    const schedule = await this.scheduler.send(new import_client_scheduler.GetScheduleCommand({ Name, GroupName }));
-    const now = this.now();
-    const end = schedule.EndDate?.getTime();
-    if (schedule.State === "ENABLED" && end !== void 0 && end - now > RENEW_WHEN_LEFT_MS) {
-      this.knownUntil = end;
-      return;
-    }
-    if (!schedule.Target?.Arn || !schedule.Target.RoleArn)
-      throw new Error(`The sweep schedule ${Name} has no target: deploy the stack again to restore it`);
-    const until = new Date(now + LEASE_MS);
-    await this.scheduler.send(
-      new import_client_scheduler.UpdateScheduleCommand({
-        Name,
-        GroupName,
-        ScheduleExpression: "rate(1 minute)",
-        FlexibleTimeWindow: { Mode: "OFF" },
-        State: "ENABLED",
-        EndDate: until,
-        Target: {
-          Arn: schedule.Target.Arn,
-          RoleArn: schedule.Target.RoleArn,
-          Input: JSON.stringify(SWEEP_EVENT),
-          // The next minute's sweep is the retry.
-          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 }
-        }
-      })
-    );
-    this.knownUntil = until.getTime();
-    this.log.info("The sweep runs every minute until its lease ends", { leaseEnds: until.toISOString() });
-  }
-};
-
-// src/bridge/trigger.ts
-var STATE_CHANGE = "CodePipeline Action Execution State Change";
-var STATES = ["STARTED", "SUCCEEDED", "FAILED", "CANCELED", "ABANDONED"];
-function readTrigger(event, actionType) {
-  const given = typeof event === "object" && event !== null ? event : {};
-  if (given.bridge === SWEEP_EVENT.bridge) return { kind: "sweep" };
-  if (given.source !== "aws.codepipeline" || given["detail-type"] !== STATE_CHANGE)
-    return { kind: "ignored", reason: "not a CodePipeline action execution state change" };
-  const detail = given.detail ?? {};
-  const type = detail.type ?? {};
-  if (type.owner !== actionType.owner || type.category !== actionType.category || type.provider !== actionType.provider || String(type.version) !== actionType.version) {
-    return { kind: "ignored", reason: "an action of another type" };
-  }
-  const state = STATES.find((known) => known === detail.state);
-  const text = (name) => {
-    const value = detail[name];
-    return typeof value === "string" ? value : "";
-  };
-  const actionExecutionId = text("action-execution-id");
-  if (state === void 0 || actionExecutionId === "")
-    return { kind: "ignored", reason: `state ${String(detail.state)} or no action execution ID` };
-  return {
-    kind: "action",
-    state,
-    actionExecutionId,
-    place: {
-      pipeline: text("pipeline"),
-      executionId: text("execution-id"),
-      stage: text("stage"),
-      action: text("action")
-    }
-  };
 }
 
 // src/bridge/json-log.ts
@@ -2001,23 +2057,25 @@ var RANK = { debug: 10, info: 20, warn: 30, error: 40 };
 var MASK = "***";
 var MIN_SECRET_LENGTH = 8;
 var Logger = class _Logger {
-  constructor(minimum, fields, secrets, write) {
+  constructor(minimum, fields, secrets, clock, write) {
     this.minimum = minimum;
     this.fields = fields;
     this.secrets = secrets;
+    this.clock = clock;
     this.write = write;
   }
   minimum;
   fields;
   secrets;
+  clock;
   write;
-  static create(level, write = (line) => void process.stdout.write(line)) {
+  static create(level, clock, write = (line) => void process.stdout.write(line)) {
     const minimum = RANK[level?.toLowerCase() ?? "info"] ?? RANK.info;
-    return new _Logger(minimum, {}, /* @__PURE__ */ new Set(), write);
+    return new _Logger(minimum, {}, /* @__PURE__ */ new Set(), clock, write);
   }
   /** A logger that adds these fields to every line; it shares the secrets. */
   with(fields) {
-    return new _Logger(this.minimum, { ...this.fields, ...fields }, this.secrets, this.write);
+    return new _Logger(this.minimum, { ...this.fields, ...fields }, this.secrets, this.clock, this.write);
   }
   /** Masks this value in every line from now on, in this logger and all that share its secrets. */
   secret(value) {
@@ -2039,7 +2097,7 @@ var Logger = class _Logger {
   }
   log(level, message, fields) {
     if (RANK[level] < this.minimum) return;
-    const entry = { time: (/* @__PURE__ */ new Date()).toISOString(), level, message, ...this.fields, ...fields };
+    const entry = { time: new Date(this.clock.now()).toISOString(), level, message, ...this.fields, ...fields };
     this.write(`${this.mask(JSON.stringify(entry, jsonSafe))}
 `);
   }
@@ -2056,9 +2114,116 @@ function jsonSafe(_key, value) {
   return value;
 }
 
+// src/bridge/proxy-secret.ts
+var FORMAT = 'It must hold user:password, or {"username": "...", "password": "..."}';
+function parseProxyCredentials(text) {
+  const trimmed = text.trim();
+  let fields = {};
+  if (trimmed.startsWith("{")) {
+    try {
+      fields = JSON.parse(trimmed);
+    } catch {
+      throw new Error(`The proxy credentials secret is not valid JSON. ${FORMAT}.`);
+    }
+  } else {
+    const colon = trimmed.indexOf(":");
+    if (colon > 0) fields = { username: trimmed.slice(0, colon), password: trimmed.slice(colon + 1) };
+  }
+  const { username, password } = fields;
+  if (typeof username !== "string" || !username || typeof password !== "string" || !password)
+    throw new Error(`The proxy credentials secret has no user name and password. ${FORMAT}.`);
+  return { username, password };
+}
+
 // src/bridge/state-store.ts
 var import_client_dynamodb = require("@aws-sdk/client-dynamodb");
+
+// src/bridge/dynamo-item.ts
 var TABLE = { key: "pk", openIndex: "open", openAttribute: "open", ttlAttribute: "expiresAt" };
+function update(key, set, remove, { condition, values = {} }) {
+  const names = condition?.includes("#open") ? { "#open": TABLE.openAttribute } : {};
+  const attributeValues = {};
+  const assignments = [];
+  let index = 0;
+  for (const [field, value] of Object.entries(set)) {
+    if (value === void 0) continue;
+    names[`#f${index}`] = field;
+    attributeValues[`:v${index}`] = attribute(value);
+    assignments.push(`#f${index} = :v${index}`);
+    index += 1;
+  }
+  const removals = remove.filter((field) => set[field] === void 0).map((field) => {
+    names[`#f${index}`] = field;
+    return `#f${index++}`;
+  });
+  for (const [name, value] of Object.entries(values)) attributeValues[name] = attribute(value);
+  return {
+    Key: keyOf(key),
+    UpdateExpression: [
+      assignments.length > 0 ? `SET ${assignments.join(", ")}` : "",
+      removals.length > 0 ? `REMOVE ${removals.join(", ")}` : ""
+    ].filter(Boolean).join(" "),
+    ExpressionAttributeNames: names,
+    ...Object.keys(attributeValues).length > 0 && { ExpressionAttributeValues: attributeValues },
+    ...condition !== void 0 && { ConditionExpression: condition }
+  };
+}
+function keyOf(key) {
+  return { [TABLE.key]: attribute(key) };
+}
+var MAX_STORED_TEXT = LENGTH.failureMessage.max;
+function attribute(value) {
+  if (typeof value === "string") return { S: truncate(value, MAX_STORED_TEXT) };
+  if (typeof value === "number") return { N: String(value) };
+  if (typeof value === "boolean") return { BOOL: value };
+  if (Array.isArray(value)) return { L: value.map(attribute) };
+  if (typeof value === "object" && value !== null) {
+    return {
+      M: Object.fromEntries(
+        Object.entries(value).flatMap(([name, inner]) => inner === void 0 ? [] : [[name, attribute(inner)]])
+      )
+    };
+  }
+  return { NULL: true };
+}
+function plain(value) {
+  if (value.S !== void 0) return value.S;
+  if (value.N !== void 0) return Number(value.N);
+  if (value.BOOL !== void 0) return value.BOOL;
+  if (value.L !== void 0) return value.L.map(plain);
+  if (value.M !== void 0)
+    return Object.fromEntries(Object.entries(value.M).map(([name, inner]) => [name, plain(inner)]));
+  return void 0;
+}
+
+// src/bridge/stored-record.ts
+function decodeRecord(fields) {
+  const stored = fields;
+  const { key, phase, jobId, createdAt = 0 } = stored;
+  const problem = problemWith(stored);
+  if (problem !== void 0) return { phase: "unreadable", key, jobId, problem };
+  if (phase === "closed" || phase === "expected") return stored;
+  if (hasStrings(stored.outcome, "type", "message"))
+    return { ...stored, phase: "decided", outcomeAt: stored.outcomeAt ?? createdAt };
+  if (phase === "running")
+    return { ...stored, dispatchedAt: stored.dispatchedAt ?? stored.dispatchSentAt ?? createdAt };
+  return stored;
+}
+function problemWith({ phase, jobId, createdAt, outcome: outcome2, target }) {
+  if (typeof createdAt !== "number") return "it has no createdAt";
+  if (phase === "closed" || phase === "expected") return void 0;
+  if (phase !== "dispatching" && phase !== "running" && phase !== "decided")
+    return `its phase ${JSON.stringify(phase)} is not known`;
+  if (typeof jobId !== "string") return `a ${phase} record has no jobId`;
+  if (hasStrings(outcome2, "type", "message")) return void 0;
+  if (phase === "decided") return "a decided record has no outcome";
+  return hasStrings(target, "owner", "repo", "workflow") ? void 0 : `a ${phase} record has no workflow to run`;
+}
+function hasStrings(value, ...names) {
+  return typeof value === "object" && value !== null && names.every((name) => typeof value[name] === "string");
+}
+
+// src/bridge/state-store.ts
 var OPEN = "1";
 var RECORD_DAYS = 2;
 var JOB_FIELDS = [
@@ -2073,20 +2238,22 @@ var JOB_FIELDS = [
   "runId",
   "runUrl",
   "nextCheckAt",
+  "runNameChecked",
+  "warning",
   "closedBecause",
   "target",
   "outcome",
   "outcomeAt"
 ];
 var StateStore = class {
-  constructor(db, table, now = Date.now) {
+  constructor(db, table, clock) {
     this.db = db;
     this.table = table;
-    this.now = now;
+    this.clock = clock;
   }
   db;
   table;
-  now;
+  clock;
   async get(key) {
     const { Item } = await this.db.send(
       new import_client_dynamodb.GetItemCommand({ TableName: this.table, Key: keyOf(key), ConsistentRead: true })
@@ -2098,7 +2265,7 @@ var StateStore = class {
     return this.written(
       update(
         key,
-        { phase: "expected", place, createdAt: this.now(), [TABLE.openAttribute]: OPEN, ...this.expiry() },
+        { phase: "expected", place, createdAt: this.clock.now(), [TABLE.openAttribute]: OPEN, ...this.expiry() },
         [],
         {
           condition: `attribute_not_exists(${TABLE.key})`
@@ -2113,16 +2280,18 @@ var StateStore = class {
    * never taken.
    */
   async claim(key, job, lease) {
-    const now = this.now();
+    const now = this.clock.now();
     const request = update(
       key,
       {
-        phase: "dispatching",
+        // A job that cannot be started has its result at once.
+        phase: job.outcome ? "decided" : "dispatching",
         jobId: job.jobId,
         nonce: job.nonce,
         place: job.place,
         target: job.target,
         outcome: job.outcome,
+        outcomeAt: job.outcome && now,
         createdAt: now,
         attempts: 0,
         leaseOwner: lease.owner,
@@ -2155,7 +2324,7 @@ var StateStore = class {
   async lease(key, lease, handout) {
     const request = update(key, { leaseOwner: lease.owner, leaseUntil: lease.until, nonce: handout?.nonce }, [], {
       condition: `#open = :open AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)${handout ? " AND jobId = :jobId" : ""}`,
-      values: { ":open": OPEN, ":now": this.now(), ...handout && { ":jobId": handout.jobId } }
+      values: { ":open": OPEN, ":now": this.clock.now(), ...handout && { ":jobId": handout.jobId } }
     });
     return this.write(request);
   }
@@ -2199,7 +2368,7 @@ var StateStore = class {
           ":true": attribute(true),
           ":closed": attribute("closed"),
           ":place": attribute(place),
-          ":now": attribute(this.now()),
+          ":now": attribute(this.clock.now()),
           ":expires": attribute(this.expiry().expiresAt)
         },
         ReturnValues: "ALL_NEW"
@@ -2242,7 +2411,7 @@ var StateStore = class {
     return records;
   }
   expiry() {
-    return { expiresAt: Math.floor(this.now() / 1e3) + RECORD_DAYS * 24 * 3600 };
+    return { expiresAt: Math.floor(this.clock.now() / 1e3) + RECORD_DAYS * 24 * 3600 };
   }
   /** Sends an update; the record as it now is, or undefined when the condition did not hold. */
   async write(request) {
@@ -2260,113 +2429,60 @@ var StateStore = class {
     return await this.write(request) !== void 0;
   }
 };
-function update(key, set, remove, { condition, values = {} }) {
-  const names = condition?.includes("#open") ? { "#open": TABLE.openAttribute } : {};
-  const attributeValues = {};
-  const assignments = [];
-  let index = 0;
-  for (const [field, value] of Object.entries(set)) {
-    if (value === void 0) continue;
-    names[`#f${index}`] = field;
-    attributeValues[`:v${index}`] = attribute(value);
-    assignments.push(`#f${index} = :v${index}`);
-    index += 1;
-  }
-  const removals = remove.filter((field) => set[field] === void 0).map((field) => {
-    names[`#f${index}`] = field;
-    return `#f${index++}`;
-  });
-  for (const [name, value] of Object.entries(values)) attributeValues[name] = attribute(value);
-  return {
-    Key: keyOf(key),
-    UpdateExpression: [
-      assignments.length > 0 ? `SET ${assignments.join(", ")}` : "",
-      removals.length > 0 ? `REMOVE ${removals.join(", ")}` : ""
-    ].filter(Boolean).join(" "),
-    ExpressionAttributeNames: names,
-    ...Object.keys(attributeValues).length > 0 && { ExpressionAttributeValues: attributeValues },
-    ...condition !== void 0 && { ConditionExpression: condition }
-  };
-}
-function keyOf(key) {
-  return { [TABLE.key]: attribute(key) };
-}
-function attribute(value) {
-  if (typeof value === "string") return { S: value };
-  if (typeof value === "number") return { N: String(value) };
-  if (typeof value === "boolean") return { BOOL: value };
-  if (Array.isArray(value)) return { L: value.map(attribute) };
-  if (typeof value === "object" && value !== null) {
-    return {
-      M: Object.fromEntries(
-        Object.entries(value).flatMap(([name, inner]) => inner === void 0 ? [] : [[name, attribute(inner)]])
-      )
-    };
-  }
-  return { NULL: true };
-}
-function plain(value) {
-  if (value.S !== void 0) return value.S;
-  if (value.N !== void 0) return Number(value.N);
-  if (value.BOOL !== void 0) return value.BOOL;
-  if (value.L !== void 0) return value.L.map(plain);
-  if (value.M !== void 0)
-    return Object.fromEntries(Object.entries(value.M).map(([name, inner]) => [name, plain(inner)]));
-  return void 0;
-}
 function toRecord(item) {
   const fields = {};
   for (const [name, value] of Object.entries(item)) {
     if (name === TABLE.openAttribute || name === TABLE.ttlAttribute) continue;
     fields[name === TABLE.key ? "key" : name] = plain(value);
   }
-  return fields;
+  return decodeRecord(fields);
 }
 
 // src/bridge/index.ts
 var container;
-function createContainer(env) {
-  const log = Logger.create(env.LOG_LEVEL);
+async function createContainer(env) {
+  const clock = {
+    now: () => Date.now(),
+    sleep: (ms) => (0, import_promises.setTimeout)(ms),
+    random: () => Math.random()
+  };
+  const log = Logger.create(env.LOG_LEVEL, clock);
   for (const secret of proxyCredentials(env)) log.secret(secret);
   announceProxy({ info: (message) => log.info(message), warning: (message) => log.warn(message) }, env);
   const settings = readSettings(env);
   const region = env.AWS_REGION;
-  const aws = () => ({
+  const aws = (route) => ({
     region,
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: 3e3, requestTimeout: 5e3, ...proxyAgents() }
+    requestHandler: { connectionTimeout: 3e3, requestTimeout: 5e3, ...proxyAgents(route) }
   });
-  const db = new import_client_dynamodb2.DynamoDBClient(aws());
-  const secrets = new import_client_secrets_manager.SecretsManagerClient(aws());
-  const store = new StateStore(db, settings.tableName);
-  const fetcher = agentFetch();
-  const tokens = new SecretTokens(
-    () => readSecret(secrets, settings.githubSecretId),
-    settings.githubApiUrl,
-    log,
-    fetcher
-  );
-  const clock = {
-    now: () => Date.now(),
-    sleep: (ms) => timers.setTimeout(ms),
-    random: () => Math.random()
-  };
+  let proxy = readProxySettings(env);
+  if (settings.proxySecretId) {
+    const client = new import_client_secrets_manager.SecretsManagerClient(aws(proxy));
+    const text = await readSecret(client, settings.proxySecretId).finally(() => client.destroy());
+    const credentials = parseProxyCredentials(text);
+    log.secret(credentials.password);
+    log.secret(encodeURIComponent(credentials.password));
+    proxy = withProxyCredentials(proxy, credentials);
+  }
+  const secrets = new import_client_secrets_manager.SecretsManagerClient(aws(proxy));
+  const fetcher = agentFetch(proxyAgents(proxy), proxyAgents(proxy, void 0, { keepAlive: false }));
+  const readGitHubSecret = () => readSecret(secrets, settings.githubSecretId);
+  const tokens = new SecretTokens(readGitHubSecret, settings.githubApiUrl, log, clock, fetcher);
   return {
     settings,
     log,
-    store,
-    pipeline: new CodePipeline({ region, ...CODEPIPELINE_CALLS }, log),
-    // GitHub's read retries wait on the same clock as the rest of the bridge.
-    github: new GitHubApi(settings.githubApiUrl, tokens, log, fetcher, (ms) => clock.sleep(ms)),
-    schedule: new SweepSchedule(new import_client_scheduler2.SchedulerClient(aws()), settings.sweep, log),
+    store: new StateStore(new import_client_dynamodb2.DynamoDBClient(aws(proxy)), settings.tableName, clock),
+    pipeline: new CodePipeline({ region, ...CODEPIPELINE_CALLS }, log, proxyAgents(proxy)),
+    github: new GitHubApi(settings.githubApiUrl, tokens, log, clock, fetcher),
+    schedule: new SweepSchedule(new import_client_scheduler2.SchedulerClient(aws(proxy)), settings.sweep, log, clock),
     clock
   };
 }
 async function readSecret(client, secretId) {
   try {
     const { SecretString } = await client.send(new import_client_secrets_manager.GetSecretValueCommand({ SecretId: secretId }));
-    if (SecretString === void 0)
-      throw new CredentialsError("The GitHub credentials secret has no text value.", false);
+    if (SecretString === void 0) throw new CredentialsError(`The secret ${secretId} has no text value.`, false);
     return SecretString;
   } catch (error) {
     if (error instanceof CredentialsError) throw error;
@@ -2379,18 +2495,14 @@ async function readSecret(client, secretId) {
   }
 }
 async function handler(event, context) {
-  container ??= createContainer(process.env);
+  container ??= await createContainer(process.env);
   const log = container.log.with({ requestId: context.awsRequestId });
   const trigger = readTrigger(event, container.settings.actionType);
-  const bridge = new Bridge(
-    { ...container, log },
-    {
-      owner: `${context.awsRequestId}/${(0, import_node_crypto2.randomUUID)()}`,
-      deadline: Date.now() + context.getRemainingTimeInMillis()
-    },
-    trigger
-  );
-  return bridge.handle(trigger);
+  const invocation = {
+    owner: `${context.awsRequestId}/${(0, import_node_crypto2.randomUUID)()}`,
+    deadline: container.clock.now() + context.getRemainingTimeInMillis()
+  };
+  return handle({ ...container, log }, invocation, trigger);
 }
 // Annotate the CommonJS export names for ESM import in node:
 0 && (module.exports = {
