@@ -30,14 +30,18 @@ export function ensureNode24({ quiet = false } = {}) {
   return binary
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  let node
+/** As ensureNode24, for a script's start: where there is no Node.js 24 to be had, it says why and exits. */
+export function node24OrExit() {
   try {
-    node = ensureNode24()
+    return ensureNode24()
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error))
     process.exit(1)
   }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const node = node24OrExit()
   const separator = process.argv.indexOf('--')
   if (separator !== -1) {
     const { status, signal } = spawnSync(node, process.argv.slice(separator + 1), { stdio: 'inherit' })

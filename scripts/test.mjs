@@ -16,7 +16,7 @@ const say = (line) => console.log(`test: ${line} (${Math.round((Date.now() - sta
 say(`the ${groups.join(', ')} tests${groups.length > 1 ? ', in one vitest run' : ''}`)
 const { spawn, spawnSync } = await import('node:child_process')
 const { fileURLToPath } = await import('node:url')
-const { ensureNode24 } = await import('./ensure-node24.mjs')
+const { node24OrExit } = await import('./ensure-node24.mjs')
 const { createHash } = await import('node:crypto')
 const { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } = await import('node:fs')
 const { join } = await import('node:path')
@@ -65,13 +65,7 @@ function step(what, script, scriptArgs = []) {
   })
 }
 
-let node
-try {
-  node = ensureNode24()
-} catch (error) {
-  console.error(error instanceof Error ? error.message : String(error))
-  process.exit(1)
-}
+const node = node24OrExit()
 if (groups.some((group) => group !== 'unit')) {
   const current = bundleIsCurrent()
   if (current) say('dist/ is what the source builds to, as of the last build here: not rebuilding it')
