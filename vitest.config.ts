@@ -13,6 +13,9 @@ export default defineConfig({
   test: {
     // Generous, for machines that are busy: a test that takes long is slow, not wrong.
     testTimeout: 60_000,
+    // Most end-to-end tests wait on child processes and loopback servers, not on a core: three files
+    // at a time keep a 2-core machine busy, where one file per core would leave it waiting.
+    maxWorkers: 3,
     hookTimeout: 60_000,
     restoreMocks: true,
     // Every mock, the @actions/core stand-in included, starts each test afresh.
@@ -24,9 +27,9 @@ export default defineConfig({
       reporter: ['text-summary', 'json-summary'],
       // The floor holds when a test fails too, and the figure is there to read.
       reportOnFailure: true,
-      // The floor: the line coverage of src/ over the whole suite (67.75 % when it was set), less a point,
+      // The floor: the line coverage of src/ over the whole suite (73.73 % when it was set), less a point,
       // rounded down. Raise it, never lower it.
-      thresholds: { lines: 66 }
+      thresholds: { lines: 72 }
     },
     projects: [
       {

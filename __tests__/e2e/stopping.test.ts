@@ -127,11 +127,14 @@ async function firstCaughtStop(
   throw new Error(`no step caught a stop within 5 s of ${afterSpawnMs} ms after it started`)
 }
 
-/** The job of a reporting step that acknowledges first, with CodePipeline slow to answer: a stop always comes before the result. */
+/**
+ * The job of a reporting step that acknowledges first, with CodePipeline two seconds slow to answer:
+ * a stop in the step's first few hundred milliseconds always comes before its result.
+ */
 let job: EmulatedJob
 function reporting(): StepOptions {
   job = emulator.createJob()
-  emulator.inject({ kind: 'latency', ms: 60_000 }, { operation: 'AcknowledgeJob' })
+  emulator.inject({ kind: 'latency', ms: 2_000 }, { operation: 'AcknowledgeJob' })
   return { endpoint: emulator.url, inputs: { 'job-id': job.id, nonce: job.nonce } }
 }
 
