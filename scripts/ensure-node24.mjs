@@ -44,7 +44,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const node = node24OrExit()
   const separator = process.argv.indexOf('--')
   if (separator !== -1) {
-    const { status, signal } = spawnSync(node, process.argv.slice(separator + 1), { stdio: 'inherit' })
-    process.exit(status ?? (signal ? 1 : 0))
+    // No status: the script died of a signal, or never started. Either way it did not pass.
+    const { status } = spawnSync(node, process.argv.slice(separator + 1), { stdio: 'inherit' })
+    process.exit(status ?? 1)
   }
 }

@@ -82,6 +82,7 @@ if (groups.some((group) => group !== 'unit')) {
 const vitest = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url))
 say(`vitest on Node.js ${spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()}`)
 const projects = groups.flatMap((group) => ['--project', group])
-const { status, signal } = spawnSync(node, [vitest, 'run', ...projects, ...vitestArgs], { stdio: 'inherit' })
-say('done')
-process.exit(status ?? (signal ? 1 : 0))
+const { status, signal, error } = spawnSync(node, [vitest, 'run', ...projects, ...vitestArgs], { stdio: 'inherit' })
+say(status === 0 ? 'done' : `failed (${error?.message ?? signal ?? `exit code ${status}`})`)
+// No status: vitest died of a signal, or never started. Either way the tests did not pass.
+process.exit(status ?? 1)

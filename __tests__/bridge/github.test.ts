@@ -177,3 +177,39 @@ describe('GitHubApi.recentRuns', () => {
     expect(asked).toHaveLength(1)
   })
 })
+
+describe('answers that are not runs', () => {
+  const answering =
+    (body: string): typeof fetch =>
+    () =>
+      Promise.resolve(new Response(body, { status: 200, headers: { 'content-type': 'text/html' } }))
+
+  it.each([
+    ['an empty body', ''],
+    ["a proxy's login page", '<html><body>Sign in to continue</body></html>'],
+    ['a run without its creation time', '{"id":7,"status":"queued","html_url":"https://x","created_at":"soon"}'],
+    ['null', 'null']
+  ])('reads %s for a run as GitHub being unavailable, so the run is read again within its bound', async (_, body) => {
+    const api = new GitHubApi(API, tokens, quiet, clock, answering(body))
+    await expect(api.run('acme', 'app', 7)).rejects.toMatchObject({ kind: 'unavailable', retryable: true })
+  })
+
+  it('passes over list entries that are not runs, and keeps the ones that are', async () => {
+    const run = {
+      id: 9,
+      status: 'queued',
+      conclusion: null,
+      html_url: 'https://github.example/acme/app/actions/runs/9',
+      display_title: 'CodePipeline job',
+      created_at: new Date(clock.now()).toISOString()
+    }
+    const api = new GitHubApi(
+      API,
+      tokens,
+      quiet,
+      clock,
+      answering(JSON.stringify({ workflow_runs: [null, 'x', { id: '8' }, run] }))
+    )
+    await expect(api.recentRuns(target, clock.now() - 60_000)).resolves.toEqual([run])
+  })
+})

@@ -22,6 +22,21 @@ export interface WorkflowRun {
   readonly created_at: string
 }
 
+/** True for what GitHub answers for a run: the fields the bridge reads, of the types it reads them as. */
+function isWorkflowRun(value: unknown): value is WorkflowRun {
+  if (typeof value !== 'object' || value === null) return false
+  const run = value as Record<string, unknown>
+  return (
+    typeof run.id === 'number' &&
+    typeof run.status === 'string' &&
+    (typeof run.conclusion === 'string' || run.conclusion === null || run.conclusion === undefined) &&
+    typeof run.html_url === 'string' &&
+    (typeof run.display_title === 'string' || run.display_title === undefined) &&
+    typeof run.created_at === 'string' &&
+    !Number.isNaN(Date.parse(run.created_at))
+  )
+}
+
 /** Where tokens come from: a fine-grained token, or a GitHub App's installation tokens. */
 export interface TokenSource {
   /** A token that may start workflows in this repository. */
@@ -128,17 +143,23 @@ export class GitHubApi {
     for (let page = 0; url !== undefined && page < RUN_PAGES; page++) {
       const { body, next }: RawResponse = await this.read(target.owner, target.repo, url)
       const listed = (body as { workflow_runs?: unknown } | undefined)?.workflow_runs
-      if (!Array.isArray(listed) || listed.length === 0) break
-      runs.push(...(listed as WorkflowRun[]))
-      const oldest = Date.parse((listed.at(-1) as WorkflowRun).created_at)
+      // A list entry that is not a run is passed over: it names no job, and the rest still may.
+      const page = Array.isArray(listed) ? listed.filter(isWorkflowRun) : []
+      if (page.length === 0) break
+      runs.push(...page)
+      const oldest = Date.parse(page.at(-1)?.created_at ?? '')
       url = oldest >= since ? next : undefined
     }
     return runs
   }
 
   async run(owner: string, repo: string, runId: number): Promise<WorkflowRun> {
-    const { body } = await this.read(owner, repo, `/repos/${path(owner)}/${path(repo)}/actions/runs/${runId}`)
-    return body as WorkflowRun
+    const request = `/repos/${path(owner)}/${path(repo)}/actions/runs/${runId}`
+    const { body } = await this.read(owner, repo, request)
+    // A 200 that is not a run (an empty body, a proxy's login page) is read as GitHub being unavailable:
+    // the run is read again, backing off, within the bound that leaves the pipeline time.
+    if (!isWorkflowRun(body)) throw new GitHubError('unavailable', `GET ${request}`, 'the answer is not a workflow run')
+    return body
   }
 
   /** Asks GitHub to cancel the run; false when it has already finished (409). */
