@@ -1035,6 +1035,11 @@ function readTrigger(event, actionType) {
 // src/bridge/github.ts
 var READ_ATTEMPTS = 3;
 var RUN_PAGES = 10;
+function isWorkflowRun(value) {
+  if (typeof value !== "object" || value === null) return false;
+  const run = value;
+  return typeof run.id === "number" && typeof run.status === "string" && (typeof run.conclusion === "string" || run.conclusion === null || run.conclusion === void 0) && typeof run.html_url === "string" && (typeof run.display_title === "string" || run.display_title === void 0) && typeof run.created_at === "string" && !Number.isNaN(Date.parse(run.created_at));
+}
 var GitHubApi = class {
   constructor(baseUrl, tokens, log, clock, fetcher = agentFetch()) {
     this.baseUrl = baseUrl;
@@ -1120,15 +1125,18 @@ var GitHubApi = class {
     for (let page = 0; url !== void 0 && page < RUN_PAGES; page++) {
       const { body, next } = await this.read(target.owner, target.repo, url);
       const listed = body?.workflow_runs;
-      if (!Array.isArray(listed) || listed.length === 0) break;
-      runs.push(...listed);
-      const oldest = Date.parse(listed.at(-1).created_at);
+      const page2 = Array.isArray(listed) ? listed.filter(isWorkflowRun) : [];
+      if (page2.length === 0) break;
+      runs.push(...page2);
+      const oldest = Date.parse(page2.at(-1)?.created_at ?? "");
       url = oldest >= since ? next : void 0;
     }
     return runs;
   }
   async run(owner, repo, runId) {
-    const { body } = await this.read(owner, repo, `/repos/${path(owner)}/${path(repo)}/actions/runs/${runId}`);
+    const request = `/repos/${path(owner)}/${path(repo)}/actions/runs/${runId}`;
+    const { body } = await this.read(owner, repo, request);
+    if (!isWorkflowRun(body)) throw new GitHubError("unavailable", `GET ${request}`, "the answer is not a workflow run");
     return body;
   }
   /** Asks GitHub to cancel the run; false when it has already finished (409). */
