@@ -11,6 +11,7 @@ import {
   runGoneOutcome,
   runUnreadableOutcome,
   runUnwatchedOutcome,
+  rerunOutcome,
   unnamedRunWarning,
   withWarning
 } from './outcomes.js'
@@ -28,8 +29,11 @@ import {
   type JobRecord,
   type OpenRecord,
   type Outcome,
+  type ReportedRecord,
   type RunningRecord
 } from './record.js'
+import { abortOpenUploads } from './artifact-calls.js'
+import { runFacts } from './run-binding.js'
 import type { Session } from './session.js'
 import { lookForRun } from './start.js'
 
@@ -46,6 +50,13 @@ export async function checkRun(session: Session, record: RunningRecord & { reado
     return unreadRun(session, record, error)
   }
   if (!record.runNameChecked) record = checkRunName(session, record, run)
+  // The attempt seen first is the one whose token may answer: a re-run's may not.
+  if (record.runFacts === undefined) record = session.later(record, { runFacts: runFacts(run) })
+  // A re-run of a run the bridge holds the action for can never answer: the stage must be retried.
+  if (record.heldAt !== undefined && typeof run.run_attempt === 'number' && run.run_attempt > 1) {
+    await cancelRun(session, target, runId, jobId)
+    return decide(session, record, rerunOutcome(run))
+  }
   const verdict = judgeRun(run, session.now, settings)
   if (verdict.kind === 'watch')
     return session.letGo(record, {
@@ -107,6 +118,7 @@ async function unreadRun(session: Session, record: RunningRecord & { readonly ru
 export async function decide(session: Session, record: JobRecord, outcome: Outcome, changes: Changes = {}): Result {
   const told = withWarning(outcome, record.phase === 'running' ? record.warning : undefined)
   session.log.warn(`The job fails: ${told.type}`, { jobId: record.jobId, reason: told.message })
+  await abortOpenUploads(session.parts, record)
   return session.save(record, { ...changes, phase: 'decided', outcome: told, outcomeAt: session.now })
 }
 
@@ -135,7 +147,11 @@ export async function deliver(session: Session, record: DecidedRecord): Result {
     const code = errorCode(error.cause)
     if (error.landedEarlier('InvalidJobStateException')) return failed(session, record)
     // Once acknowledged, a refusal can only mean the job has its result: most likely the run's own report.
-    if (code === 'InvalidJobStateException' && acknowledged) return answeredByRun(session, record)
+    // A job the bridge held has no report of the run's own, and no continuation of it: it is closed as CodePipeline has it.
+    if (code === 'InvalidJobStateException' && acknowledged)
+      return record.heldAt === undefined
+        ? answeredByRun(session, record)
+        : session.close(record, 'CodePipeline already had a result for the job')
     if (code === 'JobNotFoundException') return session.close(record, 'CodePipeline no longer has the job')
     session.log.error(`Could not tell CodePipeline the job failed: ${session.explain(error, jobId)}`, { jobId })
     if (session.now - record.outcomeAt > session.parts.settings.retryWindowMs)
@@ -147,9 +163,9 @@ export async function deliver(session: Session, record: DecidedRecord): Result {
 }
 
 /** Acknowledges the job before its result, when that is still open; the result goes either way. */
-async function acknowledgeFirst(
+export async function acknowledgeFirst(
   session: Session,
-  record: DecidedRecord
+  record: DecidedRecord | ReportedRecord
 ): Promise<{ acknowledged: boolean; nonce?: string }> {
   const { jobId, nonce } = record
   if (record.acknowledged === true || nonce === undefined) return { acknowledged: record.acknowledged === true, nonce }

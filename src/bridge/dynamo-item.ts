@@ -1,8 +1,14 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { LENGTH, truncate } from '../portable/limits.js'
 
-/** The table's key, and the sparse index of records with work open; the template declares both. */
-export const TABLE = { key: 'pk', openIndex: 'open', openAttribute: 'open', ttlAttribute: 'expiresAt' } as const
+/** The table's key, the sparse index of records with work open, and the index by job; the template declares them. */
+export const TABLE = {
+  key: 'pk',
+  openIndex: 'open',
+  openAttribute: 'open',
+  ttlAttribute: 'expiresAt',
+  jobIndex: 'job'
+} as const
 
 export interface UpdateRequest {
   Key: Record<string, AttributeValue>
@@ -72,6 +78,8 @@ export function attribute(value: unknown): AttributeValue {
   if (typeof value === 'string') return { S: truncate(value, MAX_STORED_TEXT) }
   if (typeof value === 'number') return { N: String(value) }
   if (typeof value === 'boolean') return { BOOL: value }
+  // Bytes are kept whole: a run's report, bounded where it is read.
+  if (value instanceof Uint8Array) return { B: value }
   if (Array.isArray(value)) return { L: value.map(attribute) }
   if (typeof value === 'object' && value !== null) {
     return {
@@ -88,6 +96,8 @@ export function plain(value: AttributeValue): unknown {
   if (value.S !== undefined) return value.S
   if (value.N !== undefined) return Number(value.N)
   if (value.BOOL !== undefined) return value.BOOL
+  if (value.B !== undefined) return value.B
+  if (value.SS !== undefined) return value.SS
   if (value.L !== undefined) return value.L.map(plain)
   if (value.M !== undefined)
     return Object.fromEntries(Object.entries(value.M).map(([name, inner]) => [name, plain(inner)]))

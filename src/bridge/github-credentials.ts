@@ -95,6 +95,8 @@ export class SecretTokens implements TokenSource {
   /** Tokens being minted, so that jobs of one repository started together share one. */
   private readonly minting = new Map<string, Promise<{ token: string; expiresAt: number }>>()
   private readonly refused = new Map<string, number>()
+  /** The App's slug, from GitHub's answer for an installation: its bot account is `<slug>[bot]`. */
+  private appSlug?: string
 
   constructor(
     private readonly readSecret: () => Promise<string>,
@@ -118,6 +120,11 @@ export class SecretTokens implements TokenSource {
     const minted = await minting
     this.installationTokens.set(key, minted)
     return minted.token
+  }
+
+  /** The App's bot account, once a token was minted for it; undefined for a fine-grained token. */
+  appAccount(): string | undefined {
+    return this.appSlug === undefined ? undefined : `${this.appSlug}[bot]`
   }
 
   async refresh(owner: string, repo: string, failed: string): Promise<boolean> {
@@ -232,7 +239,8 @@ export class SecretTokens implements TokenSource {
       this.fetcher,
       this.clock
     )
-    const installation = (body as { id?: unknown } | undefined)?.id
+    const { id: installation, app_slug: slug } = (body ?? {}) as { id?: unknown; app_slug?: unknown }
+    if (typeof slug === 'string' && /^[\w-]+$/.test(slug)) this.appSlug = slug
     if (typeof installation !== 'number')
       throw new GitHubError('refused', `GET /repos/${owner}/${repo}/installation`, 'the answer has no installation id')
     return installation

@@ -20,6 +20,13 @@ export interface WorkflowRun {
   /** The run's name, which the workflow's `run-name` sets. */
   readonly display_title?: string
   readonly created_at: string
+  /** Read only to bind a run's token to it (run-binding.ts checks each one's type). */
+  readonly run_attempt?: unknown
+  readonly event?: unknown
+  readonly path?: unknown
+  readonly head_branch?: unknown
+  readonly repository?: { readonly id?: unknown }
+  readonly actor?: { readonly id?: unknown; readonly login?: unknown }
 }
 
 /** True for what GitHub answers for a run: the fields the bridge reads, of the types it reads them as. */
@@ -41,6 +48,8 @@ function isWorkflowRun(value: unknown): value is WorkflowRun {
 export interface TokenSource {
   /** A token that may start workflows in this repository. */
   token(owner: string, repo: string): Promise<string>
+  /** The App's bot account, once known; undefined for a fine-grained token. */
+  appAccount?(): string | undefined
   /** After GitHub refused `failed`: forget it; true when a different token is now worth a try. */
   refresh(owner: string, repo: string, failed: string): Promise<boolean>
 }
@@ -50,6 +59,7 @@ export class GitHubApi {
   private readonly defaultBranches = new Map<string, { branch: Promise<string>; until: number }>()
   /** Whether the server returns the run of a dispatch; false once it refused to. */
   private runDetails = true
+  private tokenAccount?: Promise<string>
 
   constructor(
     private readonly baseUrl: string,
@@ -62,6 +72,24 @@ export class GitHubApi {
   /** Gets a token for the repository ready, so that a request that follows cannot fail for want of one. */
   async authorize(owner: string, repo: string): Promise<void> {
     await this.tokens.token(owner, repo)
+  }
+
+  /**
+   * The account the bridge's dispatches come from: the App's bot, or the
+   * fine-grained token's owner (one request, kept for the container's life).
+   */
+  async identity(owner: string, repo: string): Promise<string> {
+    await this.tokens.token(owner, repo)
+    const account = this.tokens.appAccount?.()
+    if (account !== undefined) return account
+    this.tokenAccount ??= this.read(owner, repo, '/user').then(({ body }) => {
+      const login = (body as { login?: unknown } | undefined)?.login
+      if (typeof login !== 'string') throw new GitHubError('refused', 'GET /user', 'the answer has no login')
+      return login
+    })
+    // A failed read is not kept.
+    void this.tokenAccount.catch(() => (this.tokenAccount = undefined))
+    return this.tokenAccount
   }
 
   /** The repository's default branch, kept for five minutes; jobs asking together share one request. */

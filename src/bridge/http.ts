@@ -56,7 +56,7 @@ export function agentFetch(
     for (let redirects = 0; ; redirects++) {
       const response = await send(exchange, agents, freshAgents)
       const location = response.headers.get('location')
-      if (!REDIRECTS.has(response.status) || location === null) return response
+      if (!REDIRECTS.has(response.status) || location === null || init.redirect === 'manual') return response
       if (redirects === MAX_REDIRECTS)
         throw new TypeError(`more than ${MAX_REDIRECTS} redirects from ${input.toString()}`)
       exchange = redirected(exchange, response.status, new URL(location, exchange.url))

@@ -30,7 +30,10 @@ import { handle } from './intake.js'
 import { Logger } from './json-log.js'
 import { parseProxyCredentials } from './proxy-secret.js'
 import { CODEPIPELINE_CALLS, readSettings } from './settings.js'
-import type { BridgeParts, Summary } from './session.js'
+import type { Summary } from './session.js'
+import { isUrlEvent, type HttpAnswer } from './endpoint.js'
+import { KeySet } from './oidc.js'
+import { answerRunCall, type EndpointParts } from './run-calls.js'
 import { StateStore } from './state-store.js'
 import { SweepSchedule } from './sweep-schedule.js'
 
@@ -41,9 +44,9 @@ export interface LambdaContext {
 }
 
 /** Clients, caches and tokens, made once per container and kept while it is warm. */
-let container: BridgeParts | undefined
+let container: EndpointParts | undefined
 
-async function createContainer(env: NodeJS.ProcessEnv): Promise<BridgeParts> {
+async function createContainer(env: NodeJS.ProcessEnv): Promise<EndpointParts> {
   // The one clock of the bridge: Date.now for the time, node:timers/promises for its waits.
   const clock: Clock = {
     now: () => Date.now(),
@@ -76,9 +79,22 @@ async function createContainer(env: NodeJS.ProcessEnv): Promise<BridgeParts> {
   const fetcher = agentFetch(proxyAgents(proxy), proxyAgents(proxy, undefined, { keepAlive: false }))
   const readGitHubSecret = () => readSecret(secrets, settings.githubSecretId)
   const tokens = new SecretTokens(readGitHubSecret, settings.githubApiUrl, log, clock, fetcher)
+  const fetchJson = async (url: string): Promise<unknown> => {
+    // The issuer's documents come from where the issuer says, never from where a redirect points.
+    const response = await fetcher(url, {
+      signal: AbortSignal.timeout(5_000),
+      headers: { accept: 'application/json' },
+      redirect: 'manual'
+    })
+    if (!response.ok) throw new Error(`${url} answered ${response.status}`)
+    return response.json()
+  }
   return {
     settings,
     log,
+    keys: new KeySet({ issuer: settings.oidcIssuer, fetchJson, now: () => clock.now() }),
+    // The job's artifact store is in the pipeline's Region, which is the function's.
+    artifactAccess: { region: region ?? '', client: { maxAttempts: 3, requestHandler: aws(proxy).requestHandler } },
     store: new StateStore(new DynamoDBClient(aws(proxy)), settings.tableName, clock),
     pipeline: new CodePipeline({ region, ...CODEPIPELINE_CALLS }, log, proxyAgents(proxy)),
     github: new GitHubApi(settings.githubApiUrl, tokens, log, clock, fetcher),
@@ -104,13 +120,15 @@ async function readSecret(client: SecretsManagerClient, secretId: string): Promi
   }
 }
 
-export async function handler(event: unknown, context: LambdaContext): Promise<Summary> {
+export async function handler(event: unknown, context: LambdaContext): Promise<Summary | HttpAnswer> {
   container ??= await createContainer(process.env)
   const log = container.log.with({ requestId: context.awsRequestId })
-  const trigger = readTrigger(event, container.settings.actionType)
   const invocation = {
     owner: `${context.awsRequestId}/${randomUUID()}`,
     deadline: container.clock.now() + context.getRemainingTimeInMillis()
   }
+  // A run's call through the function URL; everything else is EventBridge's or the sweep's.
+  if (isUrlEvent(event)) return answerRunCall({ ...container, log }, event, invocation)
+  const trigger = readTrigger(event, container.settings.actionType)
   return handle({ ...container, log }, invocation, trigger)
 }

@@ -4,6 +4,7 @@ import { configurationOutcome } from './outcomes.js'
 import { nextStep, type PipelinePlace } from './record.js'
 import { Session, type BridgeParts, type Invocation, type Summary } from './session.js'
 import { work } from './steps.js'
+import { isBridgeToken } from './hold.js'
 import { readTarget } from './target.js'
 import type { Trigger } from './trigger.js'
 
@@ -133,6 +134,24 @@ async function take(session: Session, job: Job & { id: string }): Promise<string
   if (nonce === undefined) return undefined
   const context = job.data?.pipelineContext
   const key = context?.action?.actionExecutionId ?? `job-${job.id}`
+  const token = job.data?.continuationToken
+  if (token !== undefined && isBridgeToken(token)) {
+    const adopted = await store.adopt(key, { jobId: job.id, nonce }, token)
+    if (adopted) {
+      session.log.info('Took the job its continuation led to', { jobId: job.id, actionExecutionId: key })
+      const leased = await store.lease(key, session.lease(), { jobId: job.id, nonce })
+      if (leased) await work(session, leased)
+      else await store.rememberNonce(key, job.id, nonce)
+      return key
+    }
+    // Adopted before, and handed out again, goes on below; a token the record never held is refused.
+    if ((await store.get(key))?.jobId !== job.id) return refuseContinuation(session, job.id, nonce, key)
+  } else if (token !== undefined) {
+    // Someone else's token on an action the bridge holds for its run: only the bridge continues it.
+    const record = await store.get(key)
+    if (record !== undefined && 'heldAt' in record && record.heldAt !== undefined && record.jobId !== job.id)
+      return refuseContinuation(session, job.id, nonce, key)
+  }
   const reading = readTarget(job.data?.actionConfiguration?.configuration, settings.allowedRepos)
   const place = {
     pipeline: context?.pipelineName ?? '',
@@ -170,6 +189,32 @@ async function take(session: Session, job: Job & { id: string }): Promise<string
   if (leased) await work(session, leased)
   else await store.rememberNonce(key, job.id, nonce)
   return key
+}
+
+/**
+ * A job whose continuation token looks like the bridge's but is not the one
+ * its record holds: anyone who may call PutJobSuccessResult in the account
+ * can write one. It is failed, never adopted: the bridge starts no run for
+ * it and answers nothing else with it.
+ */
+async function refuseContinuation(session: Session, jobId: string, nonce: string, key: string): Promise<undefined> {
+  const { pipeline } = session.parts
+  session.log.warn('Refusing a job whose continuation token the bridge did not give', { jobId, actionExecutionId: key })
+  try {
+    await pipeline.acknowledgeJob(jobId, nonce)
+    await pipeline.putJobFailureResult({
+      jobId,
+      failureDetails: {
+        type: 'JobFailed',
+        message:
+          "The job carries a continuation token that the GitHub bridge did not give: only the bridge continues its action's jobs. Retry the stage; if this happens again, look in CloudTrail for who called PutJobSuccessResult."
+      }
+    })
+    session.summary.failed.push({ jobId, type: 'JobFailed' })
+  } catch (error) {
+    session.log.error(`Could not fail the job: ${session.explain(error, jobId)}`, { jobId })
+  }
+  return undefined
 }
 
 /** Runs `work` on every item, at most `limit` at a time. */

@@ -165,6 +165,14 @@ export function runEndedOutcome(run: WorkflowRun, jobId: string): Outcome {
   )
 }
 
+/** A run the bridge held the action for was re-run: only the attempt its dispatch started may answer. */
+export function rerunOutcome(run: WorkflowRun): Outcome {
+  return outcome(
+    'JobFailed',
+    `The workflow run ${run.html_url} was re-run (attempt ${String(run.run_attempt)}). In credential-free mode only the attempt the bridge started may answer, so the re-run was cancelled. Retry the stage in CodePipeline to run the workflow again.`
+  )
+}
+
 export function runGoneOutcome(runUrl: string | undefined, runId: number): Outcome {
   return outcome(
     'JobFailed',

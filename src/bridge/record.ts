@@ -1,5 +1,6 @@
 import type { FailureType } from '../portable/limits.js'
 import type { WorkflowRun } from './github.js'
+import type { RunFacts } from './run-binding.js'
 import type { WorkflowTarget } from './target.js'
 
 /** Where the action runs, as both the job and the event name it. */
@@ -26,6 +27,19 @@ interface Common {
   readonly jobId?: string
   /** The nonce of the latest handout, for acknowledging. */
   readonly nonce?: string
+  /** The job ID the run was started with, which its calls to the endpoint name; the job index holds it. */
+  readonly runJobId?: string
+  /**
+   * Credential-free mode: the bridge holds the action for its run by
+   * answering each job with a continuation token. This is the token sent
+   * last, until the job it continues into is polled, and when it was sent.
+   */
+  readonly continuation?: string
+  readonly continuationSentAt?: number
+  /** When the bridge first held the action for the run: from then on the run's calls go through it. */
+  readonly heldAt?: number
+  /** Output artifact uploads the run started and has not completed, as `<uploadId> <name>`. */
+  readonly uploads?: readonly string[]
   /** The pipeline execution was stopped or abandoned, and when the bridge heard. */
   readonly stopped?: boolean
   readonly stoppedAt?: number
@@ -86,6 +100,27 @@ export interface RunningRecord extends Common, Attempts {
   readonly runNameChecked?: boolean
   /** What the first look found wrong with the run, for the job's failure message. */
   readonly warning?: string
+  /** What GitHub says of the run, which a run's token is held against; read at the run's first call. */
+  readonly runFacts?: RunFacts
+  /** The run was found by the job ID in its name, among this many runs that carry it. */
+  readonly foundByName?: number
+}
+
+/**
+ * The run sent its own result through the bridge's endpoint (credential-free
+ * mode), checked against CodePipeline's limits; CodePipeline must hear it.
+ */
+export interface ReportedRecord extends Common {
+  readonly phase: 'reported'
+  readonly jobId: string
+  readonly target: WorkflowTarget
+  readonly runId: number
+  readonly runUrl?: string
+  readonly acknowledged?: boolean
+  /** PutJobSuccessResult's or PutJobFailureResult's input less the job ID, as JSON bytes: output variables can be long. */
+  readonly report: Uint8Array
+  readonly reportKind: 'success' | 'failure'
+  readonly reportedAt: number
 }
 
 /** The job's result is decided, and CodePipeline must hear it. */
@@ -120,11 +155,11 @@ export interface UnreadableRecord {
 
 /** What the bridge knows about one action execution, kept in the state store. */
 export type BridgeRecord =
-  ExpectedRecord | DispatchingRecord | RunningRecord | DecidedRecord | ClosedRecord | UnreadableRecord
+  ExpectedRecord | DispatchingRecord | RunningRecord | DecidedRecord | ReportedRecord | ClosedRecord | UnreadableRecord
 
 export type Phase = BridgeRecord['phase']
 /** A record with a job on it that the bridge may still act on. */
-export type JobRecord = DispatchingRecord | RunningRecord | DecidedRecord
+export type JobRecord = DispatchingRecord | RunningRecord | DecidedRecord | ReportedRecord
 
 /** The fields of one phase, without the phase. */
 type FieldsOf<R extends BridgeRecord> = Omit<R, 'phase'>
@@ -135,6 +170,7 @@ export interface StoredFields extends Partial<
     FieldsOf<DispatchingRecord> &
     FieldsOf<RunningRecord> &
     FieldsOf<DecidedRecord> &
+    FieldsOf<ReportedRecord> &
     FieldsOf<ClosedRecord>
 > {
   readonly key: string
@@ -192,6 +228,8 @@ export type Step =
   | { readonly kind: 'stop'; readonly record: OpenRecord }
   /** A result was decided: tell CodePipeline, then close. */
   | { readonly kind: 'deliver'; readonly record: DecidedRecord }
+  /** The run reported through the bridge: tell CodePipeline, then close. */
+  | { readonly kind: 'deliver-report'; readonly record: ReportedRecord }
   /** An expected job never showed up: close quietly. */
   | { readonly kind: 'forget'; readonly record: ExpectedRecord }
   /** The stored item fits no phase: close it. */
@@ -209,9 +247,15 @@ export function nextStep(record: BridgeRecord, now: number): Step {
   if (record.phase === 'closed') return { kind: 'wait' }
   if (record.phase === 'unreadable') return { kind: 'discard', record }
   if (record.stopped) return { kind: 'stop', record }
+  // A result goes to the job that is current: the one a continuation leads to, once the sweep polls it.
+  // The job it continued has its answer already, so nothing is ever sent there again.
+  if ((record.phase === 'decided' || record.phase === 'reported') && record.continuation !== undefined)
+    return { kind: 'wait' }
   switch (record.phase) {
     case 'decided':
       return { kind: 'deliver', record }
+    case 'reported':
+      return { kind: 'deliver-report', record }
     case 'expected':
       return now - record.createdAt > EXPECT_MS ? { kind: 'forget', record } : { kind: 'wait' }
     case 'dispatching':

@@ -1,6 +1,7 @@
 import { explainCallError } from '../portable/aws-errors.js'
 import { CodePipelineCallError, type CodePipeline } from '../portable/codepipeline.js'
 import { errorMessage } from '../portable/errors.js'
+import type { ArtifactAccess } from './artifact-calls.js'
 import type { Clock } from './clock.js'
 import type { GitHubApi } from './github.js'
 import type { Logger } from './json-log.js'
@@ -13,10 +14,14 @@ import type { Trigger } from './trigger.js'
 /** A lease outlives its invocation's deadline by this much: for a write in flight at the deadline, and clocks a little apart. */
 const LEASE_MARGIN_MS = 2_000
 
-export type JobQueue = Pick<CodePipeline, 'pollForJobs' | 'acknowledgeJob' | 'putJobFailureResult'>
+export type JobQueue = Pick<
+  CodePipeline,
+  'pollForJobs' | 'acknowledgeJob' | 'putJobFailureResult' | 'putJobSuccessResult' | 'getJobDetails'
+>
 
 export interface BridgeParts {
   readonly settings: BridgeSettings
+  readonly artifactAccess: ArtifactAccess
   readonly pipeline: JobQueue
   readonly store: StateStore
   readonly github: GitHubApi

@@ -1,6 +1,7 @@
 import { ACTION_CATEGORIES, ACTION_TYPE, isWithin, type ActionCategory } from '../portable/limits.js'
 import type { AwsSettings } from '../portable/codepipeline.js'
 import { quote } from '../portable/errors.js'
+import { GITHUB_OIDC_ISSUER, parseIssuer } from './oidc.js'
 import { AllowedRepos } from './target.js'
 
 /**
@@ -26,6 +27,8 @@ export interface BridgeSettings {
   /** How long GitHub may stay unavailable (5xx, 429, network) before the job fails. */
   readonly retryWindowMs: number
   readonly tableName: string
+  /** The issuer of the runs' OIDC tokens, for the endpoint of credential-free mode. */
+  readonly oidcIssuer: string
   /** The EventBridge Scheduler schedule that runs the sweep. */
   readonly sweep: { readonly scheduleName: string; readonly groupName: string }
   readonly logLevel?: string
@@ -57,6 +60,7 @@ export const ENVIRONMENT = {
   queueTimeoutMinutes: 'QUEUE_TIMEOUT_MINUTES',
   retryMinutes: 'GITHUB_RETRY_MINUTES',
   tableName: 'TABLE_NAME',
+  oidcIssuer: 'OIDC_ISSUER',
   scheduleName: 'SWEEP_SCHEDULE_NAME',
   scheduleGroup: 'SWEEP_SCHEDULE_GROUP',
   logLevel: 'LOG_LEVEL'
@@ -102,6 +106,7 @@ export function readSettings(env: NodeJS.ProcessEnv): BridgeSettings {
     queueTimeoutMs: minutes(ENVIRONMENT.queueTimeoutMinutes),
     retryWindowMs: minutes(ENVIRONMENT.retryMinutes),
     tableName: text(ENVIRONMENT.tableName),
+    oidcIssuer: readIssuer(env[ENVIRONMENT.oidcIssuer], problems),
     sweep: {
       scheduleName: text(ENVIRONMENT.scheduleName),
       groupName: env[ENVIRONMENT.scheduleGroup]?.trim() || 'default'
@@ -112,4 +117,14 @@ export function readSettings(env: NodeJS.ProcessEnv): BridgeSettings {
     throw new Error(`The bridge's settings are wrong; fix the stack's parameters: ${problems.join('; ')}`)
   }
   return { ...settings, allowedRepos }
+}
+
+/** The OIDC issuer: GitHub's by default; https always, but for a test's issuer on this machine. */
+function readIssuer(value: string | undefined, problems: string[]): string {
+  try {
+    return parseIssuer(value?.trim() || GITHUB_OIDC_ISSUER)
+  } catch (error) {
+    problems.push((error as Error).message)
+    return GITHUB_OIDC_ISSUER
+  }
 }

@@ -50,11 +50,14 @@ export async function dispatch(session: Session, record: DispatchingRecord): Res
     })
     return session.save(record, failedAttempt(record, error.message, session.now))
   }
-  let run: { runId?: number; runUrl?: string } = { runId: started.runId, runUrl: started.htmlUrl }
+  let run: { runId?: number; runUrl?: string; foundByName?: number } = {
+    runId: started.runId,
+    runUrl: started.htmlUrl
+  }
   if (run.runId === undefined) {
     // GitHub Enterprise Server 3.20 and older: the run is found by the job ID in its name.
     const found = await lookForRun(session, target, jobId, sentAt, true).catch(() => undefined)
-    run = { runId: found?.id, runUrl: found?.html_url }
+    run = { runId: found?.id, runUrl: found?.html_url, foundByName: found?.namedRuns }
   }
   session.summary.dispatched.push(jobId)
   const repository = `${target.owner}/${target.repo}`
@@ -133,7 +136,7 @@ function giveUpAfterWindow(
 export async function findRun(session: Session, record: DispatchingRecord | RunningRecord): Result {
   const { target, jobId } = record
   const since = (record.phase === 'dispatching' ? record.dispatchSentAt : record.dispatchedAt) ?? record.createdAt
-  let run: WorkflowRun | undefined
+  let run: Awaited<ReturnType<typeof lookForRun>>
   try {
     run = await lookForRun(session, target, jobId, since, false)
   } catch (error) {
@@ -156,6 +159,7 @@ export async function findRun(session: Session, record: DispatchingRecord | Runn
       phase: 'running',
       runId: run.id,
       runUrl: run.html_url,
+      foundByName: run.namedRuns,
       dispatchedAt: since,
       dispatchSentAt: undefined,
       nextAttemptAt: undefined
@@ -185,17 +189,22 @@ export async function lookForRun(
   jobId: string,
   since: number,
   quick: boolean
-): Promise<WorkflowRun | undefined> {
+): Promise<(WorkflowRun & { readonly namedRuns: number }) | undefined> {
   for (const pause of quick ? [500, 1_000, 2_000, 0] : [0]) {
     // Two minutes back, for clocks that differ between here and GitHub.
-    const runs = await session.parts.github.recentRuns(target, since - 2 * 60_000)
-    const named = runs.filter((run) => namesJob(run, jobId)).sort((a, b) => a.id - b.id)
+    const { github } = session.parts
+    const runs = await github.recentRuns(target, since - 2 * 60_000)
+    // Only the bridge's own dispatches: a run someone started by hand with the job ID is not the job's.
+    const identity = (await github.identity(target.owner, target.repo)).toLowerCase()
+    const named = runs
+      .filter((run) => namesJob(run, jobId) && String(run.actor?.login).toLowerCase() === identity)
+      .sort((a, b) => a.id - b.id)
     if (named.length > 1)
-      session.log.warn('More than one run carries the job ID; watching the first', {
+      session.log.warn('More than one run carries the job ID; watching the first, which may not answer for it', {
         jobId,
         runs: named.map((run) => run.id)
       })
-    if (named[0]) return named[0]
+    if (named[0]) return { ...named[0], namedRuns: named.length }
     if (pause > 0) await session.parts.clock.sleep(pause)
   }
   return undefined

@@ -10,11 +10,14 @@ import type { Clock } from './clock.js'
 import { attribute, keyOf, plain, TABLE, update, type UpdateRequest } from './dynamo-item.js'
 import type { BridgeRecord, Changes, Outcome, PipelinePlace, StoredFields } from './record.js'
 import { decodeRecord } from './stored-record.js'
+import type { RunFacts } from './run-binding.js'
 import type { WorkflowTarget } from './target.js'
 
 export { attribute, plain, TABLE } from './dynamo-item.js'
 
 const OPEN = '1'
+/** Open uploads a record lists at most: twice the five output artifacts an action may have. */
+const MAX_OPEN_UPLOADS = 10
 /** Records outlive their job, which CodePipeline times out after 24 hours, so that a late handout is still known. */
 const RECORD_DAYS = 2
 
@@ -51,6 +54,15 @@ const JOB_FIELDS = [
   'nextCheckAt',
   'runNameChecked',
   'warning',
+  'runFacts',
+  'continuation',
+  'continuationSentAt',
+  'heldAt',
+  'uploads',
+  'foundByName',
+  'report',
+  'reportKind',
+  'reportedAt',
   'closedBecause',
   'target',
   'outcome',
@@ -104,6 +116,7 @@ export class StateStore {
         // A job that cannot be started has its result at once.
         phase: job.outcome ? 'decided' : 'dispatching',
         jobId: job.jobId,
+        runJobId: job.jobId,
         nonce: job.nonce,
         place: job.place,
         target: job.target,
@@ -145,7 +158,9 @@ export class StateStore {
     lease: Lease,
     handout?: { jobId: string; nonce: string }
   ): Promise<BridgeRecord | undefined> {
-    const request = update(key, { leaseOwner: lease.owner, leaseUntil: lease.until, nonce: handout?.nonce }, [], {
+    // Each lease keeps the record for as long again: a job waiting days on an approval stays known.
+    const fields = { leaseOwner: lease.owner, leaseUntil: lease.until, nonce: handout?.nonce, ...this.expiry() }
+    const request = update(key, fields, [], {
       condition: `#open = :open AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)${handout ? ' AND jobId = :jobId' : ''}`,
       values: { ':open': OPEN, ':now': this.clock.now(), ...(handout && { ':jobId': handout.jobId }) }
     })
@@ -216,6 +231,78 @@ export class StateStore {
           values: { ':open': OPEN }
         }
       )
+    )
+  }
+
+  /** The record of a job, found by the job index (keys only) and read whole; undefined when none has it. */
+  async findByJob(jobId: string): Promise<BridgeRecord | undefined> {
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: TABLE.jobIndex,
+        KeyConditionExpression: 'runJobId = :jobId',
+        ExpressionAttributeValues: { ':jobId': attribute(jobId) }
+      })
+    )
+    for (const item of Items) {
+      const key = item[TABLE.key]?.S
+      const record = key === undefined ? undefined : await this.get(key)
+      // The index lags the table: the record read whole is the one that counts.
+      if (record !== undefined && 'runJobId' in record && record.runJobId === jobId) return record
+    }
+    return undefined
+  }
+
+  /**
+   * Moves the record to the job a continuation token of the bridge's led
+   * to: only when the token is the one the record holds, so that a token
+   * written by anyone else never takes a record over. Undefined otherwise.
+   */
+  async adopt(key: string, job: { jobId: string; nonce: string }, token: string): Promise<BridgeRecord | undefined> {
+    return this.write(
+      update(key, { jobId: job.jobId, nonce: job.nonce }, ['acknowledged', 'continuation', 'continuationSentAt'], {
+        condition: '#open = :open AND continuation = :token',
+        values: { ':open': OPEN, ':token': token }
+      })
+    )
+  }
+
+  /**
+   * Notes an output artifact upload the run started (`open`), or one that
+   * ended. False when the record is closed, or already lists as many open
+   * uploads as a job could ever need: a run cannot grow its record without end.
+   */
+  async noteUpload(key: string, upload: string, open: boolean): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: keyOf(key),
+          UpdateExpression: `${open ? 'ADD' : 'DELETE'} uploads :upload`,
+          ...(open && {
+            ConditionExpression: '#open = :open AND (attribute_not_exists(uploads) OR size(uploads) < :most)',
+            ExpressionAttributeNames: { '#open': TABLE.openAttribute }
+          }),
+          ExpressionAttributeValues: {
+            ':upload': { SS: [upload] },
+            ...(open && { ':open': attribute(OPEN), ':most': attribute(MAX_OPEN_UPLOADS) })
+          }
+        })
+      )
+      return true
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false
+      throw error
+    }
+  }
+
+  /** Keeps what GitHub says of a job's run with the record, for the run's later calls. */
+  async keepRunFacts(key: string, jobId: string, runId: number, runFacts: RunFacts): Promise<void> {
+    await this.write(
+      update(key, { runFacts }, [], {
+        condition: 'runJobId = :jobId AND runId = :runId',
+        values: { ':jobId': jobId, ':runId': runId }
+      })
     )
   }
 

@@ -1,6 +1,7 @@
 import { checkRun, deliver, stop } from './answer.js'
 import { nextStep, type BridgeRecord, type Step } from './record.js'
 import type { Session } from './session.js'
+import { deliverReport } from './run-report.js'
 import { acknowledge, dispatch, findRun } from './start.js'
 
 /** Steps one record goes through in one go, at most: dispatch, acknowledge, and a few more. */
@@ -30,6 +31,8 @@ function perform(session: Session, step: Exclude<Step, { kind: 'wait' }>): Promi
       return stop(session, step.record)
     case 'deliver':
       return deliver(session, step.record)
+    case 'deliver-report':
+      return deliverReport(session, step.record)
     case 'forget':
       return session.close(step.record, 'no job showed up in the queue')
     case 'discard':

@@ -15,7 +15,7 @@ export function decodeRecord(fields: Readonly<Record<string, unknown>>): BridgeR
   const { key, phase, jobId, createdAt = 0 } = stored
   const problem = problemWith(stored)
   if (problem !== undefined) return { phase: 'unreadable', key, jobId, problem }
-  if (phase === 'closed' || phase === 'expected') return stored as BridgeRecord
+  if (phase === 'closed' || phase === 'expected' || phase === 'reported') return stored as BridgeRecord
   if (hasStrings(stored.outcome, 'type', 'message'))
     return { ...stored, phase: 'decided', outcomeAt: stored.outcomeAt ?? createdAt } as BridgeRecord
   if (phase === 'running')
@@ -24,12 +24,16 @@ export function decodeRecord(fields: Readonly<Record<string, unknown>>): BridgeR
 }
 
 /** Why the stored fields fit no phase; undefined when they fit one. */
-function problemWith({ phase, jobId, createdAt, outcome, target }: Stored): string | undefined {
+function problemWith({ phase, jobId, createdAt, outcome, target, report, runId }: Stored): string | undefined {
   if (typeof createdAt !== 'number') return 'it has no createdAt'
   if (phase === 'closed' || phase === 'expected') return undefined
-  if (phase !== 'dispatching' && phase !== 'running' && phase !== 'decided')
+  if (phase !== 'dispatching' && phase !== 'running' && phase !== 'decided' && phase !== 'reported')
     return `its phase ${JSON.stringify(phase)} is not known`
   if (typeof jobId !== 'string') return `a ${phase} record has no jobId`
+  if (phase === 'reported')
+    return report instanceof Uint8Array && typeof runId === 'number' && hasStrings(target, 'owner', 'repo', 'workflow')
+      ? undefined
+      : 'a reported record lacks its report, run or workflow'
   if (hasStrings(outcome, 'type', 'message')) return undefined
   if (phase === 'decided') return 'a decided record has no outcome'
   return hasStrings(target, 'owner', 'repo', 'workflow') ? undefined : `a ${phase} record has no workflow to run`
