@@ -2,11 +2,10 @@ import { createWriteStream } from 'node:fs'
 import { copyFile, mkdir, mkdtemp, open, readdir, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { quote } from '../portable/errors.js'
 import { ArtifactError } from './artifact-error.js'
+import type { ObjectStore } from './object-store.js'
 import { ARTIFACT_NAME } from './paths.js'
 import { ensureRoom, extractZip, freeSpaceAt, type FreeSpace } from './unzip.js'
 
@@ -33,7 +32,7 @@ export interface DownloadedArtifact {
 export async function downloadInputArtifacts(
   inputs: readonly DeclaredInput[],
   root: string,
-  s3: S3Client,
+  store: Pick<ObjectStore, 'read'>,
   temporaryRoot: string = process.env.RUNNER_TEMP || tmpdir(),
   freeSpace: FreeSpace = freeSpaceAt
 ): Promise<DownloadedArtifact[]> {
@@ -49,7 +48,9 @@ export async function downloadInputArtifacts(
             'its name is not a CodePipeline artifact name (1–100 letters, digits, _ or -), so it cannot name a directory'
           )
         }
-        downloaded.push(await downloadOne(input, join(resolve(root), name), s3, join(scratch, 'artifact'), freeSpace))
+        downloaded.push(
+          await downloadOne(name, input, join(resolve(root), name), store, join(scratch, 'artifact'), freeSpace)
+        )
       } catch (error) {
         throw new ArtifactError('Input', valid ? name : quote(name), error)
       }
@@ -61,34 +62,34 @@ export async function downloadInputArtifacts(
 }
 
 async function downloadOne(
+  name: string,
   input: DeclaredInput,
   destination: string,
-  s3: S3Client,
+  store: Pick<ObjectStore, 'read'>,
   file: string,
   freeSpace: FreeSpace
 ): Promise<DownloadedArtifact> {
   const { bucketName, objectKey } = input.location?.s3Location ?? {}
-  if (!bucketName || !objectKey) throw new Error('the job gives no S3 location for it')
   const existing = await readdir(destination).catch(() => [])
   if (existing.length > 0) throw new Error(`${destination} is not empty; download into a new directory`)
 
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucketName, Key: objectKey }))
-  if (!object.Body) throw new Error(`s3://${bucketName}/${objectKey} has no body`)
-  if (object.ContentLength !== undefined) {
-    await ensureRoom('it is', object.ContentLength, dirname(file), freeSpace).catch((error: unknown) => {
-      ;(object.Body as Readable).destroy()
+  const object = await store.read({ name, bucketName, objectKey })
+  if (object.length !== undefined) {
+    await ensureRoom('it is', object.length, dirname(file), freeSpace).catch((error: unknown) => {
+      object.body.destroy()
       throw error
     })
   }
-  await pipeline(object.Body as Readable, createWriteStream(file))
+  await pipeline(object.body, createWriteStream(file))
   const { size: bytes } = await stat(file)
   if (isZip(await firstBytes(file))) {
     const entries = await extractZip(file, destination, freeSpace)
-    return { name: input.name!, path: destination, format: 'zip', bytes, entries }
+    return { name, path: destination, format: 'zip', bytes, entries }
   }
   await mkdir(destination, { recursive: true })
-  await moveFile(file, join(destination, rawFileName(objectKey)))
-  return { name: input.name!, path: destination, format: 'raw', bytes }
+  // Through the bridge the run may not know the key: the artifact's name stands in for it.
+  await moveFile(file, join(destination, objectKey ? rawFileName(objectKey) : name))
+  return { name, path: destination, format: 'raw', bytes }
 }
 
 /** The name a raw artifact is saved under: its key's last segment, when that is a plain file name. */

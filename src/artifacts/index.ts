@@ -5,11 +5,13 @@
 import type { AWSSessionCredentials } from '@aws-sdk/client-codepipeline'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { CodePipeline } from '../portable/codepipeline.js'
+import { bridgeObjectStore, type BridgeConnection } from './bridge-store.js'
 import { downloadInputArtifacts, type DeclaredInput, type DownloadedArtifact } from './download.js'
 import { jobCredentialProvider } from './job-credentials.js'
+import { s3ObjectStore } from './object-store.js'
 import type { OutputArtifactPlan } from './output-mapping.js'
 import { artifactStoreClient } from './s3.js'
-import { uploadOutputArtifacts, type UploadOptions, type UploadedArtifact } from './upload.js'
+import { uploadOutputArtifacts, type UploadOptions, type UploadProgress, type UploadedArtifact } from './upload.js'
 
 /** How a job reaches its pipeline's artifact store. */
 export interface JobArtifactStore {
@@ -30,7 +32,7 @@ export async function uploadJobOutputs(
   store: JobArtifactStore,
   options: UploadOptions
 ): Promise<UploadedArtifact[]> {
-  return withClient(store, (s3) => uploadOutputArtifacts(plans, s3, options))
+  return withClient(store, (s3) => uploadOutputArtifacts(plans, s3ObjectStore(s3, options), options))
 }
 
 /** Downloads the job's input artifacts, each into `<root>/<ArtifactName>/`. */
@@ -39,7 +41,29 @@ export async function downloadJobInputs(
   root: string,
   store: JobArtifactStore
 ): Promise<DownloadedArtifact[]> {
-  return withClient(store, (s3) => downloadInputArtifacts(inputs, root, s3))
+  return withClient(store, (s3) => downloadInputArtifacts(inputs, root, s3ObjectStore(s3)))
+}
+
+/**
+ * Uploads the output artifacts through the bridge, for a run that holds no AWS
+ * credentials: by name, to the locations the job gave them, encrypted as the
+ * job asks. A plan needs no bucket or key here; the bridge knows them.
+ */
+export async function uploadJobOutputsThroughBridge(
+  plans: readonly OutputArtifactPlan[],
+  bridge: BridgeConnection,
+  options: UploadProgress = {}
+): Promise<UploadedArtifact[]> {
+  return uploadOutputArtifacts(plans, bridgeObjectStore(bridge), options)
+}
+
+/** Downloads the job's input artifacts through the bridge, each into `<root>/<ArtifactName>/`, as `downloadJobInputs` does. */
+export async function downloadJobInputsThroughBridge(
+  inputs: readonly DeclaredInput[],
+  root: string,
+  bridge: BridgeConnection
+): Promise<DownloadedArtifact[]> {
+  return downloadInputArtifacts(inputs, root, bridgeObjectStore(bridge))
 }
 
 async function withClient<T>(store: JobArtifactStore, use: (s3: S3Client) => Promise<T>): Promise<T> {
@@ -60,4 +84,5 @@ async function withClient<T>(store: JobArtifactStore, use: (s3: S3Client) => Pro
 }
 
 export { ArtifactError } from './artifact-error.js'
-export type { DownloadedArtifact, UploadedArtifact }
+export type { BridgeCall, BridgeConnection } from './bridge-store.js'
+export type { DownloadedArtifact, UploadedArtifact, UploadProgress }

@@ -5,7 +5,6 @@ import {
   CreateMultipartUploadCommand,
   PutObjectCommand,
   UploadPartCommand,
-  type CompletedPart,
   type PutObjectCommandInput,
   type S3Client
 } from '@aws-sdk/client-s3'
@@ -16,6 +15,83 @@ export type ObjectParams = Pick<
   PutObjectCommandInput,
   'Bucket' | 'Key' | 'ContentType' | 'ServerSideEncryption' | 'SSEKMSKeyId'
 >
+
+/** A part as the store took it. */
+export interface SentPart {
+  readonly partNumber: number
+  readonly etag?: string
+  /** The part's CRC32 in base64, which the store checked the part against. */
+  readonly checksumCRC32?: string
+}
+
+/**
+ * Where one object's upload goes: S3 itself, with the job's credentials, or
+ * URLs the bridge signs. A request given a signal is cancelled with it.
+ */
+export interface UploadTarget {
+  /** Starts a multipart upload, and gives its ID. */
+  createUpload(): Promise<string>
+  putPart(
+    uploadId: string,
+    partNumber: number,
+    body: Buffer,
+    checksumCRC32: string,
+    signal: AbortSignal
+  ): Promise<SentPart>
+  completeUpload(uploadId: string, parts: readonly SentPart[], signal: AbortSignal): Promise<void>
+  abortUpload(uploadId: string, signal: AbortSignal): Promise<void>
+  /** Sends an object shorter than one part in one request; without it, such an object goes up as a single part. */
+  putObject?(body: Buffer, checksumCRC32: string, signal: AbortSignal): Promise<void>
+}
+
+/** An upload target on S3 itself: the object is stored with `params`. */
+export function s3UploadTarget(s3: S3Client, params: ObjectParams): UploadTarget {
+  const object = { Bucket: params.Bucket, Key: params.Key }
+  return {
+    async createUpload() {
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ ...params, ChecksumAlgorithm: 'CRC32' }))
+      if (!UploadId) throw new Error('S3 gave no upload ID for the multipart upload')
+      return UploadId
+    },
+    async putPart(uploadId, partNumber, body, checksumCRC32, signal) {
+      const { ETag, ChecksumCRC32 } = await s3.send(
+        new UploadPartCommand({
+          ...object,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          Body: body,
+          ChecksumCRC32: checksumCRC32
+        }),
+        { abortSignal: signal }
+      )
+      return { partNumber, etag: ETag, checksumCRC32: ChecksumCRC32 }
+    },
+    async completeUpload(uploadId, parts, signal) {
+      await s3.send(
+        new CompleteMultipartUploadCommand({
+          ...object,
+          UploadId: uploadId,
+          MultipartUpload: {
+            Parts: parts.map((part) => ({
+              PartNumber: part.partNumber,
+              ETag: part.etag,
+              ChecksumCRC32: part.checksumCRC32
+            }))
+          }
+        }),
+        { abortSignal: signal }
+      )
+    },
+    async abortUpload(uploadId, signal) {
+      await s3.send(new AbortMultipartUploadCommand({ ...object, UploadId: uploadId }), { abortSignal: signal })
+    },
+    async putObject(body, checksumCRC32, signal) {
+      await s3.send(new PutObjectCommand({ ...params, Body: body, ChecksumCRC32: checksumCRC32 }), {
+        abortSignal: signal
+      })
+    }
+  }
+}
 
 export interface PartOptions {
   /** Bytes per part; S3 wants at least 5 MiB for every part but the last. */
@@ -69,9 +145,18 @@ export async function uploadObject(
   write: ObjectWriter,
   options: PartOptions
 ): Promise<{ bytes: number; parts: number }> {
+  return uploadTo(s3UploadTarget(s3, params), write, options)
+}
+
+/** Uploads an object as `uploadObject` does, to any upload target. */
+export async function uploadTo(
+  target: UploadTarget,
+  write: ObjectWriter,
+  options: PartOptions
+): Promise<{ bytes: number; parts: number }> {
   const { stop } = options
   if (stop?.signal.aborted) throw new UploadStopped()
-  const upload = new PartUpload(s3, params, options)
+  const upload = new PartUpload(target, options)
   const cutShort = (): void => upload.stop(stop?.cleanupMs ?? 0)
   stop?.signal.addEventListener('abort', cutShort, { once: true })
   try {
@@ -95,8 +180,8 @@ class PartUpload implements PartSink {
   private current: Buffer
   private filled = 0
   private partNumber = 0
-  private uploadId: Promise<string | undefined> | undefined
-  private readonly completed: CompletedPart[] = []
+  private uploadId: Promise<string> | undefined
+  private readonly completed: SentPart[] = []
   private readonly inFlight = new Set<Promise<void>>()
   /** The first thing that went wrong; everything after it is a consequence. */
   private failure: { error: unknown } | undefined
@@ -106,8 +191,7 @@ class PartUpload implements PartSink {
   private readonly cleanupDeadline = new AbortController()
 
   constructor(
-    private readonly s3: S3Client,
-    private readonly params: ObjectParams,
+    private readonly target: UploadTarget,
     private readonly options: PartOptions
   ) {
     this.free = Array.from({ length: options.concurrency }, () => Buffer.allocUnsafe(options.partSize))
@@ -150,27 +234,19 @@ class PartUpload implements PartSink {
     try {
       await write(this)
       this.throwIfFailed()
-      if (this.partNumber === 0) {
+      if (this.partNumber === 0 && this.target.putObject) {
         const whole = this.current.subarray(0, this.filled)
-        await this.s3.send(
-          new PutObjectCommand({ ...this.params, Body: whole, ChecksumCRC32: crc32Base64(whole) }),
-          this.requestOptions
-        )
+        await this.target.putObject(whole, crc32Base64(whole), this.cancel.signal)
         return { bytes: this.offset, parts: 1 }
       }
-      if (this.filled > 0) this.dispatch(this.current, this.filled)
+      // A target without a single request takes even an object shorter than a part as one part.
+      if (this.filled > 0 || this.partNumber === 0) this.dispatch(this.current, this.filled)
       await Promise.all(this.inFlight)
       this.throwIfFailed()
-      this.completed.sort((a, b) => a.PartNumber! - b.PartNumber!)
-      await this.s3.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: this.params.Bucket,
-          Key: this.params.Key,
-          UploadId: await this.uploadId,
-          MultipartUpload: { Parts: this.completed }
-        }),
-        this.requestOptions
-      )
+      this.completed.sort((a, b) => a.partNumber - b.partNumber)
+      const uploadId = await this.uploadId
+      if (uploadId === undefined) throw new Error('the multipart upload never started')
+      await this.target.completeUpload(uploadId, this.completed, this.cancel.signal)
       return { bytes: this.offset, parts: this.completed.length }
     } catch (error) {
       this.fail(error)
@@ -215,28 +291,10 @@ class PartUpload implements PartSink {
   private async sendPart(part: Buffer): Promise<void> {
     const number = ++this.partNumber
     // Created once, by the first part, and never cancelled: its ID is what an abort needs.
-    this.uploadId ??= this.s3
-      .send(new CreateMultipartUploadCommand({ ...this.params, ChecksumAlgorithm: 'CRC32' }))
-      .then((created) => created.UploadId)
+    this.uploadId ??= this.target.createUpload()
     const uploadId = await this.uploadId
     this.throwIfFailed()
-    const { ETag, ChecksumCRC32 } = await this.s3.send(
-      new UploadPartCommand({
-        Bucket: this.params.Bucket,
-        Key: this.params.Key,
-        UploadId: uploadId,
-        PartNumber: number,
-        Body: part,
-        ChecksumCRC32: crc32Base64(part)
-      }),
-      this.requestOptions
-    )
-    this.completed.push({ PartNumber: number, ETag, ChecksumCRC32 })
-  }
-
-  /** Requests made with these are cancelled when the upload fails or is stopped. */
-  private get requestOptions(): { abortSignal: AbortSignal } {
-    return { abortSignal: this.cancel.signal }
+    this.completed.push(await this.target.putPart(uploadId, number, part, crc32Base64(part), this.cancel.signal))
   }
 
   private fail(error: unknown): void {
@@ -261,11 +319,7 @@ class PartUpload implements PartSink {
       deadline
     )
     if (!uploadId) return
-    await this.s3
-      .send(new AbortMultipartUploadCommand({ Bucket: this.params.Bucket, Key: this.params.Key, UploadId: uploadId }), {
-        abortSignal: deadline
-      })
-      .catch(() => undefined)
+    await this.target.abortUpload(uploadId, deadline).catch(() => undefined)
   }
 }
 

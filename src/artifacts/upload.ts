@@ -1,7 +1,7 @@
-import type { S3Client } from '@aws-sdk/client-s3'
 import { fromFd } from 'yauzl'
 import { ArtifactError } from './artifact-error.js'
-import { uploadObject, type ObjectWriter, type UploadStop } from './multipart.js'
+import { uploadTo, type ObjectWriter, type UploadStop } from './multipart.js'
+import type { ObjectStore } from './object-store.js'
 import type { OutputArtifactPlan } from './output-mapping.js'
 import type { OpenedFile } from './source-file.js'
 import { listDirectory, listSingleFile, writeFileAsIs, writeZip } from './zip-writer.js'
@@ -21,9 +21,13 @@ export interface UploadedArtifact {
   readonly objectKey: string
 }
 
-export interface UploadOptions {
+export interface UploadOptions extends UploadProgress {
   /** The job's KMS key; undefined for the AWS-managed key. */
   readonly kmsKeyId?: string
+}
+
+/** What the caller hears of, and may do to, uploads under way. */
+export interface UploadProgress {
   /** Called as each artifact is in place. */
   readonly onUploaded?: (artifact: UploadedArtifact) => void
   /** When the step is told to stop: the upload in progress aborts itself, and no other starts. */
@@ -32,29 +36,22 @@ export interface UploadOptions {
 
 /**
  * Uploads each output artifact as a zip to the location the job gave it, one
- * after another, with SSE-KMS: the job's key when it has one, otherwise the
- * AWS-managed key. The zip is made as it is sent, never held in memory.
+ * after another, encrypted as the store does it. The zip is made as it is
+ * sent, never held in memory.
  */
 export async function uploadOutputArtifacts(
   plans: readonly OutputArtifactPlan[],
-  s3: S3Client,
-  { kmsKeyId, onUploaded, stop }: UploadOptions = {}
+  store: Pick<ObjectStore, 'uploadTarget'>,
+  { onUploaded, stop }: UploadProgress = {}
 ): Promise<UploadedArtifact[]> {
   const uploaded: UploadedArtifact[] = []
   for (const plan of plans) {
     try {
-      const { bytes } = await uploadObject(
-        s3,
-        {
-          Bucket: plan.bucketName,
-          Key: plan.objectKey,
-          ContentType: 'application/zip',
-          ServerSideEncryption: 'aws:kms',
-          ...(kmsKeyId !== undefined && { SSEKMSKeyId: kmsKeyId })
-        },
-        artifactWriter(plan),
-        { partSize: PART_SIZE, concurrency: CONCURRENCY, stop }
-      )
+      const { bytes } = await uploadTo(store.uploadTarget(plan), artifactWriter(plan), {
+        partSize: PART_SIZE,
+        concurrency: CONCURRENCY,
+        stop
+      })
       const artifact = { name: plan.name, bytes, bucketName: plan.bucketName, objectKey: plan.objectKey }
       uploaded.push(artifact)
       onUploaded?.(artifact)
