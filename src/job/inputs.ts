@@ -34,6 +34,7 @@ export const JOB_INPUT_NAMES = [
   'fail-if-none',
   'fail-if-unreported',
   'input-artifacts-path',
+  'bridge-url',
   'aws-region',
   'max-attempts',
   'timeout-seconds'

@@ -8,7 +8,10 @@ import {
   describeUnconfirmedAcknowledgement,
   type AwsSettings
 } from '../portable/codepipeline.js'
-import { Problems, readAwsSettings } from '../runner/inputs.js'
+import { optionalInput, Problems, readAwsSettings } from '../runner/inputs.js'
+import { BRIDGE_URL_INPUT } from '../runner/bridge-client.js'
+import { readJobThroughBridge } from './through-bridge.js'
+import { downloadInputsTo } from './input-artifacts.js'
 import { errorMessage } from '../portable/errors.js'
 import { announceProxy } from '../portable/proxy.js'
 import { maskEnvironmentSecrets, maskSecret } from '../runner/secrets.js'
@@ -35,9 +38,12 @@ export async function run(
   maskEnvironmentSecrets(env)
   announceProxy(log, env)
   const problems = new Problems()
-  const aws = problems.check(() => readAwsSettings(env))
+  const bridgeUrl = optionalInput(BRIDGE_URL_INPUT)
+  // Credential-free mode reads no AWS setting, and makes no AWS client.
+  const aws = bridgeUrl === undefined ? problems.check(() => readAwsSettings(env)) : undefined
   const read = problems.check(readJobSettings)
   const inputArtifactsPath = readInputArtifactsPath()
+  if (bridgeUrl !== undefined && read !== undefined) return readJobThroughBridge(bridgeUrl, read, inputArtifactsPath)
   if (aws === undefined || read === undefined) {
     // Bad input makes no call: nothing has been claimed yet.
     for (const problem of problems.found) log.error(problem.message)
@@ -143,7 +149,7 @@ class Ownership implements ClaimProgress {
   }
 }
 
-/** Downloads the job's input artifacts, each into `<path>/<ArtifactName>/`, and says where they went. */
+/** Downloads the job's input artifacts, each into `<path>/<ArtifactName>/`, with the job's own credentials. */
 async function downloadInputArtifactsTo(
   pipeline: CodePipeline,
   aws: AwsSettings,
@@ -152,33 +158,17 @@ async function downloadInputArtifactsTo(
 ): Promise<void> {
   const credentials = job.data?.artifactCredentials
   const inputs = job.data?.inputArtifacts ?? []
-  if (inputs.length === 0) {
-    log.info('The job has no input artifacts to download.')
-    setJobOutput('input-artifact-paths', '{}')
-    return
-  }
-  if (!credentials) throw new Error('CodePipeline gave no artifact credentials with the job.')
-  const store = await import('../artifacts/index.js')
-  try {
-    const downloaded = await store.downloadJobInputs(inputs, path, {
+  if (inputs.length > 0 && !credentials) throw new Error('CodePipeline gave no artifact credentials with the job.')
+  await downloadInputsTo(inputs, path, async (declared, root) => {
+    const store = await import('../artifacts/index.js')
+    return store.downloadJobInputs(declared, root, {
       pipeline,
       jobId: job.id!,
-      credentials,
+      credentials: credentials!,
       maxAttempts: aws.maxAttempts,
       maskSecret
     })
-    for (const artifact of downloaded) {
-      const what = artifact.format === 'zip' ? `${artifact.entries} entries extracted` : 'not a zip, saved as it is'
-      log.info(`Input artifact ${artifact.name}: ${artifact.bytes} bytes, ${what}, in ${artifact.path}`)
-    }
-    setJobOutput(
-      'input-artifact-paths',
-      JSON.stringify(Object.fromEntries(downloaded.map((artifact) => [artifact.name, artifact.path])))
-    )
-  } catch (error) {
-    if (!(error instanceof store.ArtifactError)) throw error
-    log.setFailed(`${error.message}. The job stays claimed: report its failure in a later step with if: always().`)
-  }
+  })
 }
 
 async function readKnownJob(

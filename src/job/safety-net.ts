@@ -4,7 +4,9 @@ import { errorCode, explainCallError, isCredentialsError } from '../portable/aws
 import { failureRequest } from '../portable/failure-request.js'
 import { describeRun, readGitHubContext, runUrl, type GitHubContext } from '../runner/github-context.js'
 import type { AwsSettings } from '../portable/codepipeline.js'
-import { InvalidAwsInputs, readAwsSettings } from '../runner/inputs.js'
+import { InvalidAwsInputs, optionalInput, readAwsSettings } from '../runner/inputs.js'
+import { BRIDGE_URL_INPUT } from '../runner/bridge-client.js'
+import { errorMessage } from '../portable/errors.js'
 import { announceProxy } from '../portable/proxy.js'
 import { maskEnvironmentSecrets } from '../runner/secrets.js'
 import { rememberedJob } from './state.js'
@@ -29,8 +31,10 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   }
   maskEnvironmentSecrets(env)
   announceProxy(log, env)
-  const aws = awsSettings(env)
   const context = readGitHubContext(env)
+  const bridgeUrl = optionalInput(BRIDGE_URL_INPUT)
+  if (bridgeUrl !== undefined) return failThroughBridge(bridgeUrl, jobId, context)
+  const aws = awsSettings(env)
   // Loaded only here: most GitHub jobs end with their result reported, and need no client.
   const { CodePipeline, CodePipelineCallError } = await import('../portable/codepipeline.js')
   const pipeline = new CodePipeline(aws, log)
@@ -55,6 +59,27 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   }
   log.setFailed(
     `No step of this GitHub job reported a result for CodePipeline job ${jobId}, so this step reported JobFailed, and the pipeline stops instead of waiting. Report from the last step, with if: always() and status: \${{ job.status }}. If a later GitHub job reports on this job, set fail-if-unreported: false on the job action.`
+  )
+}
+
+/** Credential-free mode: the failure goes through the bridge, which refuses it once the job has a result. */
+async function failThroughBridge(bridgeUrl: string, jobId: string, context: GitHubContext): Promise<void> {
+  const { BridgeClient, BridgeJobCalls, BridgeRefusal, readBridgeEndpoint } = await import('../runner/bridge-client.js')
+  const request = failureRequest({ jobId, type: 'JobFailed', message: unreportedMessage(context) }, context.runId)
+  try {
+    await new BridgeJobCalls(new BridgeClient(readBridgeEndpoint(bridgeUrl))).putJobFailureResult(request)
+  } catch (error) {
+    if (error instanceof BridgeRefusal && error.status === 409) {
+      log.info(`CodePipeline job ${jobId} already has its result; nothing to report.`)
+      return
+    }
+    log.setFailed(
+      `No step reported a result for CodePipeline job ${jobId}, and this step could not tell the bridge either: ${errorMessage(error)}. The bridge fails the job once the run ends.`
+    )
+    return
+  }
+  log.setFailed(
+    `No step of this GitHub job reported a result for CodePipeline job ${jobId}, so this step reported JobFailed through the bridge, and the pipeline stops instead of waiting. Report from the last step, with if: always() and status: \${{ job.status }}.`
   )
 }
 

@@ -38,14 +38,15 @@ export const INPUT_NAMES = [
   'failure-message',
   'github-token',
   'nonce',
+  'bridge-url',
   'aws-region',
   'max-attempts',
   'timeout-seconds'
 ] as const
 export type InputName = (typeof INPUT_NAMES)[number]
 
-/** The values of `${{ job.status }}`. */
-export const STATUSES = ['success', 'failure', 'cancelled'] as const
+/** The values of `${{ job.status }}`, and `in-progress` for progress through the bridge. */
+export const STATUSES = ['success', 'failure', 'cancelled', 'in-progress'] as const
 export type Status = (typeof STATUSES)[number]
 
 /** What to report, read from the inputs once and checked against the API's limits. */
@@ -90,7 +91,7 @@ export function readReportSettings(jobId: string): InputRead<ReportSettings> {
   )
   const { variables, outputArtifacts } = readFinalOnly(
     problems,
-    status === 'success' && continuationToken !== undefined
+    (status === 'success' && continuationToken !== undefined) || status === 'in-progress'
   )
   if (variables) warnings.push(...variables.warnings)
   const percentComplete = check(() =>

@@ -1,8 +1,22 @@
 import * as log from '../runner/step-log.js'
 import { CodePipeline, type AwsSettings } from '../portable/codepipeline.js'
-import { errorMessage } from '../portable/errors.js'
+import { errorMessage, InputError } from '../portable/errors.js'
 import { readGitHubContext, type GitHubContext } from '../runner/github-context.js'
-import { InvalidAwsInputs, Problems, readAwsSettings, readJobId, type InputRead } from '../runner/inputs.js'
+import {
+  InvalidAwsInputs,
+  optionalInput,
+  Problems,
+  readAwsSettings,
+  readJobId,
+  type InputRead
+} from '../runner/inputs.js'
+import {
+  BRIDGE_URL_INPUT,
+  BridgeClient,
+  BridgeJobCalls,
+  readBridgeEndpoint,
+  type BridgeEndpoint
+} from '../runner/bridge-client.js'
 import { readReportSettings, type ReportSettings } from './inputs.js'
 import { defaultFailureMessage } from './requests.js'
 import { Reporter, StepStopped } from './reporter.js'
@@ -26,6 +40,8 @@ interface Step {
   readonly jobId: string
   readonly context: GitHubContext
   readonly aws: AwsSettings
+  /** Credential-free mode: the calls go to the bridge, and no AWS client is made. */
+  readonly bridge?: BridgeEndpoint
   readonly problems: Problems
   readonly read: InputRead<ReportSettings> | undefined
 }
@@ -36,7 +52,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env, signals?: Signal
   announceProxy(log, env)
   const step = readStep(env)
   if (step === undefined) return
-  const reporter = new Reporter(new CodePipeline(step.aws, log), step.aws, step.context, step.jobId)
+  const calls = step.bridge ? new BridgeJobCalls(new BridgeClient(step.bridge)) : new CodePipeline(step.aws, log)
+  const reporter = new Reporter(calls, step.aws, step.context, step.jobId)
   const stopped = new AbortController()
 
   // Listening starts before the work does, so that a signal finds the handler however early it comes.
@@ -45,7 +62,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env, signals?: Signal
     reporter.stop()
     // An upload in progress aborts its multipart upload while the pipeline is told.
     stopped.abort()
-    await tellPipeline(reporter, step.aws, { signal, stoppedAt, work })
+    await tellPipeline(reporter, step, { signal, stoppedAt, work })
     // The step ends once that cleanup is done, or its time is up.
     await settlesWithin(work, Math.max(0, stoppedAt + STOP_CLEANUP_MS - Date.now()))
   }, signals)
@@ -68,23 +85,69 @@ function readStep(env: NodeJS.ProcessEnv): Step | undefined {
   }
   setReportOutput('job-id', jobId)
   const problems = new Problems()
+  let bridge: BridgeEndpoint | undefined
+  const bridgeUrl = optionalInput(BRIDGE_URL_INPUT)
+  if (bridgeUrl !== undefined) {
+    try {
+      bridge = readBridgeEndpoint(bridgeUrl)
+    } catch (error) {
+      // With nobody to tell, the step fails alone: an AWS call is never made in its place.
+      log.setFailed(errorMessage(error))
+      return undefined
+    }
+  }
   let aws: AwsSettings
   try {
-    aws = readAwsSettings(env).settings
+    aws = readAwsSettings(bridge ? {} : env).settings
   } catch (error) {
     if (!(error instanceof InvalidAwsInputs)) throw error
-    problems.add(...error.problems)
+    if (!bridge) problems.add(...error.problems)
     // Defaults stand in for the bad values, so that the problems can still reach the pipeline.
     aws = error.fallback
   }
   const read = problems.check(() => readReportSettings(jobId))
-  return { jobId, context: readGitHubContext(env), aws, problems, read }
+  if (read !== undefined) problems.add(...modeProblems(read.settings, bridge !== undefined))
+  return { jobId, context: readGitHubContext(env), aws, problems, read, ...(bridge && { bridge }) }
+}
+
+/** What the inputs ask that the mode cannot do: each mode has its own way to send progress. */
+function modeProblems(settings: ReportSettings, throughBridge: boolean): InputError[] {
+  if (!throughBridge)
+    return settings.status === 'in-progress'
+      ? [
+          new InputError(
+            'status',
+            'in-progress is for credential-free mode, with bridge-url',
+            'In direct mode, send progress with continuation-token.'
+          )
+        ]
+      : []
+  return [
+    ...(settings.nonce !== undefined
+      ? [
+          new InputError(
+            'nonce',
+            'it has no use with bridge-url, as the bridge acknowledges the job itself',
+            'Remove it.'
+          )
+        ]
+      : []),
+    ...(settings.continuationToken !== undefined
+      ? [
+          new InputError(
+            'continuation-token',
+            'with bridge-url, the bridge holds the job and makes its own continuation tokens',
+            'Send progress with status: in-progress and percent-complete instead.'
+          )
+        ]
+      : [])
+  ]
 }
 
 /** After a stop: the job hears of it, unless a result already on its way gets through first. */
 async function tellPipeline(
   reporter: Reporter,
-  aws: AwsSettings,
+  { aws, bridge }: Step,
   { signal, stoppedAt, work }: { signal: StopSignal; stoppedAt: number; work: Promise<void> }
 ): Promise<void> {
   // A result already on its way may still get through; it gets part of the grace period.
@@ -92,10 +155,9 @@ async function tellPipeline(
   if (!reporter.mayStillReport) return
   // A client of its own, with attempts that fit what is left of the grace period before the runner kills the step.
   const budgetSeconds = Math.max(1, Math.floor((stoppedAt + STOP_BUDGET_MS - Date.now()) / 1000))
-  const lastCall = new CodePipeline(
-    { ...aws, maxAttempts: 3, timeoutSeconds: Math.min(aws.timeoutSeconds, budgetSeconds) },
-    log
-  )
+  const lastCall = bridge
+    ? new BridgeJobCalls(new BridgeClient(bridge))
+    : new CodePipeline({ ...aws, maxAttempts: 3, timeoutSeconds: Math.min(aws.timeoutSeconds, budgetSeconds) }, log)
   await reporter.reportStop(signal, lastCall)
 }
 
@@ -115,6 +177,8 @@ async function report(reporter: Reporter, { context, problems, read }: Step, sto
     if (settings.nonce !== undefined && !(await reporter.acknowledge(settings.nonce))) return
     if (settings.status === 'success') {
       await reporter.succeed(settings, stopped)
+    } else if (settings.status === 'in-progress') {
+      await reporter.progress(settings)
     } else {
       const message = settings.failureMessage ?? defaultFailureMessage(settings.status, context)
       await reporter.fail(settings.failureType, message, { externalExecutionId: settings.externalExecutionId })

@@ -8,6 +8,7 @@ import { planOutputArtifacts, type OutputArtifactsRequest } from '../artifacts/o
 import type { UploadedArtifact } from '../artifacts/upload.js'
 import type { FailureType } from '../portable/limits.js'
 import { pipelineExecution, type PipelineExecution } from '../portable/console-links.js'
+import { artifactConnection, BridgeJobCalls, regionOf } from '../runner/bridge-client.js'
 
 export type ShipResult = (
   | { readonly ok: true; readonly uploaded: readonly UploadedArtifact[] }
@@ -24,7 +25,7 @@ export type ShipResult = (
  */
 export async function shipOutputArtifacts(
   request: OutputArtifactsRequest,
-  pipeline: CodePipeline,
+  pipeline: Pick<CodePipeline, 'getJobDetails'> & { readonly region?: CodePipeline['region'] },
   aws: AwsSettings,
   jobId: string,
   {
@@ -42,7 +43,8 @@ export async function shipOutputArtifacts(
   }
   const data = details?.data
   maskCredentials(data?.artifactCredentials)
-  const region = await pipeline.region
+  // Through the bridge, the pipeline's ARN says the Region, as the job action reads it.
+  const region = pipeline.region === undefined ? regionOf(data?.pipelineContext?.pipelineArn) : await pipeline.region
   const execution = pipelineExecution(data?.pipelineContext, region)
 
   let plans
@@ -51,6 +53,23 @@ export async function shipOutputArtifacts(
   } catch (error) {
     if (!(error instanceof InputError)) throw error
     return { ok: false, type: 'ConfigurationError', message: error.message, execution }
+  }
+  const store = await import('../artifacts/index.js')
+  const onUploaded = (artifact: UploadedArtifact): void =>
+    log.info(
+      `Uploaded output artifact ${artifact.name} (${artifact.bytes} bytes) ${artifact.bucketName ? `to s3://${artifact.bucketName}/${artifact.objectKey}` : 'through the bridge'}.`
+    )
+  const stop = stopped && { stop: { signal: stopped, cleanupMs: STOP_CLEANUP_MS } }
+  if (pipeline instanceof BridgeJobCalls) {
+    // Credential-free mode: the bridge signs each part's URL for the job's own bucket and key.
+    try {
+      const connection = artifactConnection(pipeline.client, jobId)
+      const uploaded = await store.uploadJobOutputsThroughBridge(plans, connection, { ...stop, onUploaded })
+      return { ok: true, uploaded, execution }
+    } catch (error) {
+      if (!(error instanceof store.ArtifactError)) throw error
+      return { ok: false, type: 'JobFailed', message: error.message, execution }
+    }
   }
   if (!data?.artifactCredentials) {
     return {
@@ -61,18 +80,20 @@ export async function shipOutputArtifacts(
     }
   }
 
-  const store = await import('../artifacts/index.js')
   try {
     const uploaded = await store.uploadJobOutputs(
       plans,
-      { pipeline, jobId, credentials: data.artifactCredentials, maxAttempts: aws.maxAttempts, maskSecret },
+      {
+        pipeline: { getJobDetails: (id) => pipeline.getJobDetails(id), region: Promise.resolve(region ?? '') },
+        jobId,
+        credentials: data.artifactCredentials,
+        maxAttempts: aws.maxAttempts,
+        maskSecret
+      },
       {
         kmsKeyId: data.encryptionKey?.type === 'KMS' ? data.encryptionKey.id : undefined,
-        ...(stopped && { stop: { signal: stopped, cleanupMs: STOP_CLEANUP_MS } }),
-        onUploaded: (artifact) =>
-          log.info(
-            `Uploaded output artifact ${artifact.name} (${artifact.bytes} bytes) to s3://${artifact.bucketName}/${artifact.objectKey}.`
-          )
+        ...stop,
+        onUploaded
       }
     )
     return { ok: true, uploaded, execution }

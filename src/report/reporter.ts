@@ -44,6 +44,19 @@ export interface FailOptions {
   readonly externalExecutionId?: string
 }
 
+/** Where results go: CodePipeline itself, or the bridge, which answers for the run in credential-free mode. */
+export type JobAnswers = Pick<CodePipeline, 'getJobDetails'> & {
+  putJobSuccessResult(request: PutJobSuccessResultInput): Promise<SendResult & { readonly confirmed?: boolean }>
+  putJobFailureResult(request: PutJobFailureResultInput): Promise<SendResult & { readonly confirmed?: boolean }>
+  readonly acknowledgeJob?: CodePipeline['acknowledgeJob']
+  /** Through the bridge only: progress, which the bridge passes on while it holds the job. */
+  readonly passOnProgress?: (
+    jobId: string,
+    progress: { readonly percentComplete?: number; readonly summary?: string }
+  ) => Promise<{ readonly confirmed: boolean }>
+  readonly region?: CodePipeline['region']
+}
+
 /** How sure the step is that its calls did what it says. */
 type Certainty = 'confirmed' | 'probable'
 
@@ -62,7 +75,7 @@ export class Reporter {
   private readonly callContext: CallContext
 
   constructor(
-    private readonly pipeline: CodePipeline,
+    private readonly pipeline: JobAnswers,
     private readonly aws: AwsSettings,
     private readonly context: GitHubContext,
     private readonly jobId: string
@@ -161,14 +174,35 @@ export class Reporter {
     await writeStepSummary(reported, request, { artifacts: uploaded, execution: this.execution })
   }
 
+  /** Progress through the bridge: the job goes on, and a later step reports its result. */
+  async progress(settings: ReportSettings): Promise<void> {
+    const { passOnProgress } = this.pipeline
+    if (passOnProgress === undefined) throw new Error('Progress with status: in-progress needs bridge-url')
+    const { percentComplete, summary } = settings
+    const { confirmed } = await passOnProgress.call(this.pipeline, this.jobId, { percentComplete, summary })
+    setReportOutput('reported', 'continuation')
+    setReportOutput('confirmed', String(confirmed))
+    if (confirmed)
+      log.info(
+        `Passed on progress for CodePipeline job ${this.jobId}${percentComplete === undefined ? '' : ` (${percentComplete} %)`}.`
+      )
+    else
+      log.warning(
+        `The bridge did not pass this progress on for job ${this.jobId}: it is between two jobs of the action. The next progress or the result goes through.`
+      )
+  }
+
   /**
    * Claims the job before reporting, for a workflow handed a job ID and nonce.
    * False when another worker holds the job: its result is not this step's to give.
    */
   async acknowledge(nonce: string): Promise<boolean> {
     let answer: Acknowledgement
+    // Through the bridge there is nothing to acknowledge: the bridge holds the job.
+    const { acknowledgeJob } = this.pipeline
+    if (acknowledgeJob === undefined) return true
     try {
-      answer = await acknowledge(this.pipeline, this.jobId, nonce)
+      answer = await acknowledge({ acknowledgeJob: acknowledgeJob.bind(this.pipeline) }, this.jobId, nonce)
     } catch (error) {
       if (!(error instanceof CodePipelineCallError)) throw error
       // The job may still take a result; reporting beats leaving the pipeline waiting.
@@ -233,7 +267,7 @@ export class Reporter {
    */
   private async send(
     request: PutJobSuccessResultInput | PutJobFailureResultInput,
-    call: () => Promise<SendResult>,
+    call: () => Promise<SendResult & { readonly confirmed?: boolean }>,
     { whileStopping = false } = {}
   ): Promise<void> {
     if (this.stopped && !whileStopping) throw new StepStopped()
@@ -243,6 +277,13 @@ export class Reporter {
       const result = await call()
       this.answered()
       if (result.attempts > 1) log.info(`CodePipeline answered after ${result.attempts} attempts.`)
+      if (result.confirmed === false) {
+        // The bridge keeps the result and delivers it; the 'confirmed' output says it was not seen to land.
+        this.certainty = 'probable'
+        log.warning(
+          `The bridge has the result for job ${this.jobId} and is passing it on to CodePipeline, which did not confirm it yet. The 'confirmed' output is false.`
+        )
+      }
     } catch (error) {
       if (error instanceof CodePipelineCallError && error.landedEarlier('InvalidJobStateException')) {
         // The job no longer waits, so the pipeline is not left waiting whichever way it went, and nothing more can

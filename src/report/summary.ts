@@ -67,7 +67,7 @@ export async function writeStepSummary(
   for (const artifact of artifacts) {
     rows.push([
       `Output artifact ${escape(artifact.name)}`,
-      `${artifact.bytes} bytes, ${code(`s3://${artifact.bucketName}/${artifact.objectKey}`)}`
+      `${artifact.bytes} bytes${artifact.bucketName ? `, ${code(`s3://${artifact.bucketName}/${artifact.objectKey}`)}` : ', through the bridge'}`
     ])
   }
   await writeSummaryTable(HEADINGS[reported], rows)
