@@ -271,6 +271,8 @@ export class BridgeStack {
       AWS_ENDPOINT_URL_DYNAMODB: this.options.motoUrl,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: this.options.motoUrl,
       AWS_ENDPOINT_URL_SCHEDULER: this.options.motoUrl,
+      // The artifact store, which the bridge signs for in credential-free mode.
+      AWS_ENDPOINT_URL_S3: this.options.motoUrl,
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_LAMBDA_FUNCTION_NAME: 'github-bridge-Function',
       ...this.options.environment

@@ -20,6 +20,10 @@ export interface FakeRun {
   readonly workflow: string
   readonly ref: string
   readonly inputs: Readonly<Record<string, string>>
+  /** Who dispatched it. */
+  readonly actor: Account
+  /** 1, and one more with each re-run. */
+  run_attempt: number
   status: 'queued' | 'in_progress' | 'completed' | 'waiting'
   conclusion: string | null
   display_title: string
@@ -53,6 +57,26 @@ interface Token {
   readonly repositories?: readonly string[]
   readonly permissions: Readonly<Record<string, string>>
   expiresAt?: number
+  /** Whose token it is: the account a dispatch made with it names as the run's actor. */
+  readonly account: Account
+}
+
+export interface Account {
+  readonly login: string
+  readonly id: number
+}
+
+/** The account fine-grained tokens belong to, unless a test names another. */
+export const TOKEN_ACCOUNT: Account = { login: 'release-bot', id: 5_001 }
+/** The fake App's slug, and the bot account its installation tokens act as. */
+export const APP_SLUG = 'pipeline-bridge'
+export const APP_ACCOUNT: Account = { login: `${APP_SLUG}[bot]`, id: 4_001 }
+
+/** A repository's ID, fixed by its name. */
+export function repositoryId(fullName: string): number {
+  let id = 7
+  for (const char of fullName.toLowerCase()) id = (id * 31 + char.charCodeAt(0)) % 1_000_000_007
+  return id
 }
 
 interface App {
@@ -140,11 +164,21 @@ export class FakeGitHubActions {
   }
 
   /** A fine-grained token; without `repositories`, it reaches every repository. */
-  addToken(token: string, options: { repositories?: string[]; permissions?: Record<string, string> } = {}): void {
+  addToken(
+    token: string,
+    options: { repositories?: string[]; permissions?: Record<string, string>; account?: Account } = {}
+  ): void {
     this.tokens.set(token, {
       repositories: options.repositories?.map((name) => name.toLowerCase()),
-      permissions: options.permissions ?? { actions: 'write', metadata: 'read' }
+      permissions: options.permissions ?? { actions: 'write', metadata: 'read' },
+      account: options.account ?? TOKEN_ACCOUNT
     })
+  }
+
+  /** Runs the run again, as its Re-run button does: the next attempt, queued. */
+  rerun(run: FakeRun): void {
+    run.run_attempt += 1
+    this.setRun(run, 'queued', null)
   }
 
   revoke(token: string): void {
@@ -275,7 +309,9 @@ export class FakeGitHubActions {
       const id = app.installations.get(
         `${decodeURIComponent(match[1]!)}/${decodeURIComponent(match[2]!)}`.toLowerCase()
       )
-      return id === undefined ? [404, { message: 'Not Found' }] : [200, { id, app_id: Number(app.id) }]
+      return id === undefined
+        ? [404, { message: 'Not Found' }]
+        : [200, { id, app_id: Number(app.id), app_slug: APP_SLUG }]
     }
     if ((match = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path)) && method === 'POST') {
       const app = this.verifyJwt(authorization)
@@ -295,12 +331,24 @@ export class FakeGitHubActions {
       )
       const token = `ghs_${randomBytes(18).toString('hex')}`
       const expiresAt = this.now() + this.tokenLifetimeMs
-      this.tokens.set(token, { repositories, permissions: wanted?.permissions ?? app.permissions, expiresAt })
+      this.tokens.set(token, {
+        repositories,
+        permissions: wanted?.permissions ?? app.permissions,
+        expiresAt,
+        account: APP_ACCOUNT
+      })
       this.issued.push({ token, installation, repositories: wanted?.repositories, permissions: wanted?.permissions })
       return [
         201,
         { token, expires_at: new Date(expiresAt).toISOString(), permissions: wanted?.permissions ?? app.permissions }
       ]
+    }
+    if (path === '/user' && method === 'GET') {
+      const caller = this.tokens.get(authorization.replace(/^(Bearer|token) /, ''))
+      // An installation token has no user to be: GitHub refuses it here.
+      if (!caller || caller.account === APP_ACCOUNT)
+        return [caller ? 403 : 401, { message: 'Resource not accessible by integration' }]
+      return [200, caller.account]
     }
     if (!(match = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path))) return [404, { message: 'Not Found' }]
     const fullName = `${decodeURIComponent(match[1]!)}/${decodeURIComponent(match[2]!)}`
@@ -319,7 +367,7 @@ export class FakeGitHubActions {
       if (!may('actions', 'write')) return [403, { message: 'Resource not accessible by integration' }]
       const workflow = repo.workflows.find((candidate) => candidate.file === decodeURIComponent(match![1]!))
       if (!workflow) return [404, { message: 'Not Found' }]
-      return this.dispatch(fullName, repo.branches, workflow, body as Record<string, unknown>)
+      return this.dispatch(fullName, repo.branches, workflow, body as Record<string, unknown>, token.account)
     }
     if ((match = /^\/actions\/workflows\/([^/]+)\/runs$/.exec(rest)) && method === 'GET') {
       if (!may('actions', 'read')) return [403, { message: 'Resource not accessible by integration' }]
@@ -337,14 +385,18 @@ export class FakeGitHubActions {
       const next = new URL(`${this.url}${url.pathname}${url.search}`)
       next.searchParams.set('page', String(page + 1))
       const link = runs.length > page * perPage ? { link: `<${next.href}>; rel="next"` } : undefined
-      return [200, { total_count: runs.length, workflow_runs: runs.slice((page - 1) * perPage, page * perPage) }, link]
+      return [
+        200,
+        { total_count: runs.length, workflow_runs: runs.slice((page - 1) * perPage, page * perPage).map(runJson) },
+        link
+      ]
     }
     if ((match = /^\/actions\/runs\/(\d+)(\/cancel)?$/.exec(rest))) {
       if (!may('actions', match[2] ? 'write' : 'read'))
         return [403, { message: 'Resource not accessible by integration' }]
       const run = this.runs.find((candidate) => candidate.id === Number(match![1]) && candidate.repository === fullName)
       if (!run) return [404, { message: 'Not Found' }]
-      if (!match[2] && method === 'GET') return [200, run]
+      if (!match[2] && method === 'GET') return [200, runJson(run)]
       if (match[2] && method === 'POST') {
         if (run.status === 'completed') return [409, { message: 'Cannot cancel a workflow run that is completed.' }]
         this.setRun(run, 'completed', 'cancelled')
@@ -358,7 +410,8 @@ export class FakeGitHubActions {
     fullName: string,
     branches: ReadonlySet<string>,
     workflow: FakeWorkflow,
-    body: Record<string, unknown>
+    body: Record<string, unknown>,
+    actor: Account
   ): Promise<[number, unknown?]> {
     const allowed = this.flavour === 'github.com' ? ['ref', 'inputs', 'return_run_details'] : ['ref', 'inputs']
     const unknown = Object.keys(body).find((key) => !allowed.includes(key))
@@ -381,6 +434,8 @@ export class FakeGitHubActions {
       workflow: workflow.file,
       ref,
       inputs,
+      actor,
+      run_attempt: 1,
       status: 'queued',
       conclusion: null,
       display_title: workflow.runName
@@ -415,5 +470,20 @@ export class FakeGitHubActions {
     if (claims.exp < now || claims.iat > now + 60 || claims.exp - claims.iat > 600)
       return "'Expiration time' claim ('exp') is too far in the future"
     return app
+  }
+}
+
+/** A run as GitHub's API answers it. */
+function runJson(run: FakeRun): Record<string, unknown> {
+  const { repository, workflow, ref, ...fields } = run
+  return {
+    ...fields,
+    // A dispatch's inputs are not in GitHub's answer for a run.
+    inputs: undefined,
+    event: 'workflow_dispatch',
+    path: `.github/workflows/${workflow}`,
+    head_branch: ref,
+    repository: { id: repositoryId(repository), full_name: repository },
+    triggering_actor: run.actor
   }
 }

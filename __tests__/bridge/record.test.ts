@@ -12,9 +12,11 @@ import {
   runToStop,
   type DecidedRecord,
   type DispatchingRecord,
+  type ReportedRecord,
   type RunningRecord,
   WATCH_UNREADABLE_RUN_MS
 } from '../../src/bridge/record.js'
+import { isBridgeToken, mayHold } from '../../src/bridge/hold.js'
 
 const NOW = Date.parse('2026-11-25T12:00:00Z')
 const TIMING = { queueTimeoutMs: 30 * 60_000, retryWindowMs: 15 * 60_000 }
@@ -181,5 +183,50 @@ describe('judgeUnreadRun', () => {
     expect(judgeUnreadRun({ gone: false, retryable: true }, taken, bound)).toBe('give-up')
     // Two hours before CodePipeline's 24-hour job timeout.
     expect(24 * 3600_000 - WATCH_UNREADABLE_RUN_MS).toBe(2 * 3600_000)
+  })
+})
+
+describe('nextStep, for a job the bridge holds for its run', () => {
+  const reported: ReportedRecord = {
+    ...dispatching,
+    phase: 'reported',
+    runId: 7,
+    report: new Uint8Array(),
+    reportKind: 'success',
+    reportedAt: NOW
+  }
+
+  it('delivers the run’s own result', () => {
+    expect(nextStep(reported, NOW).kind).toBe('deliver-report')
+  })
+
+  it('keeps a result, the run’s or the bridge’s, until the job its continuation leads to is taken', () => {
+    const pending = { continuation: 'codepipeline-bridge:abc', continuationSentAt: NOW - 3 * 3600_000 }
+    expect(nextStep({ ...reported, ...pending }, NOW)).toEqual({ kind: 'wait' })
+    expect(nextStep({ ...decided, ...pending }, NOW)).toEqual({ kind: 'wait' })
+    // The run is still watched meanwhile.
+    expect(nextStep({ ...running, runId: 7, acknowledged: true, ...pending }, NOW).kind).toBe('check-run')
+  })
+
+  it('stops a stopped execution whatever it waits for', () => {
+    expect(nextStep({ ...reported, continuation: 'codepipeline-bridge:abc', stopped: true }, NOW).kind).toBe('stop')
+  })
+})
+
+describe('mayHold and isBridgeToken', () => {
+  const held = { ...running, runId: 7, acknowledged: true }
+
+  it('holds an acknowledged job whose run is known, with no continuation on its way', () => {
+    expect(mayHold(held)).toBe(true)
+    expect(mayHold({ ...held, acknowledged: false })).toBe(false)
+    expect(mayHold({ ...held, runId: undefined })).toBe(false)
+    expect(mayHold({ ...held, continuation: 'codepipeline-bridge:abc' })).toBe(false)
+    expect(mayHold({ ...held, stopped: true })).toBe(false)
+    expect(mayHold(decided)).toBe(false)
+  })
+
+  it('tells the bridge’s tokens from a run’s own', () => {
+    expect(isBridgeToken('codepipeline-bridge:abc')).toBe(true)
+    expect(isBridgeToken('step-2')).toBe(false)
   })
 })

@@ -20,6 +20,13 @@ describe('decodeRecord', () => {
     expect(decodeRecord(expected)).toEqual(expected)
   })
 
+  it('reads a run’s own result, kept as bytes, and closes one that lacks what delivering it needs', () => {
+    const reported = { ...job, phase: 'reported', runId: 7, report: new Uint8Array([123, 125]), reportKind: 'success' }
+    expect(decodeRecord(reported)).toEqual(reported)
+    expect(decodeRecord({ ...reported, report: '{}' })).toMatchObject({ phase: 'unreadable' })
+    expect(decodeRecord({ ...reported, runId: undefined })).toMatchObject({ phase: 'unreadable' })
+  })
+
   it('keeps a closed record closed, whatever result it held', () => {
     const closed = { ...job, phase: 'closed', outcome, closedBecause: 'failed the job (JobFailed)' }
     expect(decodeRecord(closed)).toEqual(closed)

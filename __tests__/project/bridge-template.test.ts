@@ -209,10 +209,55 @@ describe('the bridge template', () => {
             { AttributeName: TABLE.openAttribute, KeyType: 'HASH' },
             { AttributeName: TABLE.key, KeyType: 'RANGE' }
           ]
+        },
+        // Keys only: a run's call finds its record here, then reads it whole.
+        {
+          IndexName: TABLE.jobIndex,
+          KeySchema: [{ AttributeName: 'runJobId', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' }
         }
       ],
       TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true }
     })
+  })
+
+  it('gives runs a public function URL, whose token is the authentication, allowed by exactly the two statements it needs', () => {
+    expect(properties('RunsUrl')).toEqual({ TargetFunctionArn: { Ref: 'Function' }, AuthType: 'NONE' })
+    const permissions = Object.entries(template.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::Lambda::Permission')
+      .map(([name]) => properties(name))
+      .filter((permission) => permission.Principal === '*')
+    expect(permissions).toEqual([
+      {
+        FunctionName: { Ref: 'Function' },
+        Action: 'lambda:InvokeFunctionUrl',
+        Principal: '*',
+        FunctionUrlAuthType: 'NONE'
+      },
+      {
+        FunctionName: { Ref: 'Function' },
+        Action: 'lambda:InvokeFunction',
+        Principal: '*',
+        InvokedViaFunctionUrl: true
+      }
+    ])
+    const outputs = (template as unknown as { Outputs: Record<string, { Value: unknown }> }).Outputs
+    expect(outputs.RunsEndpoint?.Value).toEqual({
+      'Fn::GetAtt': ['RunsUrl', 'FunctionUrl']
+    })
+  })
+
+  it('reserves concurrency only when ReservedConcurrency is given, as an account under 100 cannot', () => {
+    expect(deployed().function).not.toHaveProperty('ReservedConcurrentExecutions')
+    expect(deployed({ ReservedConcurrency: '20' }).function).toMatchObject({ ReservedConcurrentExecutions: '20' })
+  })
+
+  it('takes GitHub’s OIDC issuer by default, and only an https one', () => {
+    const parameter = template.Parameters.OidcIssuer as { Default: string; AllowedPattern: string }
+    expect(parameter.Default).toBe('https://token.actions.githubusercontent.com')
+    const pattern = new RegExp(parameter.AllowedPattern)
+    expect(pattern.test('https://ghes.example.com/_services/token')).toBe(true)
+    expect(pattern.test('http://token.example.com')).toBe(false)
   })
 
   it('leaves the sweep disabled until work is open, sending the event the handler knows, to the schedule it updates', () => {

@@ -166,6 +166,22 @@ export class JobStore {
     return created
   }
 
+  /**
+   * The job CodePipeline queues after a success with a continuation token:
+   * the same action execution, a new job ID and nonce, and the token.
+   */
+  continueJob(job: EmulatedJob, continuationToken: string): EmulatedJob {
+    const next: EmulatedJob = {
+      id: randomUUID(),
+      state: 'Queued',
+      nonce: nonce(),
+      accountId: job.accountId,
+      data: { ...job.data, artifactCredentials: artifactCredentials(), continuationToken }
+    }
+    this.jobs.set(next.id, next)
+    return next
+  }
+
   get(id: string): EmulatedJob | undefined {
     return this.jobs.get(id)
   }

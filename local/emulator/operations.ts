@@ -68,9 +68,10 @@ export function finishJob(
   }
   job.state = state
   job.result = { operation, body }
-  // Progress with a continuation token leaves the action running: no event.
-  if (body.continuationToken === undefined)
-    account.actionExecutionChanged?.(job, state === 'Succeeded' ? 'SUCCEEDED' : 'FAILED')
+  // Progress with a continuation token leaves the action running, with no event, and queues its next job.
+  if (typeof body.continuationToken === 'string' && state === 'Succeeded')
+    account.jobs.continueJob(job, body.continuationToken)
+  else account.actionExecutionChanged?.(job, state === 'Succeeded' ? 'SUCCEEDED' : 'FAILED')
 }
 
 const pollForJobs: Operation = (body, account) => {
