@@ -14,6 +14,7 @@
  *    the action deflates.
  * 3. The size of dist/.
  * 4–7. The bridge: see tools/bench-bridge.ts.
+ * 8. Credential-free mode: see tools/bench-credential-free.ts.
  *
  * The baselines and probes are small programs in tools/bench-probes/, bundled
  * with ncc as the action is, so that the linter and the type check read them.
@@ -36,6 +37,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CreateBucketCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { benchBridge, median } from './bench-bridge.js'
+import { benchCredentialFree } from './bench-credential-free.js'
 import { CodePipelineEmulator } from '../local/emulator/server.js'
 import { startS3StandIn } from '../local/moto.js'
 import { node24Path } from '../local/node24.js'
@@ -313,3 +315,4 @@ await Promise.all([emulator.close(), moto.close()])
 rmSync(work, { recursive: true, force: true })
 
 await benchBridge(ROUNDS)
+await benchCredentialFree(Math.min(ROUNDS, 15))

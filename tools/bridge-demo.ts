@@ -10,6 +10,10 @@
  * 1. A run that builds and reports: the job succeeds with output variables.
  * 2. A run that fails before its report step: the bridge's sweep sees the
  *    run end, and fails the job with the run's URL.
+ * 3. Credential-free mode: the run holds no AWS credentials. It calls the
+ *    bridge's function URL with its OIDC token (from a fake issuer); the
+ *    console links to the run from its first step, and the job succeeds
+ *    with output variables.
  */
 import { GetScheduleCommand } from '@aws-sdk/client-scheduler'
 import type { EmulatedJob } from '../local/emulator/jobs.js'
@@ -17,14 +21,19 @@ import { BridgeWorld } from '../local/bridge-world.js'
 import { resource, resolve } from '../local/bridge-stack.js'
 import type { FakeRun } from '../local/fake-github-actions.js'
 import { runStep } from '../local/runner.js'
+import { credentialFreeEnvironment, endpointAudience, runClaims } from '../local/credential-free.js'
+import { startFakeOidcIssuer } from '../local/fake-oidc-issuer.js'
+import { FunctionUrl } from '../local/function-url.js'
 
 // This driver may run on Node 20; the bridge and the actions run on Node 24.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 /** The demo's scheduler runs the sweep this often; EventBridge Scheduler's runs once a minute. */
 const SWEEP_EVERY_MS = 2_000
 
-const world = await BridgeWorld.start()
-await world.fresh()
+const [world, issuer] = await Promise.all([BridgeWorld.start(), startFakeOidcIssuer()])
+await world.fresh({ parameters: { OidcIssuer: issuer.url } })
+// The function URL runs the same function in a container of its own, as Lambda would for a concurrent call.
+const endpoint = await FunctionUrl.start(await world.newContainer())
 const started = performance.now()
 const say = (actor: string, text: string, at = performance.now()): void => {
   process.stdout.write(`${((at - started) / 1000).toFixed(2).padStart(7)} s  ${actor.padEnd(12)} ${text}\n`)
@@ -105,7 +114,7 @@ const scheduler = setInterval(() => {
 }, SWEEP_EVERY_MS)
 
 /** What the workflow does in each scenario. */
-let scenario: 'reports' | 'fails before reporting' = 'reports'
+let scenario: 'reports' | 'fails before reporting' | 'credential-free' = 'reports'
 world.github.onDispatch = (run) => {
   effect(['bridge'], 'GitHub', `workflow_dispatch of build.yml: run ${run.id} "${run.display_title}" queued`)
   // The run goes on after GitHub has answered the dispatch.
@@ -113,6 +122,7 @@ world.github.onDispatch = (run) => {
 }
 
 async function runWorkflow(run: FakeRun): Promise<void> {
+  if (scenario === 'credential-free') return runWithoutCredentials(run)
   const jobId = run.inputs['job-id'] ?? ''
   world.github.setRun(run, 'in_progress')
   say('runner', `run ${run.id} in progress`)
@@ -143,6 +153,50 @@ async function runWorkflow(run: FakeRun): Promise<void> {
   say('runner', `run ${run.id} completed: success`)
 }
 
+/** The run of scenario 3: no AWS credentials, only an OIDC token for the bridge's endpoint. */
+async function runWithoutCredentials(run: FakeRun): Promise<void> {
+  const jobId = run.inputs['job-id'] ?? ''
+  world.github.setRun(run, 'in_progress')
+  say('runner', `run ${run.id} in progress, with no AWS credentials`)
+  issuer.runClaims = runClaims(run, endpointAudience(endpoint.url))
+  const env = {
+    GITHUB_RUN_ID: String(run.id),
+    GITHUB_EVENT_NAME: 'workflow_dispatch',
+    ...credentialFreeEnvironment(issuer)
+  }
+  const inputs = { 'job-id': jobId, 'bridge-url': endpoint.url }
+  const job = await runStep({ endpoint: 'http://127.0.0.1:9', action: 'job', inputs, env })
+  say('runner', `job action, through the bridge: pipeline ${job.outputs['pipeline-name']}`)
+  const held = world.emulator.jobs.get(jobId)?.result?.body.executionDetails as
+    { externalExecutionId?: string } | undefined
+  if (held?.externalExecutionId)
+    say('CodePipeline', `the action links to https://github.com/acme/app/actions/runs/${held.externalExecutionId}`)
+  say('runner', 'build step: image 1.5.0 pushed')
+  const reporting = begin('runner', 'reporting action: sending the result to the bridge')
+  const report = await runStep({
+    endpoint: 'http://127.0.0.1:9',
+    inputs: { ...inputs, 'output-variables': JSON.stringify({ IMAGE_TAG: '1.5.0' }) },
+    env
+  })
+  end(
+    reporting,
+    `reporting action: ${report.outputs.reported ?? `exit code ${report.code}`}, confirmed ${report.outputs.confirmed}`
+  )
+  world.github.setRun(run, 'completed', 'success')
+  say('runner', `run ${run.id} completed: success`)
+}
+
+/** The job that holds the action's result: the last one its continuations led to. */
+function currentJob(first: EmulatedJob): EmulatedJob {
+  const key = first.data.pipelineContext.action.actionExecutionId
+  return (
+    world.emulator.jobs
+      .all()
+      .filter((job) => job.data.pipelineContext.action.actionExecutionId === key)
+      .at(-1) ?? first
+  )
+}
+
 async function until(job: EmulatedJob): Promise<void> {
   const deadline = Date.now() + 60_000
   while (!['Succeeded', 'Failed'].includes(job.state) && Date.now() < deadline)
@@ -169,13 +223,28 @@ try {
   await until(second)
   const failure = world.failure(second)
   process.stdout.write(`\nJob ${second.id}: ${second.state}, ${failure?.type}:\n  ${failure?.message}\n`)
+
+  scenario = 'credential-free'
+  process.stdout.write(
+    `\n${line}\n3. Credential-free mode: the run answers through the bridge, with its OIDC token\n${line}\n`
+  )
+  const third = world.queueJob()
+  say('CodePipeline', `job ${third.id.slice(0, 8)} queued`)
+  await until(third)
+  await new Promise((resolve) => setTimeout(resolve, SWEEP_EVERY_MS * 2))
+  const final = currentJob(third)
+  await until(final)
+  process.stdout.write(
+    `\nJob ${final.id} (continuing ${third.id.slice(0, 8)}): ${final.state}, output variables ${JSON.stringify(final.result?.body.outputVariables)}\n`
+  )
   process.stdout.write(
     `\nThe sweep ran every ${SWEEP_EVERY_MS / 1000} s here, and runs every minute on AWS, only while work is open.\n`
   )
 } finally {
   clearInterval(scheduler)
   await invocations
-  await world.close()
+  await endpoint.close()
+  await Promise.all([world.close(), issuer.close()])
 }
 
 /** An EventBridge pattern: every field listed must hold one of its values; nested objects match alike. */
