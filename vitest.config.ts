@@ -27,9 +27,9 @@ export default defineConfig({
       reporter: ['text-summary', 'json-summary'],
       // The floor holds when a test fails too, and the figure is there to read.
       reportOnFailure: true,
-      // The floor: the line coverage of src/ over the whole suite (73.73 % when it was set), less a point,
+      // The floor: the line coverage of src/ over the whole suite (75.86 % when it was set), less a point,
       // rounded down. Raise it, never lower it.
-      thresholds: { lines: 72 }
+      thresholds: { lines: 74 }
     },
     projects: [
       {
