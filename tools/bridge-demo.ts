@@ -106,9 +106,10 @@ world.emulator.onEvent = (event) => {
 }
 
 // EventBridge Scheduler: the sweep, while its schedule is enabled and before its end date.
+let stopping = false
 const scheduler = setInterval(() => {
   void world.stack.scheduler.send(new GetScheduleCommand({ Name: world.stack.scheduleName })).then((schedule) => {
-    if (schedule.State === 'ENABLED' && (schedule.EndDate?.getTime() ?? 0) > Date.now())
+    if (!stopping && schedule.State === 'ENABLED' && (schedule.EndDate?.getTime() ?? 0) > Date.now())
       invoke({ bridge: 'sweep' }, 'sweep')
   })
 }, SWEEP_EVERY_MS)
@@ -241,6 +242,8 @@ try {
     `\nThe sweep ran every ${SWEEP_EVERY_MS / 1000} s here, and runs every minute on AWS, only while work is open.\n`
   )
 } finally {
+  // A schedule read still on its way when the demo ends starts no sweep.
+  stopping = true
   clearInterval(scheduler)
   await invocations
   await endpoint.close()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { stringMatching } from '../../__fixtures__/expect.js'
-import { readReport, sameReport, storedReport, type RunReport } from '../../src/bridge/run-report.js'
+import { closedDelivered, readReport, sameReport, storedReport, type RunReport } from '../../src/bridge/run-report.js'
 import { FAILURE_TYPES, OUTPUT_VARIABLES_MAX_BYTES } from '../../src/portable/limits.js'
 
 const JOB = '0ed0f7a4-2f1c-4c49-9b0b-8b5a1a2f5e11'
@@ -255,5 +255,16 @@ describe('sameReport', () => {
     expect(
       sameReport(kept, { kind: 'failure', fields: { failureDetails: { type: 'ConfigurationError', message: 'x' } } })
     ).toBe(false)
+  })
+})
+
+describe('closedDelivered', () => {
+  it('counts a record closed by the delivery, or by the action’s event for the same outcome, as delivered', () => {
+    expect(closedDelivered("delivered the run's success", 'success')).toBe(true)
+    expect(closedDelivered('the action succeeded', 'success')).toBe(true)
+    expect(closedDelivered('the action failed', 'failure')).toBe(true)
+    expect(closedDelivered('the action failed', 'success')).toBe(false)
+    expect(closedDelivered('CodePipeline refused the run’s result', 'success')).toBe(false)
+    expect(closedDelivered(undefined, 'failure')).toBe(false)
   })
 })

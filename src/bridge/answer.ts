@@ -82,7 +82,8 @@ function checkRunName(
   record: RunningRecord & { readonly runId: number },
   run: WorkflowRun
 ): RunningRecord & { readonly runId: number } {
-  const warning = namesJob(run, record.jobId) ? undefined : unnamedRunWarning(run)
+  // The run is named after the job it was started for, which a continuation does not change.
+  const warning = namesJob(run, record.runJobId ?? record.jobId) ? undefined : unnamedRunWarning(run)
   if (warning) session.log.warn(warning, { jobId: record.jobId, runId: run.id })
   return session.later(record, { runNameChecked: true, ...(warning && { warning }) })
 }
@@ -214,7 +215,7 @@ export async function stop(session: Session, record: OpenRecord): Result {
     const run = runToStop(record)
     let runId = run && 'runId' in run ? run.runId : undefined
     if (run && 'since' in run) {
-      runId = (await lookForRun(session, target, jobId, run.since, false))?.id
+      runId = (await lookForRun(session, target, record.runJobId ?? jobId, run.since, false))?.id
       // A run that may yet show up is looked for again at the next sweep.
       if (runId === undefined && session.now - run.since < dispatchGraceMs(settings)) return session.letGo(record)
     }

@@ -8,7 +8,7 @@ import type { RunClaims, TokenVerdict } from './oidc.js'
 import { mayHold, passOn } from './hold.js'
 import type { BridgeRecord, ReportedRecord, RunningRecord } from './record.js'
 import { bindingProblem, runFacts, type BoundRun, type RunFacts } from './run-binding.js'
-import { readReport, sameReport, storedReport } from './run-report.js'
+import { closedDelivered, readReport, sameReport, storedReport } from './run-report.js'
 import { work } from './steps.js'
 import { Session, type BridgeParts, type Invocation } from './session.js'
 
@@ -178,7 +178,7 @@ async function answerResult(parts: EndpointParts, call: BoundCall, invocation: I
         message: `Job ${jobId} already has a different result from this run`
       })
     if (kept.phase === 'reported') return answer(202, { confirmed: false, already: true })
-    if (kept.phase === 'closed' && kept.closedBecause?.startsWith('delivered'))
+    if (kept.phase === 'closed' && closedDelivered(kept.closedBecause, kept.reportKind))
       return answer(200, { confirmed: true, already: true })
     return answer(409, {
       error: 'already-answered',
@@ -220,7 +220,8 @@ async function answerResult(parts: EndpointParts, call: BoundCall, invocation: I
   // Through the record's steps: the result waits there for the job a continuation leads to.
   await work(session, reported)
   const after = await parts.store.get(record.key)
-  if (after?.phase === 'closed' && after.closedBecause?.startsWith('delivered')) return answer(200, { confirmed: true })
+  if (after?.phase === 'closed' && closedDelivered(after.closedBecause, report.kind))
+    return answer(200, { confirmed: true })
   if (after?.phase === 'closed')
     return answer(409, {
       error: 'already-answered',

@@ -95,6 +95,18 @@ export function storedReport(report: RunReport): Pick<ReportedRecord, 'report' |
   return { report: Buffer.from(JSON.stringify(report.fields)), reportKind: report.kind }
 }
 
+/**
+ * Whether a record closed because CodePipeline has this report: closed by
+ * its delivery, or by the action's SUCCEEDED or FAILED event, which can
+ * arrive before the delivery's own write.
+ */
+export function closedDelivered(closedBecause: string | undefined, kind: RunReport['kind']): boolean {
+  return (
+    closedBecause?.startsWith('delivered') === true ||
+    closedBecause === `the action ${kind === 'success' ? 'succeeded' : 'failed'}`
+  )
+}
+
 /** Whether a report sent again is the one the record holds. */
 export function sameReport(record: Pick<ReportedRecord, 'report' | 'reportKind'>, report: RunReport): boolean {
   return record.reportKind === report.kind && Buffer.from(record.report).equals(storedReport(report).report)
