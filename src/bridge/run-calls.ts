@@ -69,17 +69,18 @@ export async function answerRunCall(
     const call = { claims, jobId: body.jobId, fields: body.fields, record: bound }
     if (admitted.route === BRIDGE_ROUTES.result) return await answerResult(parts, call, invocation)
     if (admitted.route === BRIDGE_ROUTES.progress) return await answerProgress(parts, call, invocation)
+    // Artifacts only while the run may still report: none is replaced once the job has its result.
+    if (admitted.route !== BRIDGE_ROUTES.job && bound.phase !== 'running')
+      return answer(409, { error: 'already-answered', message: `Job ${body.jobId} already has its result` })
+    // Read while the job is still the current one, before a first call continues it.
+    const job = await parts.pipeline.getJobDetails(bound.jobId)
+    if (job?.data === undefined)
+      return refuse(parts, 404, 'unknown-job', `CodePipeline has no job ${body.jobId} any more`, caller)
     // The run's first call: from now on the bridge holds the action for it, and the console links to the run.
     if (mayHold(bound) && bound.heldAt === undefined)
       await withLease(parts, invocation, bound, (session, leased) =>
         passOn(session, leased, { percentComplete: 0, summary: `Running in GitHub Actions: run ${leased.runId}` })
       )
-    // Artifacts only while the run may still report: none is replaced once the job has its result.
-    if (admitted.route !== BRIDGE_ROUTES.job && bound.phase !== 'running')
-      return answer(409, { error: 'already-answered', message: `Job ${body.jobId} already has its result` })
-    const job = await parts.pipeline.getJobDetails(bound.jobId)
-    if (job?.data === undefined)
-      return refuse(parts, 404, 'unknown-job', `CodePipeline has no job ${body.jobId} any more`, caller)
     if (admitted.route === BRIDGE_ROUTES.job) {
       // The job as GetJobDetails gives it, without the S3 credentials: the run gets signed URLs instead.
       return answer(200, { job: { ...job, data: { ...job.data, artifactCredentials: undefined } } })
