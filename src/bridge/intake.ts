@@ -207,7 +207,7 @@ async function refuseContinuation(session: Session, jobId: string, nonce: string
       failureDetails: {
         type: 'JobFailed',
         message:
-          "The job carries a continuation token that the GitHub bridge did not give: only the bridge continues its action's jobs. Retry the stage; if this happens again, look in CloudTrail for who called PutJobSuccessResult."
+          'The job carries a continuation token the GitHub bridge did not give, and only the bridge continues its jobs. Retry the stage; CloudTrail shows who called PutJobSuccessResult.'
       }
     })
     session.summary.failed.push({ jobId, type: 'JobFailed' })
