@@ -3,9 +3,14 @@ import type { ReadableStream } from 'node:stream/web'
 import { setTimeout as wait } from 'node:timers/promises'
 import { BRIDGE_ROUTES, bodyLimitOf, type BridgeRoute, type SignedRequest } from '../portable/bridge-protocol.js'
 import type { UploadTarget } from './multipart.js'
+import { streamingFetch } from '../portable/http-fetch.js'
 import type { ObjectBody, ObjectStore } from './object-store.js'
 
 /** Calls the bridge's endpoint with the run's token; rejects when the bridge refuses. */
+/** The signed requests' way out when the connection names none; made on first use. */
+let fallbackFetch: typeof fetch | undefined
+const defaultFetch: typeof fetch = (input, init) => (fallbackFetch ??= streamingFetch())(input, init)
+
 export type BridgeCall = (route: BridgeRoute, body: object) => Promise<unknown>
 
 /** How a run without AWS credentials reaches the artifact store: the bridge signs each request. */
@@ -15,7 +20,7 @@ export interface BridgeConnection {
   readonly call: BridgeCall
   /** Keeps a secret out of every log: each signed URL goes through it before it is used. */
   readonly maskSecret: (secret: string) => void
-  /** How the signed requests go out: fetch, unless the runner needs another way to S3. */
+  /** How the signed requests go out: over node:http through the environment's proxy, unless given. */
   readonly fetch?: typeof fetch
   /** Attempts per signed request, each with a freshly signed URL, as 'max-attempts' allows CodePipeline calls. */
   readonly maxAttempts?: number
@@ -160,7 +165,7 @@ async function send(
 ): Promise<Response> {
   let response: Response
   try {
-    response = await (bridge.fetch ?? fetch)(signed.url, {
+    response = await (bridge.fetch ?? defaultFetch)(signed.url, {
       method: body === undefined ? 'GET' : 'PUT',
       headers: signed.headers,
       body,

@@ -1,12 +1,17 @@
 import * as log from '../runner/step-log.js'
-import { BridgeClient, BridgeJobCalls, readBridgeEndpoint } from '../runner/bridge-client.js'
+import {
+  artifactConnection,
+  BridgeClient,
+  BridgeJobCalls,
+  readBridgeEndpoint,
+  regionOf
+} from '../runner/bridge-client.js'
 import { errorMessage } from '../portable/errors.js'
 import type { InputRead } from '../runner/inputs.js'
 import type { JobSettings } from './inputs.js'
 import { jobOutputs, maskJobSecrets, setJobOutput, writeJobSummary, type JobOutputName } from './outputs.js'
 import { rememberJob } from './state.js'
 import { downloadInputsTo } from './input-artifacts.js'
-import { artifactConnection, regionOf } from '../runner/bridge-client.js'
 
 /**
  * The job action in credential-free mode: the bridge started this workflow

@@ -6,8 +6,6 @@
  */
 import type { JobDetails, PutJobFailureResultInput, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline'
 import * as core from '@actions/core'
-import { HttpClient } from '@actions/http-client'
-import { fetch as proxiedFetch } from 'undici'
 import {
   BRIDGE_ROUTES,
   bodyLimitOf,
@@ -16,6 +14,7 @@ import {
   type ResultCall
 } from '../portable/bridge-protocol.js'
 import { quote } from '../portable/errors.js'
+import { streamingFetch } from '../portable/http-fetch.js'
 import { maskSecret } from './secrets.js'
 import type { SendResult } from '../portable/codepipeline.js'
 
@@ -52,16 +51,8 @@ export function readBridgeEndpoint(text: string): BridgeEndpoint {
   return { url, audience: `https://${url.host}` }
 }
 
-/**
- * `fetch` through the runner's proxy when HTTPS_PROXY or HTTP_PROXY applies
- * to the URL (NO_PROXY read as the toolkit reads it), and directly otherwise.
- */
-export const runnerFetch = (async (input: URL | string, init?: RequestInit) => {
-  const url = String(input)
-  const dispatcher = new HttpClient('codepipeline-job-action').getAgentDispatcher(url)
-  if (dispatcher === undefined) return fetch(url, init)
-  return proxiedFetch(url, { ...(init as object), dispatcher } as never)
-}) as typeof fetch
+/** How the steps reach the bridge and the signed URLs: through the proxy their AWS calls would take. */
+export const runnerFetch = streamingFetch()
 
 /** The Region in a pipeline's ARN, arn:PARTITION:codepipeline:REGION:ACCOUNT:NAME, for the console's links. */
 export function regionOf(arn: string | undefined): string | undefined {
