@@ -33,8 +33,7 @@ export function streamingFetch(agents: ReturnType<typeof proxyAgents> = proxyAge
         resolve
       )
       request.on('error', reject)
-      const { body } = init
-      request.end(typeof body === 'string' || body instanceof Uint8Array ? body : undefined)
+      request.end(bodyOf(init.body))
     })
     const headers = new Headers()
     for (const [name, value] of Object.entries(message.headers))
@@ -47,4 +46,13 @@ export function streamingFetch(agents: ReturnType<typeof proxyAgents> = proxyAge
     }
     return new Response(Readable.toWeb(message) as ReadableStream<Uint8Array>, { status, headers })
   }) as typeof fetch
+}
+
+/** The bodies the callers send: text, bytes and form fields. Anything else is refused, never dropped. */
+function bodyOf(body: RequestInit['body']): string | Uint8Array | undefined {
+  if (body === undefined || body === null) return undefined
+  if (typeof body === 'string' || body instanceof Uint8Array) return body
+  if (body instanceof URLSearchParams) return body.toString()
+  if (body instanceof ArrayBuffer) return new Uint8Array(body)
+  throw new TypeError('streamingFetch sends a body of text, bytes or form fields only')
 }
