@@ -85,12 +85,15 @@ export async function abortOpenUploads(
     const job = await parts.pipeline.getJobDetails(jobId)
     if (job === undefined) return
     const urls = urlsFor(parts, job)
-    for (const listed of open) {
-      const [uploadId = '', name = ''] = listed.split(' ')
-      await urls.abortUpload({ jobId, name, uploadId })
-      await parts.store.noteUpload(record.key, listed, false)
+    try {
+      for (const listed of open) {
+        const [uploadId = '', name = ''] = listed.split(' ')
+        await urls.abortUpload({ jobId, name, uploadId })
+        await parts.store.noteUpload(record.key, listed, false)
+      }
+    } finally {
+      urls.destroy()
     }
-    urls.destroy()
   } catch (error) {
     // An upload left open costs its parts until the bucket's lifecycle rule removes them; it harms nothing else.
     parts.log.warn(`Could not abort an output artifact's open upload: ${errorMessage(error)}`, { jobId })

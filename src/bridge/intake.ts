@@ -139,10 +139,7 @@ async function take(session: Session, job: Job & { id: string }): Promise<string
     const adopted = await store.adopt(key, { jobId: job.id, nonce }, token)
     if (adopted) {
       session.log.info('Took the job its continuation led to', { jobId: job.id, actionExecutionId: key })
-      const leased = await store.lease(key, session.lease(), { jobId: job.id, nonce })
-      if (leased) await work(session, leased)
-      else await store.rememberNonce(key, job.id, nonce)
-      return key
+      return workHandout(session, key, job.id, nonce)
     }
     // Adopted before, and handed out again, goes on below; a token the record never held is refused.
     if ((await store.get(key))?.jobId !== job.id) return refuseContinuation(session, job.id, nonce, key)
@@ -185,9 +182,15 @@ async function take(session: Session, job: Job & { id: string }): Promise<string
     })
     return undefined
   }
-  const leased = await store.lease(key, session.lease(), { jobId: job.id, nonce })
+  return workHandout(session, key, job.id, nonce)
+}
+
+/** A job handed out to its record: worked on under a lease, or its nonce kept for whoever holds the record. */
+async function workHandout(session: Session, key: string, jobId: string, nonce: string): Promise<string> {
+  const { store } = session.parts
+  const leased = await store.lease(key, session.lease(), { jobId, nonce })
   if (leased) await work(session, leased)
-  else await store.rememberNonce(key, job.id, nonce)
+  else await store.rememberNonce(key, jobId, nonce)
   return key
 }
 

@@ -2,6 +2,7 @@ import { BRIDGE_ROUTES } from '../portable/bridge-protocol.js'
 import { abortOpenUploads, answerArtifactCall } from './artifact-calls.js'
 import { CodePipelineCallError } from '../portable/codepipeline.js'
 import { errorMessage } from '../portable/errors.js'
+import { PERCENT_COMPLETE } from '../portable/limits.js'
 import { admit, answer, readBody, UNAUTHORIZED, type HttpAnswer, type UrlEvent } from './endpoint.js'
 import { GitHubError } from './github-request.js'
 import type { RunClaims, TokenVerdict } from './oidc.js'
@@ -64,7 +65,7 @@ export async function answerRunCall(
   const body = readBody(admitted.body)
   if (typeof body === 'string') return refuse(parts, 400, 'malformed', body, caller)
   try {
-    const bound = await bind(parts, claims, body.jobId)
+    const bound = await bind(parts, claims, body.jobId, caller)
     if ('statusCode' in bound) return bound
     const call = { claims, jobId: body.jobId, fields: body.fields, record: bound }
     if (admitted.route === BRIDGE_ROUTES.result) return await answerResult(parts, call, invocation)
@@ -99,8 +100,12 @@ export async function answerRunCall(
 }
 
 /** Finds the job's record and holds the token against the run the bridge started for it. */
-async function bind(parts: EndpointParts, claims: RunClaims, jobId: string): Promise<HttpAnswer | BoundCall['record']> {
-  const caller = { repository: claims.repository, runId: claims.run_id, jti: claims.jti }
+async function bind(
+  parts: EndpointParts,
+  claims: RunClaims,
+  jobId: string,
+  caller: Record<string, string>
+): Promise<HttpAnswer | BoundCall['record']> {
   const [owner = '', repo = ''] = claims.repository.split('/')
   if (!parts.settings.allowedRepos.allows(owner, repo))
     return refuse(
@@ -238,8 +243,12 @@ async function answerResult(parts: EndpointParts, call: BoundCall, invocation: I
  */
 async function answerProgress(parts: EndpointParts, call: BoundCall, invocation: Invocation): Promise<HttpAnswer> {
   const { percentComplete = 0, summary = `Running in GitHub Actions: run ${call.record.runId}` } = call.fields
-  if (!(Number.isInteger(percentComplete) && (percentComplete as number) >= 0 && (percentComplete as number) <= 100))
-    return answer(400, { error: 'invalid-progress', message: 'percentComplete must be a whole number from 0 to 100' })
+  const { min, max } = PERCENT_COMPLETE
+  if (!(Number.isInteger(percentComplete) && (percentComplete as number) >= min && (percentComplete as number) <= max))
+    return answer(400, {
+      error: 'invalid-progress',
+      message: `percentComplete must be a whole number from ${min} to ${max}`
+    })
   if (typeof summary !== 'string' || summary === '')
     return answer(400, { error: 'invalid-progress', message: 'summary must be text' })
   if (call.record.phase !== 'running')
@@ -268,7 +277,7 @@ async function withLease(
   // Still the same job and run as the call was bound to: a record claimed anew meanwhile is left alone.
   const runJobId = (record: BridgeRecord) => ('runJobId' in record ? record.runJobId : undefined)
   const same = runJobId(leased) === runJobId(record) && mayHold(leased) && leased.runId === record.runId
-  const done = same && mayHold(leased) && (await act(session, leased))
+  const done = same && (await act(session, leased))
   await session.letGo(leased)
   return done
 }

@@ -190,12 +190,12 @@ export async function lookForRun(
   since: number,
   quick: boolean
 ): Promise<(WorkflowRun & { readonly namedRuns: number }) | undefined> {
+  const { github } = session.parts
+  // Only the bridge's own dispatches: a run someone started by hand with the job ID is not the job's.
+  const identity = (await github.identity(target.owner, target.repo)).toLowerCase()
   for (const pause of quick ? [500, 1_000, 2_000, 0] : [0]) {
     // Two minutes back, for clocks that differ between here and GitHub.
-    const { github } = session.parts
     const runs = await github.recentRuns(target, since - 2 * 60_000)
-    // Only the bridge's own dispatches: a run someone started by hand with the job ID is not the job's.
-    const identity = (await github.identity(target.owner, target.repo)).toLowerCase()
     const named = runs
       .filter((run) => namesJob(run, jobId) && String(run.actor?.login).toLowerCase() === identity)
       .sort((a, b) => a.id - b.id)

@@ -20,11 +20,10 @@ import { describeStop, onStop, type SignalSource, type StopSignal } from '../run
 import { readInputArtifactsPath, readJobSettings, type ClaimSettings, type KnownJob } from './inputs.js'
 import {
   describeActionType,
-  jobOutputs,
   maskJobSecrets,
+  publishJob,
   setJobOutput,
   writeJobSummary,
-  type JobOutputName,
   type JobRecord
 } from './outputs.js'
 import { rememberJob } from './state.js'
@@ -68,12 +67,7 @@ export async function run(
     if (job === undefined) return
     const secretProperties = await secretPropertiesOf(pipeline, job)
     maskJobSecrets(job, secretProperties)
-    const outputs = jobOutputs(job, secretProperties, await pipeline.region)
-    for (const [name, value] of Object.entries(outputs) as [JobOutputName, string][]) setJobOutput(name, value)
-    const context = job.data?.pipelineContext
-    log.info(
-      `CodePipeline job ${job.id}: pipeline ${context?.pipelineName ?? '?'}, stage ${context?.stage?.name ?? '?'}, action ${context?.action?.name ?? '?'}, input revision ${outputs['input-revision'] ?? 'none'}.`
-    )
+    const outputs = publishJob(job, secretProperties, await pipeline.region)
     if (inputArtifactsPath !== undefined)
       await downloadInputArtifactsTo(pipeline, aws.settings, job, inputArtifactsPath)
     await writeJobSummary(outputs)

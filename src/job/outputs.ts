@@ -1,3 +1,4 @@
+import * as log from '../runner/step-log.js'
 import * as core from '@actions/core'
 import type { ActionTypeId, JobData } from '@aws-sdk/client-codepipeline'
 import { pipelineExecution } from '../portable/console-links.js'
@@ -62,6 +63,25 @@ export interface InputArtifactOutput {
  * not be learnt, so the configuration is left out rather than risk a secret.
  * `region` is the client's, which is the job's: it places the console link.
  */
+/**
+ * Sets every output the job's data gives, and says in the log which job it
+ * is; `how` says how it was read, when not from CodePipeline itself.
+ */
+export function publishJob(
+  job: JobRecord,
+  secretProperties: ReadonlySet<string> | undefined,
+  region: string | undefined,
+  how = ''
+): Partial<Record<JobDataOutputName, string>> {
+  const outputs = jobOutputs(job, secretProperties, region)
+  for (const [name, value] of Object.entries(outputs) as [JobDataOutputName, string][]) setJobOutput(name, value)
+  const context = job.data?.pipelineContext
+  log.info(
+    `CodePipeline job ${job.id}${how}: pipeline ${context?.pipelineName ?? '?'}, stage ${context?.stage?.name ?? '?'}, action ${context?.action?.name ?? '?'}, input revision ${outputs['input-revision'] ?? 'none'}.`
+  )
+  return outputs
+}
+
 export function jobOutputs(
   job: JobRecord,
   secretProperties: ReadonlySet<string> | undefined,

@@ -9,7 +9,7 @@ import {
 import { errorMessage } from '../portable/errors.js'
 import type { InputRead } from '../runner/inputs.js'
 import type { JobSettings } from './inputs.js'
-import { jobOutputs, maskJobSecrets, setJobOutput, writeJobSummary, type JobOutputName } from './outputs.js'
+import { maskJobSecrets, publishJob, setJobOutput, writeJobSummary } from './outputs.js'
 import { rememberJob } from './state.js'
 import { downloadInputsTo } from './input-artifacts.js'
 
@@ -50,14 +50,14 @@ export async function readJobThroughBridge(
     // The bridge's action type has no secret property; its configuration is where the workflow comes from.
     const secretProperties = new Set<string>()
     maskJobSecrets(job, secretProperties)
-    const outputs = jobOutputs(job, secretProperties, regionOf(job.data?.pipelineContext?.pipelineArn))
-    for (const [name, value] of Object.entries(outputs) as [JobOutputName, string][]) setJobOutput(name, value)
+    const outputs = publishJob(
+      job,
+      secretProperties,
+      regionOf(job.data?.pipelineContext?.pipelineArn),
+      ' through the bridge'
+    )
     // The job the bridge holds may have moved on to a continuation; the run's calls name the job it was started for.
     setJobOutput('job-id', jobId)
-    const context = job.data?.pipelineContext
-    log.info(
-      `CodePipeline job ${jobId} through the bridge: pipeline ${context?.pipelineName ?? '?'}, stage ${context?.stage?.name ?? '?'}, action ${context?.action?.name ?? '?'}.`
-    )
     if (inputArtifactsPath !== undefined)
       await downloadInputsTo(job.data?.inputArtifacts ?? [], inputArtifactsPath, async (inputs, root) => {
         const store = await import('../artifacts/index.js')

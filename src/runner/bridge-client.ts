@@ -13,6 +13,7 @@ import {
   type ResultAnswer,
   type ResultCall
 } from '../portable/bridge-protocol.js'
+import type { BridgeConnection } from '../artifacts/bridge-store.js'
 import { quote } from '../portable/errors.js'
 import { streamingFetch } from '../portable/http-fetch.js'
 import { maskSecret } from './secrets.js'
@@ -139,15 +140,7 @@ function refusalText(status: number, code: string, message: string): string {
 }
 
 /** What the artifact code needs to move a job's artifacts through the bridge: calls, and masking for the signed URLs. */
-export function artifactConnection(
-  client: BridgeClient,
-  jobId: string
-): {
-  jobId: string
-  call: (route: BridgeRoute, body: object) => Promise<unknown>
-  maskSecret: (secret: string) => void
-  fetch: typeof fetch
-} {
+export function artifactConnection(client: BridgeClient, jobId: string): BridgeConnection {
   return { jobId, call: async (route, body) => (await client.call(route, body)).body, maskSecret, fetch: runnerFetch }
 }
 
