@@ -1,5 +1,23 @@
-import { createPublicKey, createVerify, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import {
+  createHash,
+  createHmac,
+  createPublicKey,
+  createVerify,
+  generateKeyPairSync,
+  randomBytes,
+  randomUUID,
+  type KeyObject
+} from 'node:crypto'
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  type ServerResponse
+} from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
 
 /** A workflow file in a fake repository. */
@@ -28,7 +46,75 @@ export interface FakeRun {
   conclusion: string | null
   display_title: string
   created_at: string
+  /** Moves with every change of status, conclusion or attempt. */
+  updated_at: string
   readonly html_url: string
+}
+
+/** What a workflow_run delivery announces. */
+export type WorkflowRunAction = 'requested' | 'in_progress' | 'completed'
+
+/** Where the fake sends workflow_run deliveries, as an App's webhook. */
+export interface FakeWebhook {
+  readonly url: string
+  readonly secret: string
+  /** True for a delivery that GitHub never sends. */
+  readonly lose?: (delivery: { action: string; runId: number }) => boolean
+}
+
+export interface RecordedDelivery {
+  readonly deliveryId: string
+  readonly action: string
+  readonly runId: number
+  /** The receiver's HTTP status; 'lost' when never sent, 'failed' when no answer came. */
+  status: number | 'lost' | 'failed'
+  ms?: number
+  /** The exact bytes sent (or that would have been), to replay. */
+  readonly body: string
+}
+
+export interface DeliveryOptions {
+  /** The webhook's URL and secret unless given. */
+  readonly url?: string
+  readonly secret?: string
+  /** The whole `x-hub-signature-256` value, to send a forged one; '' sends none. */
+  readonly signature?: string
+  /** A fresh UUID unless given; a redelivery keeps the first one. */
+  readonly deliveryId?: string
+  readonly event?: string
+}
+
+export interface DeliveryAnswer {
+  readonly status: number
+  readonly body: string
+  readonly ms: number
+  readonly deliveryId: string
+}
+
+/** Calls made of the fake, for a benchmark to weigh. */
+export interface GitHubTally {
+  /** Requests the App made with its JWT. */
+  app: number
+  /** Dispatches that made a run. */
+  dispatches: number
+  cancels: number
+  /** Requests counted against a primary rate limit. */
+  counted: number
+  /** GET requests counted against a primary rate limit. */
+  reads: number
+  /** 304 answers, which cost nothing. */
+  notModified: number
+  secondaryRefusals: number
+}
+
+/** GitHub's secondary limits, per installation or account; Infinity turns one off. */
+export interface SecondaryLimits {
+  /** Requests in flight at once. */
+  concurrent: number
+  /** Dispatches and cancels within any 60 seconds. */
+  contentPerMinute: number
+  /** Dispatches and cancels within any hour. */
+  contentPerHour: number
 }
 
 export interface RecordedGitHubRequest {
@@ -59,6 +145,27 @@ interface Token {
   expiresAt?: number
   /** Whose token it is: the account a dispatch made with it names as the run's actor. */
   readonly account: Account
+  /** The installation an installation token was minted for: its requests count against the installation. */
+  readonly installation?: number
+}
+
+/** The rate limits' state for one installation or account. */
+interface Bucket {
+  readonly owner: { readonly kind: 'installation' | 'user'; readonly id: number }
+  /** Requests arrived and not yet answered, whatever their token's state now. */
+  inFlight: number
+  /** When the primary window began: at the first request counted in it. */
+  windowStart?: number
+  used: number
+  /** When each dispatch or cancel let through within the last hour was made, oldest first. */
+  content: number[]
+}
+
+interface Answer {
+  readonly status: number
+  /** The JSON text, exactly as sent: ETags hash it. */
+  readonly text: string
+  readonly headers: Record<string, string>
 }
 
 export interface Account {
@@ -86,23 +193,91 @@ interface App {
   readonly permissions: Readonly<Record<string, string>>
 }
 
+const MINUTE_MS = 60_000
+const HOUR_MS = 60 * MINUTE_MS
+/** GitHub gives up on a webhook receiver after 10 seconds, and never retries by itself. */
+const DELIVERY_TIMEOUT_MS = 10_000
+const DEFAULT_RATE_LIMIT = 5_000
+const defaultSecondaryLimits = (): SecondaryLimits => ({ concurrent: 100, contentPerMinute: 80, contentPerHour: 500 })
+const emptyTally = (): GitHubTally => ({
+  app: 0,
+  dispatches: 0,
+  cancels: 0,
+  counted: 0,
+  reads: 0,
+  notModified: 0,
+  secondaryRefusals: 0
+})
+const SECONDARY_LIMIT_MESSAGE =
+  'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'
+/** Content creation, which GitHub's secondary limits weigh apart from reads. */
+const CONTENT_PATH = /^\/repos\/[^/]+\/[^/]+\/actions\/(workflows\/[^/]+\/dispatches|runs\/\d+\/cancel)$/
+/** The App's own requests, made with its JWT rather than a token. */
+const APP_PATH = /^\/(repos\/[^/]+\/[^/]+\/installation|app\/installations\/\d+\/access_tokens)$/
+/** The fields of a run that a workflow_run payload carries. */
+const WORKFLOW_RUN_FIELDS = [
+  'id',
+  'name',
+  'display_title',
+  'event',
+  'status',
+  'conclusion',
+  'html_url',
+  'run_attempt',
+  'created_at',
+  'updated_at',
+  'head_branch',
+  'path',
+  'repository',
+  'actor'
+] as const
+
+/** A time as GitHub writes it: to the second. */
+const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+const workflowName = (file: string): string => file.replace(/\.ya?ml$/, '')
+const bearer = (authorization: string): string => authorization.replace(/^(Bearer|token) /, '')
+
 /** `github.com`: dispatch can return the run. `ghes-3.20`: the body field is refused and dispatch answers 204. */
 export type Flavour = 'github.com' | 'ghes-3.20'
 
-const json = (response: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void => {
-  const text = body === undefined ? '' : JSON.stringify(body)
-  response.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json',
-    ...(text && { 'content-length': Buffer.byteLength(text) })
+/** Whether an If-None-Match header names this ETag. */
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  return (ifNoneMatch ?? '').split(',').some((candidate) => candidate.trim() === etag)
+}
+
+/** POSTs a body over node:http(s), as GitHub's hookshot does: its answer, or a rejection after the timeout. */
+function post(url: string, body: string, headers: OutgoingHttpHeaders): Promise<{ status: number; body: string }> {
+  const target = new URL(url)
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest
+  return new Promise((resolve, reject) => {
+    const outgoing = send(
+      target,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+        signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS)
+      },
+      (incoming) => {
+        const chunks: Buffer[] = []
+        incoming.on('data', (chunk: Buffer) => chunks.push(chunk))
+        incoming.on('error', reject)
+        incoming.on('end', () =>
+          resolve({ status: incoming.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') })
+        )
+      }
+    )
+    outgoing.on('error', reject)
+    outgoing.end(body)
   })
-  response.end(text)
 }
 
 /**
  * A stand-in for GitHub's REST API as the bridge uses it: repositories,
  * workflow dispatch, runs, cancelling, and GitHub App authentication with
  * real RS256 JWT checks. Runs only change when a test (or the demo) moves them.
+ * As GitHub at scale, it gives ETags and answers 304s, keeps primary and
+ * secondary rate limits per installation or account, and sends signed
+ * workflow_run deliveries to a webhook.
  */
 export class FakeGitHubActions {
   readonly runs: FakeRun[] = []
@@ -130,6 +305,19 @@ export class FakeGitHubActions {
   tokenLifetimeMs = 60 * 60_000
   /** How long a new run stays out of the run list, as when GitHub is degraded. */
   runListLagMs = 0
+  /** Requests an hour, per installation or account. */
+  rateLimit = DEFAULT_RATE_LIMIT
+  secondaryLimits: SecondaryLimits = defaultSecondaryLimits()
+  readonly tally: GitHubTally = emptyTally()
+  /** Where workflow_run deliveries go; none are sent without it. */
+  webhook?: FakeWebhook
+  /** Every workflow_run delivery the fake made or lost, in the order of the events. */
+  readonly deliveries: RecordedDelivery[] = []
+  private readonly buckets = new Map<string, Bucket>()
+  /** Deliveries go out one after another, in the order of the events. */
+  private deliveryQueue: Promise<void> = Promise.resolve()
+  /** Deliveries queued before the last reset of the runs are never sent. */
+  private deliveryGeneration = 0
 
   private constructor(
     private readonly server: Server,
@@ -143,7 +331,9 @@ export class FakeGitHubActions {
     const api = new FakeGitHubActions(server, flavour, now)
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
       api.handle(request, response).catch((error: unknown) => {
-        if (!response.headersSent) json(response, 500, { message: String(error) })
+        if (response.headersSent) return
+        response.writeHead(500, { 'content-type': 'application/json' })
+        response.end(JSON.stringify({ message: String(error) }))
       })
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -175,10 +365,11 @@ export class FakeGitHubActions {
     })
   }
 
-  /** Runs the run again, as its Re-run button does: the next attempt, queued. */
+  /** Runs the run again, as its Re-run button does: the next attempt, queued, and requested anew. */
   rerun(run: FakeRun): void {
     run.run_attempt += 1
     this.setRun(run, 'queued', null)
+    this.announce(run, 'requested')
   }
 
   revoke(token: string): void {
@@ -216,8 +407,63 @@ export class FakeGitHubActions {
 
   /** Moves a run on, as a runner would. */
   setRun(run: FakeRun, status: FakeRun['status'], conclusion: string | null = null): void {
+    const was = run.status
     run.status = status
     run.conclusion = conclusion
+    run.updated_at = isoSeconds(this.now())
+    if (status !== was && (status === 'in_progress' || status === 'completed')) this.announce(run, status)
+  }
+
+  /** What is left of the primary rate limit of the token's installation or account. */
+  remaining(token: string): number | undefined {
+    const found = this.tokens.get(token)
+    return found && this.rateWindow(this.bucketOf(found)).remaining
+  }
+
+  /** The `workflow_run` event's payload as GitHub sends it, with the values the API gives for the run. */
+  workflowRunPayload(run: FakeRun, action: WorkflowRunAction): Record<string, unknown> {
+    const fields = runJson(run)
+    const [owner = '', name = ''] = run.repository.split('/')
+    const installation = this.app?.installations.get(run.repository.toLowerCase())
+    return {
+      action,
+      workflow_run: Object.fromEntries(WORKFLOW_RUN_FIELDS.map((field) => [field, fields[field]])),
+      repository: { id: repositoryId(run.repository), full_name: run.repository, name, owner: { login: owner } },
+      ...(installation !== undefined && { installation: { id: installation } }),
+      sender: { login: run.actor.login, id: run.actor.id }
+    }
+  }
+
+  /** Sends one delivery, signed with the secret unless `signature` is given; for forged, repeated or stray ones. */
+  async deliver(body: string | Record<string, unknown>, options: DeliveryOptions = {}): Promise<DeliveryAnswer> {
+    const url = options.url ?? this.webhook?.url
+    if (url === undefined) throw new Error('No webhook to deliver to: set `webhook` or give a url')
+    const secret = options.secret ?? this.webhook?.secret
+    const text = typeof body === 'string' ? body : JSON.stringify(body)
+    const deliveryId = options.deliveryId ?? randomUUID()
+    const signature =
+      options.signature ??
+      (secret === undefined ? undefined : `sha256=${createHmac('sha256', secret).update(text).digest('hex')}`)
+    const started = performance.now()
+    const answer = await post(url, text, {
+      'content-type': 'application/json',
+      'user-agent': 'GitHub-Hookshot/fake',
+      'x-github-event': options.event ?? 'workflow_run',
+      'x-github-delivery': deliveryId,
+      'x-github-hook-id': '1',
+      'x-github-hook-installation-target-type': 'integration',
+      ...(signature && { 'x-hub-signature-256': signature })
+    })
+    return { ...answer, ms: performance.now() - started, deliveryId }
+  }
+
+  /** Resolves once every delivery queued so far, and any queued meanwhile, has been answered or given up. */
+  async deliveriesSettled(): Promise<void> {
+    let tail: Promise<void>
+    do {
+      tail = this.deliveryQueue
+      await tail
+    } while (tail !== this.deliveryQueue)
   }
 
   requestsTo(method: string, path: RegExp): RecordedGitHubRequest[] {
@@ -231,15 +477,30 @@ export class FakeGitHubActions {
     )
   }
 
-  /** Forgets requests and faults; with `runs`, the runs and issued tokens too. */
+  /**
+   * Forgets requests, faults and the tally. With `runs`, also the runs, issued tokens, deliveries,
+   * the webhook and what the rate limits have counted, and puts the limits back to GitHub's.
+   */
   reset({ runs = false } = {}): void {
     this.requests.length = 0
     this.faults.length = 0
+    Object.assign(this.tally, emptyTally())
     if (runs) {
+      // Requests still in flight stay counted as such: their answers are yet to be written.
+      for (const bucket of this.buckets.values()) {
+        bucket.windowStart = undefined
+        bucket.used = 0
+        bucket.content = []
+      }
       this.runs.length = 0
       this.issued.length = 0
       this.tokenLifetimeMs = 60 * 60_000
       this.runListLagMs = 0
+      this.rateLimit = DEFAULT_RATE_LIMIT
+      this.secondaryLimits = defaultSecondaryLimits()
+      this.webhook = undefined
+      this.deliveries.length = 0
+      this.deliveryGeneration += 1
     }
   }
 
@@ -249,6 +510,13 @@ export class FakeGitHubActions {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // In flight from arrival until the answer is written (or the connection ends), whatever happens meanwhile.
+    const arriving = this.tokens.get(bearer(request.headers.authorization ?? ''))
+    if (arriving) {
+      const bucket = this.bucketOf(arriving)
+      bucket.inFlight += 1
+      response.once('close', () => (bucket.inFlight -= 1))
+    }
     const chunks: Buffer[] = []
     for await (const chunk of request) chunks.push(chunk as Buffer)
     const text = Buffer.concat(chunks).toString('utf8')
@@ -275,14 +543,177 @@ export class FakeGitHubActions {
       response.end(JSON.stringify({ message: fault.message ?? 'Server Error' }))
       return
     }
-    const [status, answer, headers] = await this.route(method, url, body, request.headers.authorization ?? '')
+    const answer = await this.answer(method, url, body, request.headers)
     if (fault?.kind === 'drop-after') {
       recorded.status = 'dropped'
       request.socket.destroy()
       return
     }
-    recorded.status = status
-    json(response, status, answer, headers)
+    recorded.status = answer.status
+    response.writeHead(answer.status, {
+      ...answer.headers,
+      ...(answer.status !== 304 && { 'content-type': 'application/json' }),
+      ...(answer.text && { 'content-length': Buffer.byteLength(answer.text) })
+    })
+    response.end(answer.text)
+  }
+
+  /**
+   * The answer to a request the fault rules let through, after GitHub's rate limits. A token's
+   * request counts one against its installation or account, unless it is refused by a limit or
+   * answered 304; the App's JWT requests count against neither.
+   */
+  private async answer(method: string, url: URL, body: unknown, headers: IncomingHttpHeaders): Promise<Answer> {
+    const credential = bearer(headers.authorization ?? '')
+    const token = this.tokens.get(credential)
+    const live = token && (token.expiresAt === undefined || token.expiresAt >= this.now())
+    if (APP_PATH.test(url.pathname)) this.tally.app += 1
+    // A read changes nothing, so it may be worked out before the limits are judged.
+    const read =
+      method === 'GET' ? this.withEtag(url, credential, await this.routed(method, url, body, headers)) : undefined
+    // From here to the count, nothing waits: requests that run side by side are counted one by one.
+    const bucket = live ? this.bucketOf(token) : undefined
+    if (bucket && bucket.inFlight > this.secondaryLimits.concurrent) return this.secondaryRefusal(bucket, 60)
+    if (bucket && this.rateWindow(bucket).remaining === 0) {
+      const { kind, id } = bucket.owner
+      return {
+        status: 403,
+        text: JSON.stringify({ message: `API rate limit exceeded for ${kind} ID ${id}.` }),
+        headers: this.rateHeaders(bucket)
+      }
+    }
+    if (read?.headers.etag !== undefined && matches(headers['if-none-match'], read.headers.etag)) {
+      this.tally.notModified += 1
+      return { status: 304, text: '', headers: { ...read.headers, ...(bucket && this.rateHeaders(bucket)) } }
+    }
+    if (!bucket) return read ?? (await this.routed(method, url, body, headers))
+    const content = method === 'POST' && CONTENT_PATH.test(url.pathname)
+    if (content) {
+      const waitMs = this.contentWaitMs(bucket)
+      if (waitMs > 0) return this.secondaryRefusal(bucket, Math.max(1, Math.ceil(waitMs / 1000)))
+      bucket.content.push(this.now())
+    }
+    this.count(bucket, method)
+    const answer = read ?? (await this.routed(method, url, body, headers))
+    if (content && url.pathname.endsWith('/cancel')) this.tally.cancels += 1
+    if (content && url.pathname.endsWith('/dispatches') && answer.status >= 200 && answer.status < 300)
+      this.tally.dispatches += 1
+    // The count's headers as they stand once the request is answered.
+    return { ...answer, headers: { ...answer.headers, ...this.rateHeaders(bucket) } }
+  }
+
+  private async routed(method: string, url: URL, body: unknown, headers: IncomingHttpHeaders): Promise<Answer> {
+    const [status, answer, extra] = await this.route(method, url, body, headers.authorization ?? '')
+    return { status, text: answer === undefined ? '' : JSON.stringify(answer), headers: extra ?? {} }
+  }
+
+  /** A read's answer with its ETag: per token, so that one token's cached answer is never another's. */
+  private withEtag(url: URL, credential: string, answer: Answer): Answer {
+    if (answer.status !== 200 || !url.pathname.startsWith('/repos/')) return answer
+    const hash = createHash('sha256').update(credential).update('\0').update(answer.text).digest('hex')
+    return { ...answer, headers: { ...answer.headers, etag: `W/"${hash}"` } }
+  }
+
+  private secondaryRefusal(bucket: Bucket, retryAfterSeconds: number): Answer {
+    this.tally.secondaryRefusals += 1
+    return {
+      status: 403,
+      text: JSON.stringify({ message: SECONDARY_LIMIT_MESSAGE }),
+      headers: { 'retry-after': String(retryAfterSeconds), ...this.rateHeaders(bucket) }
+    }
+  }
+
+  /** How long until one more dispatch or cancel fits in both content windows; 0 when it fits now. */
+  private contentWaitMs(bucket: Bucket): number {
+    const now = this.now()
+    bucket.content = bucket.content.filter((at) => at > now - HOUR_MS)
+    const { contentPerMinute, contentPerHour } = this.secondaryLimits
+    const waits = (
+      [
+        [MINUTE_MS, contentPerMinute],
+        [HOUR_MS, contentPerHour]
+      ] as const
+    ).map(([spanMs, limit]) => {
+      const within = bucket.content.filter((at) => at > now - spanMs)
+      // The one whose leaving makes room: the oldest, unless the limit was lowered under the count.
+      return within.length >= limit ? (within[within.length - limit] ?? now) + spanMs - now : 0
+    })
+    return Math.max(...waits)
+  }
+
+  private count(bucket: Bucket, method: string): void {
+    this.rateWindow(bucket)
+    bucket.windowStart ??= this.now()
+    bucket.used += 1
+    this.tally.counted += 1
+    if (method === 'GET') this.tally.reads += 1
+  }
+
+  /** The primary window as it stands now: a window an hour old has ended, and the next begins at the next count. */
+  private rateWindow(bucket: Bucket): { remaining: number; resetsAt: number } {
+    const now = this.now()
+    if (bucket.windowStart !== undefined && now >= bucket.windowStart + HOUR_MS) {
+      bucket.windowStart = undefined
+      bucket.used = 0
+    }
+    return {
+      remaining: Math.max(0, this.rateLimit - bucket.used),
+      resetsAt: (bucket.windowStart ?? now) + HOUR_MS
+    }
+  }
+
+  private rateHeaders(bucket: Bucket): Record<string, string> {
+    const { remaining, resetsAt } = this.rateWindow(bucket)
+    return {
+      'x-ratelimit-limit': String(this.rateLimit),
+      'x-ratelimit-remaining': String(remaining),
+      'x-ratelimit-used': String(bucket.used),
+      'x-ratelimit-reset': String(Math.ceil(resetsAt / 1000)),
+      'x-ratelimit-resource': 'core'
+    }
+  }
+
+  /** Installation tokens count against their installation; fine-grained tokens against their account. */
+  private bucketOf(token: Token): Bucket {
+    const owner =
+      token.installation === undefined
+        ? { kind: 'user' as const, id: token.account.id }
+        : { kind: 'installation' as const, id: token.installation }
+    const key = `${owner.kind} ${owner.id}`
+    let bucket = this.buckets.get(key)
+    if (!bucket) {
+      bucket = { owner, inFlight: 0, used: 0, content: [] }
+      this.buckets.set(key, bucket)
+    }
+    return bucket
+  }
+
+  /** Queues a workflow_run delivery of the run as it is now, when there is a webhook. */
+  private announce(run: FakeRun, action: WorkflowRunAction): void {
+    const webhook = this.webhook
+    if (!webhook) return
+    const body = JSON.stringify(this.workflowRunPayload(run, action))
+    const lost = webhook.lose?.({ action, runId: run.id }) ?? false
+    const generation = this.deliveryGeneration
+    const delivery: RecordedDelivery = { deliveryId: randomUUID(), action, runId: run.id, status: 'lost', body }
+    this.deliveryQueue = this.deliveryQueue.then(async () => {
+      if (generation !== this.deliveryGeneration) return
+      if (!lost) {
+        try {
+          const answer = await this.deliver(body, {
+            url: webhook.url,
+            secret: webhook.secret,
+            deliveryId: delivery.deliveryId
+          })
+          delivery.status = answer.status
+          delivery.ms = answer.ms
+        } catch {
+          delivery.status = 'failed'
+        }
+      }
+      // A delivery still under way when the runs were reset belongs to the world before.
+      if (generation === this.deliveryGeneration) this.deliveries.push(delivery)
+    })
   }
 
   private takeFault(method: string, path: string): GitHubFault | undefined {
@@ -335,7 +766,8 @@ export class FakeGitHubActions {
         repositories,
         permissions: wanted?.permissions ?? app.permissions,
         expiresAt,
-        account: APP_ACCOUNT
+        account: APP_ACCOUNT,
+        installation
       })
       this.issued.push({ token, installation, repositories: wanted?.repositories, permissions: wanted?.permissions })
       return [
@@ -344,7 +776,7 @@ export class FakeGitHubActions {
       ]
     }
     if (path === '/user' && method === 'GET') {
-      const caller = this.tokens.get(authorization.replace(/^(Bearer|token) /, ''))
+      const caller = this.tokens.get(bearer(authorization))
       // An installation token has no user to be: GitHub refuses it here.
       if (!caller || caller.account === APP_ACCOUNT)
         return [caller ? 403 : 401, { message: 'Resource not accessible by integration' }]
@@ -353,7 +785,7 @@ export class FakeGitHubActions {
     if (!(match = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path))) return [404, { message: 'Not Found' }]
     const fullName = `${decodeURIComponent(match[1]!)}/${decodeURIComponent(match[2]!)}`
     const rest = match[3] ?? ''
-    const token = this.tokens.get(authorization.replace(/^(Bearer|token) /, ''))
+    const token = this.tokens.get(bearer(authorization))
     if (!token || (token.expiresAt !== undefined && token.expiresAt < this.now()))
       return [401, { message: 'Bad credentials' }]
     const repo = this.repos.get(fullName.toLowerCase())
@@ -369,27 +801,10 @@ export class FakeGitHubActions {
       if (!workflow) return [404, { message: 'Not Found' }]
       return this.dispatch(fullName, repo.branches, workflow, body as Record<string, unknown>, token.account)
     }
-    if ((match = /^\/actions\/workflows\/([^/]+)\/runs$/.exec(rest)) && method === 'GET') {
+    if ((match = /^\/actions(?:\/workflows\/([^/]+))?\/runs$/.exec(rest)) && method === 'GET') {
       if (!may('actions', 'read')) return [403, { message: 'Resource not accessible by integration' }]
-      const file = decodeURIComponent(match[1]!)
-      const created = /^>=(.+)$/.exec(url.searchParams.get('created') ?? '')?.[1]
-      const listedFrom = new Date(Date.now() - this.runListLagMs).toISOString()
-      const runs = this.runs
-        .filter((run) => run.repository === fullName && run.workflow === file)
-        .filter((run) => created === undefined || run.created_at >= created)
-        .filter((run) => this.runListLagMs === 0 || run.created_at <= listedFrom)
-        .sort((a, b) => b.id - a.id)
-      // Pages as GitHub gives them: per_page (30 unless asked, 100 at most), and a link to the next.
-      const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), 100)
-      const page = Number(url.searchParams.get('page') ?? 1)
-      const next = new URL(`${this.url}${url.pathname}${url.search}`)
-      next.searchParams.set('page', String(page + 1))
-      const link = runs.length > page * perPage ? { link: `<${next.href}>; rel="next"` } : undefined
-      return [
-        200,
-        { total_count: runs.length, workflow_runs: runs.slice((page - 1) * perPage, page * perPage).map(runJson) },
-        link
-      ]
+      const file = match[1] === undefined ? undefined : decodeURIComponent(match[1])
+      return this.runList(url, (run) => run.repository === fullName && (file === undefined || run.workflow === file))
     }
     if ((match = /^\/actions\/runs\/(\d+)(\/cancel)?$/.exec(rest))) {
       if (!may('actions', match[2] ? 'write' : 'read'))
@@ -404,6 +819,34 @@ export class FakeGitHubActions {
       }
     }
     return [404, { message: 'Not Found' }]
+  }
+
+  /** A page of runs, newest first, filtered and paged as GitHub's run lists are. */
+  private runList(url: URL, listed: (run: FakeRun) => boolean): [number, unknown, Record<string, string>?] {
+    const query = url.searchParams
+    const created = /^>=(.+)$/.exec(query.get('created') ?? '')?.[1]
+    const event = query.get('event')
+    // A status or a conclusion, as GitHub takes either.
+    const status = query.get('status')
+    const listedFrom = isoSeconds(this.now() - this.runListLagMs)
+    // Every fake run was dispatched: no other event lists any.
+    const runs = (event === null || event === 'workflow_dispatch' ? this.runs : [])
+      .filter(listed)
+      .filter((run) => status === null || run.status === status || run.conclusion === status)
+      .filter((run) => created === undefined || run.created_at >= created)
+      .filter((run) => this.runListLagMs === 0 || run.created_at <= listedFrom)
+      .sort((a, b) => b.id - a.id)
+    // Pages as GitHub gives them: per_page (30 unless asked, 100 at most), and a link to the next.
+    const perPage = Math.min(Number(query.get('per_page') ?? 30), 100)
+    const page = Number(query.get('page') ?? 1)
+    const next = new URL(`${this.url}${url.pathname}${url.search}`)
+    next.searchParams.set('page', String(page + 1))
+    const link = runs.length > page * perPage ? { link: `<${next.href}>; rel="next"` } : undefined
+    return [
+      200,
+      { total_count: runs.length, workflow_runs: runs.slice((page - 1) * perPage, page * perPage).map(runJson) },
+      link
+    ]
   }
 
   private async dispatch(
@@ -440,11 +883,14 @@ export class FakeGitHubActions {
       conclusion: null,
       display_title: workflow.runName
         ? workflow.runName.replace(/\$\{\{\s*inputs\.([\w-]+)\s*\}\}/g, (_, name: string) => inputs[name] ?? '')
-        : workflow.file.replace(/\.ya?ml$/, ''),
-      created_at: new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        : workflowName(workflow.file),
+      created_at: isoSeconds(this.now()),
+      updated_at: isoSeconds(this.now()),
       html_url: `https://github.com/${fullName}/actions/runs/${id}`
     }
     this.runs.push(run)
+    // Before onDispatch, which may move the run on: the request comes first.
+    this.announce(run, 'requested')
     await this.onDispatch?.(run)
     if (body.return_run_details === true)
       return [
@@ -480,6 +926,7 @@ function runJson(run: FakeRun): Record<string, unknown> {
     ...fields,
     // A dispatch's inputs are not in GitHub's answer for a run.
     inputs: undefined,
+    name: workflowName(workflow),
     event: 'workflow_dispatch',
     path: `.github/workflows/${workflow}`,
     head_branch: ref,

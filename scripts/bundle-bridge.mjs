@@ -5,6 +5,7 @@ import { Buffer } from 'node:buffer'
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { brotliCompressSync, constants } from 'node:zlib'
 import { build } from 'esbuild'
+import { isCollection, isPair, parseDocument, visit } from 'yaml'
 
 /** The most a template sent in the request (`--template-file`, TemplateBody) may weigh. */
 export const TEMPLATE_BODY_MAX_BYTES = 51_200
@@ -55,8 +56,8 @@ const loader = [
   `const code = require('node:zlib').brotliDecompressSync(bytes.subarray(0, ${compressed.length})).toString('utf8');`,
   `new Function('exports', 'require', 'module', '__filename', '__dirname', code)(exports, require, module, __filename, __dirname);`
 ]
-// Comments stay in src/bridge/template.yaml, for review; the built template leaves them out, for room.
-const skeleton = readFileSync('src/bridge/template.yaml', 'utf8').replace(/^ *#.*\n/gm, '')
+// Comments and layout stay in src/bridge/template.yaml, for review; the built template leaves them out, for room.
+const skeleton = compact(readFileSync('src/bridge/template.yaml', 'utf8').replace(/^ *#.*\n/gm, ''))
 const placeholder = /^( +)ZipFile: BRIDGE_CODE$/m
 const indent = placeholder.exec(skeleton)?.[1]
 if (indent === undefined) throw new Error('src/bridge/template.yaml has no `ZipFile: BRIDGE_CODE` line')
@@ -72,6 +73,34 @@ if (bytes > TEMPLATE_BODY_MAX_BYTES) {
   )
 }
 writeFileSync('dist/bridge/template.yaml', template)
+
+/**
+ * The template with each parameter, output and resource on one line, in
+ * YAML's flow style, which spends no bytes on indentation. The function's
+ * resource keeps its block style down to the code, which only a block
+ * scalar can carry. The same values and tags come out as went in, or the
+ * build fails.
+ */
+function compact(text) {
+  const doc = parseDocument(text, { strict: false })
+  visit(doc, {
+    Collection(_, node, path) {
+      const depth = path.filter((step) => isCollection(step)).length
+      const inFunction = path.some((step) => isPair(step) && step.key?.value === 'Function')
+      if (depth >= 2 && !(inFunction && depth < 5)) node.flow = true
+    }
+  })
+  const out = doc.toString({ lineWidth: 0, flowCollectionPadding: false })
+  const again = parseDocument(out, { strict: false })
+  const tags = (yaml) => yaml.match(/![A-Za-z]+/g)?.join(' ')
+  if (
+    JSON.stringify(again.toJS()) !== JSON.stringify(doc.toJS()) ||
+    tags(out) !== tags(text) ||
+    again.errors.length > 0
+  )
+    throw new Error('The compacted template differs from src/bridge/template.yaml')
+  return out
+}
 if (!process.argv.includes('--quiet'))
   console.log(
     `dist/bridge/index.js ${code.length} bytes; dist/bridge/template.yaml ${bytes} bytes of ${TEMPLATE_BODY_MAX_BYTES}`

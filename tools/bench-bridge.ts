@@ -7,7 +7,7 @@
  *
  * 1. From a STARTED event to the dispatch request reaching GitHub: in a cold
  *    container (process start included, against a bare `node` start) and a warm one.
- * 2. 50 jobs queued at once: one invocation dispatches them all; the time a
+ * 2. 40 jobs queued at once, a minute's worth of dispatches: one invocation dispatches them all; the time a
  *    job against a lone warm event-to-dispatch.
  * 3. API calls per idle hour.
  * 4. The template's size, against CloudFormation's limit.
@@ -46,6 +46,9 @@ interface RoundTrip {
   readonly end: number
   readonly what: string
 }
+
+/** The jobs of section 5: as many as the bridge starts in a minute. */
+const BATCH = 40
 
 const clock = (): number => performance.timeOrigin + performance.now()
 export const median = (values: number[]): number =>
@@ -117,7 +120,8 @@ exports.handler = async () => ({})`
   for (let round = 0; round < rounds; round++) {
     bare.push(await bareStart())
     const started = clock()
-    const container = await LambdaContainer.start(environment)
+    world.clock.advance(60_000)
+    const container = await LambdaContainer.start(environment, undefined, world.clock)
     const loadMs = clock() - started
     cold.push({ ...(await eventToDispatch(container, started)), loadMs })
     const again = clock()
@@ -145,23 +149,26 @@ exports.handler = async () => ({})`
     `     the handler's own work beyond them: ${ms(warmOwn)}  ${(warmTotal / warmApi).toFixed(2)}x the round trips alone`
   )
 
-  // 2. 50 jobs at once, against one after the other.
-  const container = await LambdaContainer.start(environment)
+  // 2. 40 jobs at once, against one after the other. The bridge starts at most 40 runs a minute: the
+  // containers' clock moves on a minute between rounds, and before the batch.
+  const container = await LambdaContainer.start(environment, undefined, world.clock)
   await eventToDispatch(container, clock())
   const single: number[] = []
   for (let round = 0; round < Math.min(rounds, 10); round++)
     single.push((await eventToDispatch(container, clock())).totalMs)
-  const jobs = Array.from({ length: 50 }, () => world.queueJob())
+  world.clock.advance(60_000)
+  const jobs = Array.from({ length: BATCH }, () => world.queueJob())
   const startedAll = clock()
   const all = await world.invoke(world.event(jobs[0]!), container)
   const allMs = clock() - startedAll
-  if (all.result?.dispatched.length !== 50) throw new Error(`dispatched ${all.result?.dispatched.length}, not 50`)
+  if (all.result?.dispatched.length !== BATCH)
+    throw new Error(`dispatched ${all.result?.dispatched.length}, not ${BATCH}`)
   const singleMs = median(single)
   line(
-    '\n5. The bridge: 50 jobs queued at once, one invocation polling 10 at a time and dispatching each batch together'
+    `\n5. The bridge: ${BATCH} jobs queued at once, a minute's worth, one invocation polling 10 at a time and dispatching each batch together`
   )
   line(
-    `   all 50 dispatched in ${ms(allMs)}: ${ms(allMs / 50)} a job, ${(allMs / 50 / singleMs).toFixed(2)}x a lone warm event-to-dispatch (${ms(singleMs)})`
+    `   all ${BATCH} dispatched in ${ms(allMs)}: ${ms(allMs / BATCH)} a job, ${(allMs / BATCH / singleMs).toFixed(2)}x a lone warm event-to-dispatch (${ms(singleMs)})`
   )
   line('   (the loopback stand-ins, moto above all, serve concurrent calls little faster than one by one)')
 

@@ -8,8 +8,9 @@
  * reporting actions as a runner does.
  *
  * 1. A run that builds and reports: the job succeeds with output variables.
- * 2. A run that fails before its report step: the bridge's sweep sees the
- *    run end, and fails the job with the run's URL.
+ * 2. A run that fails before its report step: GitHub's signed webhook
+ *    delivery tells the bridge the run ended; it reads the run once, and
+ *    fails the job with the run's URL at once.
  * 3. Credential-free mode: the run holds no AWS credentials. It calls the
  *    bridge's function URL with its OIDC token (from a fake issuer); the
  *    console links to the run from its first step, and the job succeeds
@@ -17,7 +18,7 @@
  */
 import { GetScheduleCommand } from '@aws-sdk/client-scheduler'
 import type { EmulatedJob } from '../local/emulator/jobs.js'
-import { BridgeWorld } from '../local/bridge-world.js'
+import { BridgeWorld, TOKEN } from '../local/bridge-world.js'
 import { resource, resolve } from '../local/bridge-stack.js'
 import type { FakeRun } from '../local/fake-github-actions.js'
 import { runStep } from '../local/runner.js'
@@ -29,11 +30,18 @@ import { FunctionUrl } from '../local/function-url.js'
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 /** The demo's scheduler runs the sweep this often; EventBridge Scheduler's runs once a minute. */
 const SWEEP_EVERY_MS = 2_000
+/** The App's webhook secret, beside the token in the credentials secret. */
+const WEBHOOK_SECRET = 'demo-webhook-secret-7c1e5a90b2d4'
 
 const [world, issuer] = await Promise.all([BridgeWorld.start(), startFakeOidcIssuer()])
-await world.fresh({ parameters: { OidcIssuer: issuer.url } })
+await world.fresh({
+  secret: JSON.stringify({ token: TOKEN, webhookSecret: WEBHOOK_SECRET }),
+  parameters: { OidcIssuer: issuer.url }
+})
 // The function URL runs the same function in a container of its own, as Lambda would for a concurrent call.
+// GitHub sends it the workflow_run deliveries, and the runs of credential-free mode call it.
 const endpoint = await FunctionUrl.start(await world.newContainer())
+world.github.webhook = { url: new URL('v1/webhook', endpoint.url).href, secret: WEBHOOK_SECRET }
 const started = performance.now()
 const say = (actor: string, text: string, at = performance.now()): void => {
   process.stdout.write(`${((at - started) / 1000).toFixed(2).padStart(7)} s  ${actor.padEnd(12)} ${text}\n`)
@@ -136,6 +144,12 @@ async function runWorkflow(run: FakeRun): Promise<void> {
   if (scenario === 'fails before reporting') {
     say('runner', `build step fails; the run ends before its report step`)
     world.github.setRun(run, 'completed', 'failure')
+    await world.github.deliveriesSettled()
+    const delivery = world.github.deliveries.findLast((sent) => sent.runId === run.id && sent.action === 'completed')
+    say(
+      'GitHub',
+      `signed workflow_run "completed" delivery to the bridge's webhook: answered ${delivery?.status} in ${delivery?.ms?.toFixed(0)} ms`
+    )
     return
   }
   say('runner', 'build step: image 1.4.2 pushed')

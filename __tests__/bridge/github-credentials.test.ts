@@ -14,12 +14,28 @@ describe('parseCredentials', () => {
   it('reads a token as plain text or as {"token"}', () => {
     expect(parseCredentials('  github_pat_11AAAA0000aaaa1111bbbb  \n')).toEqual({
       kind: 'token',
-      token: 'github_pat_11AAAA0000aaaa1111bbbb'
+      token: 'github_pat_11AAAA0000aaaa1111bbbb',
+      webhookSecrets: []
     })
     expect(parseCredentials('{"token":"ghp_abcdefghijklmnopqrstuvwxyz"}')).toEqual({
       kind: 'token',
-      token: 'ghp_abcdefghijklmnopqrstuvwxyz'
+      token: 'ghp_abcdefghijklmnopqrstuvwxyz',
+      webhookSecrets: []
     })
+  })
+
+  it('reads the webhook secret, and the one before it during a rotation, beside a token or an App', () => {
+    const [current, previous] = ['whsec-current-0123456789', 'whsec-previous-0123456789']
+    const token = { token: 'ghp_abcdefghijklmnopqrstuvwxyz' }
+    expect(parseCredentials(JSON.stringify({ ...token, webhookSecret: current })).webhookSecrets).toEqual([current])
+    const rotating = { ...token, webhookSecret: current, previousWebhookSecret: previous }
+    expect(parseCredentials(JSON.stringify(rotating)).webhookSecrets).toEqual([current, previous])
+    const app = parseCredentials(JSON.stringify({ appId: 1, privateKey: PKCS1, webhookSecret: current }))
+    expect(app.webhookSecrets).toEqual([current])
+    for (const webhookSecret of [42, 'short'])
+      expect(() => parseCredentials(JSON.stringify({ ...token, webhookSecret }))).toThrow(
+        /"webhookSecret" in the GitHub credentials secret must be the webhook's secret, at least 16 characters/
+      )
   })
 
   it("reads a GitHub App's ID and its PKCS#1 key as GitHub hands it out, or PKCS#8, newlines escaped or not", () => {

@@ -213,3 +213,147 @@ describe('answers that are not runs', () => {
     await expect(api.recentRuns(target, clock.now() - 60_000)).resolves.toEqual([run])
   })
 })
+
+describe('watching within the rate limit', () => {
+  const run = (id: number, status = 'in_progress') => ({
+    id,
+    status,
+    conclusion: null,
+    html_url: `https://github.example/acme/app/actions/runs/${id}`,
+    created_at: '2026-11-25T11:50:00Z',
+    updated_at: '2026-11-25T11:55:00Z'
+  })
+  const rate = (remaining: number) => ({
+    'x-ratelimit-remaining': String(remaining),
+    'x-ratelimit-limit': '5000',
+    'x-ratelimit-reset': String(Date.parse('2026-11-25T12:30:00Z') / 1000)
+  })
+
+  it('asks again with the ETag of the answer it keeps, and a 304 stands for that answer', async () => {
+    const seen: (string | undefined)[] = []
+    let list = [run(2), run(1)]
+    const fetcher: typeof fetch = (_, init) => {
+      const etag = `W/"${list.map((entry) => entry.status).join()}"`
+      const asked = (init?.headers as Record<string, string>)['if-none-match']
+      seen.push(asked)
+      if (asked === etag) return Promise.resolve(new Response(null, { status: 304, headers: { etag, ...rate(10) } }))
+      const body = JSON.stringify({ workflow_runs: list })
+      return Promise.resolve(new Response(body, { status: 200, headers: { etag, ...rate(4_000) } }))
+    }
+    const api = new GitHubApi(API, tokens, quiet, clock, fetcher)
+    const since = Date.parse('2026-11-25T11:00:00Z')
+    const first = await api.repositoryRuns('acme', 'app', since)
+    const second = await api.repositoryRuns('acme', 'app', since)
+    expect(second).toEqual(first)
+    expect(first.runs.map((entry) => entry.id)).toEqual([2, 1])
+    list = [run(2, 'completed'), run(1)]
+    const third = await api.repositoryRuns('acme', 'app', since)
+    expect(third.runs[0]?.status).toBe('completed')
+    expect(seen).toEqual([undefined, 'W/"in_progress,in_progress"', 'W/"in_progress,in_progress"'])
+  })
+
+  it('asks again, plainly, after a 304 for an answer it no longer keeps', async () => {
+    const asked: (string | undefined)[] = []
+    let answers = 0
+    const fetcher: typeof fetch = (_, init) => {
+      asked.push((init?.headers as Record<string, string>)['if-none-match'])
+      // The second answer is a 304 whatever is asked: as if the kept answer had been dropped meanwhile.
+      if (++answers === 2) return Promise.resolve(new Response(null, { status: 304, headers: { etag: 'W/"x"' } }))
+      return Promise.resolve(new Response(JSON.stringify(run(7)), { status: 200, headers: { etag: 'W/"x"' } }))
+    }
+    const api = new GitHubApi(API, tokens, quiet, clock, fetcher)
+    await api.run('acme', 'other', 7)
+    // A run of another repository: nothing kept for it, yet GitHub answers 304.
+    await expect(api.run('acme', 'app', 7)).resolves.toMatchObject({ id: 7 })
+    expect(asked).toEqual([undefined, undefined, undefined])
+  })
+
+  it('reads a listed run whose actor or repository is null, or not an object', async () => {
+    const odd = [
+      { ...run(3), actor: null, repository: null },
+      { ...run(4), actor: 'octocat', repository: 5 }
+    ]
+    const fetcher = answer(200, { workflow_runs: odd })
+    const api = new GitHubApi(API, tokens, quiet, clock, fetcher)
+    const { runs } = await api.repositoryRuns('acme', 'app', Date.parse('2026-11-25T11:00:00Z'))
+    expect(runs.map((listed) => [listed.id, listed.actor, listed.repository])).toEqual([
+      [3, undefined, undefined],
+      [4, undefined, undefined]
+    ])
+  })
+
+  it('keeps an ETag to the token that read it', async () => {
+    const asked: (string | undefined)[] = []
+    let token = 'first'
+    const source: TokenSource = { token: () => Promise.resolve(token), refresh: () => Promise.resolve(false) }
+    const fetcher: typeof fetch = (_, init) => {
+      asked.push((init?.headers as Record<string, string>)['if-none-match'])
+      return Promise.resolve(new Response(JSON.stringify(run(7)), { status: 200, headers: { etag: 'W/"x"' } }))
+    }
+    const api = new GitHubApi(API, source, quiet, clock, fetcher)
+    await api.run('acme', 'app', 7)
+    token = 'second'
+    await api.run('acme', 'app', 7)
+    await api.run('acme', 'app', 7)
+    expect(asked).toEqual([undefined, undefined, 'W/"x"'])
+  })
+
+  it('stops watching when a tenth of the rate limit is left, until it resets', async () => {
+    let remaining = 600
+    const fetcher: typeof fetch = () =>
+      Promise.resolve(new Response(JSON.stringify(run(7)), { status: 200, headers: rate(remaining) }))
+    const api = new GitHubApi(API, tokens, quiet, clock, fetcher)
+    expect(api.mayWatch('acme')).toBe(true)
+    await api.run('acme', 'app', 7)
+    expect(api.mayWatch('acme')).toBe(true)
+    remaining = 500
+    await api.run('acme', 'app', 7)
+    expect(api.mayWatch('ACME')).toBe(false)
+    expect(api.mayWatch('other')).toBe(true)
+    const later = { ...clock, now: () => Date.parse('2026-11-25T12:31:00Z') }
+    const afterReset = new GitHubApi(API, tokens, quiet, later, fetcher)
+    await afterReset.run('acme', 'app', 7)
+    expect(afterReset.mayWatch('acme')).toBe(true)
+  })
+
+  it('sends nothing for the account while GitHub asked it to wait, and says how long is left', async () => {
+    let sent = 0
+    const fetcher: typeof fetch = () => {
+      sent += 1
+      const body = JSON.stringify({ message: 'You have exceeded a secondary rate limit.' })
+      return Promise.resolve(new Response(body, { status: 403, headers: { 'retry-after': '60' } }))
+    }
+    let now = clock.now()
+    const api = new GitHubApi(API, tokens, quiet, { ...clock, now: () => now }, fetcher)
+    await expect(api.cancel('acme', 'app', 7)).rejects.toMatchObject({ kind: 'throttled', retryAfterMs: 60_000 })
+    now += 20_000
+    await expect(api.run('acme', 'app', 7)).rejects.toMatchObject({ kind: 'throttled', retryAfterMs: 40_000 })
+    expect(sent).toBe(1)
+    expect(api.mayWatch('acme')).toBe(false)
+    now += 41_000
+    await expect(api.run('acme', 'app', 7)).rejects.toMatchObject({ kind: 'throttled' })
+    expect(sent).toBe(2)
+  })
+
+  it('waits a minute after a secondary limit that names no time', async () => {
+    const body = { message: 'You have exceeded a secondary rate limit. Please wait a few minutes.' }
+    const error = (await githubRequest(API, 'POST', '/x', 't', {}, answer(403, body), clock).catch(
+      (caught: unknown) => caught
+    )) as GitHubError
+    expect(error).toMatchObject({ kind: 'throttled', retryAfterMs: 60_000 })
+  })
+
+  it('has at most 20 requests in flight from one container', async () => {
+    let inFlight = 0
+    let most = 0
+    const fetcher: typeof fetch = async () => {
+      most = Math.max(most, ++inFlight)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      inFlight -= 1
+      return new Response(JSON.stringify(run(7)), { status: 200 })
+    }
+    const api = new GitHubApi(API, tokens, quiet, clock, fetcher)
+    await Promise.all(Array.from({ length: 60 }, () => api.run('acme', 'app', 7)))
+    expect(most).toBe(20)
+  })
+})

@@ -26,91 +26,148 @@ async function seed(job: EmulatedJob, set: Record<string, unknown>, remove: stri
   )
 }
 
-/** A job whose run was started, acknowledged and is going. */
-async function startedJob(configuration: Record<string, string> = {}): Promise<EmulatedJob> {
-  const job = world.queueJob(configuration)
-  const { result } = await world.invoke(world.event(job))
-  expect(result?.dispatched).toEqual([job.id])
-  return job
-}
-
 const RUN_READ = { method: 'GET', path: /\/actions\/runs\/\d+$/ }
+/** The sweep's list of a repository's runs, and the read of one run: a GitHub that cannot tell of runs fails both. */
+const RUN_READS = { method: 'GET', path: /\/actions\/runs(\/\d+)?$/ }
 
-describe('a recorded run that the bridge may no longer read', () => {
-  it('fails the job with PermissionError on a 403 that is no rate limit, naming Actions: read', async () => {
-    const job = await startedJob()
-    world.github.inject({ kind: 'status', status: 403, message: 'Resource not accessible by integration' }, RUN_READ)
-    const { result } = await world.sweep()
+/** Watching runs takes time to pass: the sweep lists a repository's runs at most once a minute. */
+describe('watching runs, on a simulated clock', () => {
+  let timed: BridgeWorld
+  beforeAll(async () => {
+    timed = await BridgeWorld.start({ simulatedTime: true })
+  }, 60_000)
+  afterAll(() => timed.close())
+  beforeEach(() => timed.fresh())
 
-    expect(result?.failed).toEqual([{ jobId: job.id, type: 'PermissionError' }])
-    const failure = world.failure(job)
-    expect(failure?.message).toContain('Resource not accessible by integration')
-    expect(failure?.message).toContain('Actions: read')
-    expect(failure?.message).toContain('acme/app')
-    expect(await world.record(job)).toMatchObject({ phase: 'closed' })
-  })
+  async function started(configuration: Record<string, string> = {}): Promise<EmulatedJob> {
+    const job = timed.queueJob(configuration)
+    const { result } = await timed.invoke(timed.event(job))
+    expect(result?.dispatched).toEqual([job.id])
+    return job
+  }
 
-  it('fails the job with PermissionError on a 401 that a fresh read of the secret does not cure', async () => {
-    const job = await startedJob()
-    world.github.revoke(TOKEN)
-    try {
-      const { result } = await world.sweep()
-      expect(result?.failed).toEqual([{ jobId: job.id, type: 'PermissionError' }])
-      expect(world.failure(job)?.message).toMatch(/401 "Bad credentials".*Actions: read/)
-    } finally {
-      world.github.addToken(TOKEN)
-    }
-  })
+  /** The next sweep, a minute after the last. */
+  function sweep() {
+    timed.clock.advance(61_000)
+    return timed.sweep()
+  }
 
-  it('keeps watching through 5xx and throttling, backing off, and fails with SystemUnavailable only 22 hours after the job was taken', async () => {
-    const job = await startedJob()
-    world.github.inject({ kind: 'status', status: 503, message: 'Service Unavailable' }, { ...RUN_READ, times: 3 })
-    const before = Date.now()
-    await world.sweep()
-
-    expect(world.failure(job)).toBeUndefined()
-    const watched = await world.record(job)
-    expect(watched).toMatchObject({
-      phase: 'running',
-      attempts: 1,
-      lastError: expect.stringContaining('503') as unknown
-    })
-    expect(watched?.nextCheckAt).toBeGreaterThan(before)
-    // Not due yet: the next sweep leaves GitHub alone.
-    const reads = world.github.requestsTo('GET', RUN_READ.path).length
-    await world.sweep()
-    expect(world.github.requestsTo('GET', RUN_READ.path)).toHaveLength(reads)
-
-    // A rate limit, 21 hours on: still watched.
-    await seed(job, { createdAt: Date.now() - 21 * HOUR }, ['nextCheckAt'])
-    world.github.inject(
-      { kind: 'status', status: 403, message: 'API rate limit exceeded', headers: { 'x-ratelimit-remaining': '0' } },
-      { ...RUN_READ, times: 3 }
+  async function seedTimed(job: EmulatedJob, set: Record<string, unknown>, remove: string[] = []): Promise<void> {
+    const key = job.data.pipelineContext.action.actionExecutionId
+    await timed.stack.db.send(
+      new UpdateItemCommand({ ...update(key, set, remove, {}), TableName: timed.stack.values.State })
     )
-    await world.sweep()
-    expect(world.failure(job)).toBeUndefined()
-    expect(await world.record(job)).toMatchObject({ phase: 'running', attempts: 2 })
+  }
 
-    // 22 hours on, two before CodePipeline's own timeout: the pipeline is told.
-    await seed(job, { createdAt: Date.now() - 22 * HOUR }, ['nextCheckAt'])
-    world.github.inject({ kind: 'status', status: 502, message: 'Bad Gateway' }, { ...RUN_READ, times: 3 })
-    const { result } = await world.sweep()
-    expect(result?.failed).toEqual([{ jobId: job.id, type: 'SystemUnavailable' }])
-    expect(world.failure(job)?.message).toMatch(/could not read the workflow run .* for 22 hours .*502/)
-  }, 30_000)
+  describe('a recorded run that the bridge may no longer read', () => {
+    it('fails the job with PermissionError on a 403 that is no rate limit, naming Actions: read', async () => {
+      const job = await started()
+      timed.github.inject(
+        { kind: 'status', status: 403, message: 'Resource not accessible by integration' },
+        { ...RUN_READS, times: 2 }
+      )
+      const { result } = await sweep()
 
-  it('watches as before once the run can be read again, and still ends a deleted run as before', async () => {
-    const job = await startedJob()
-    world.github.inject({ kind: 'status', status: 500, message: 'oops' }, { ...RUN_READ, times: 3 })
-    await world.sweep()
-    await seed(job, {}, ['nextCheckAt'])
-    await world.sweep()
-    expect(await world.record(job)).not.toHaveProperty('attempts')
-    world.github.runs.length = 0
-    const { result } = await world.sweep()
-    expect(result?.failed).toEqual([{ jobId: job.id, type: 'JobFailed' }])
-    expect(world.failure(job)?.message).toContain('no longer exists on GitHub')
-  }, 30_000)
+      expect(result?.failed).toEqual([{ jobId: job.id, type: 'PermissionError' }])
+      const failure = timed.failure(job)
+      expect(failure?.message).toContain('Resource not accessible by integration')
+      expect(failure?.message).toContain('Actions: read')
+      expect(failure?.message).toContain('acme/app')
+      expect(await timed.record(job)).toMatchObject({ phase: 'closed' })
+    })
+
+    it('fails the job with PermissionError on a 401 that a fresh read of the secret does not cure', async () => {
+      const job = await started()
+      timed.github.revoke(TOKEN)
+      try {
+        const { result } = await sweep()
+        expect(result?.failed).toEqual([{ jobId: job.id, type: 'PermissionError' }])
+        expect(timed.failure(job)?.message).toMatch(/401 "Bad credentials".*Actions: read/)
+      } finally {
+        timed.github.addToken(TOKEN)
+      }
+    })
+
+    it('keeps watching through 5xx and throttling, backing off, and fails with SystemUnavailable only 22 hours after the job was taken', async () => {
+      const job = await started()
+      // The list and then the run, each tried three times.
+      timed.github.inject({ kind: 'status', status: 503, message: 'Service Unavailable' }, { ...RUN_READS, times: 6 })
+      const before = timed.clock.now()
+      await sweep()
+
+      expect(timed.failure(job)).toBeUndefined()
+      const watched = await timed.record(job)
+      expect(watched).toMatchObject({
+        phase: 'running',
+        attempts: 1,
+        lastError: expect.stringContaining('503') as unknown
+      })
+      expect(watched?.nextCheckAt).toBeGreaterThan(before)
+      // Not due yet: the next sweep leaves the run alone.
+      const reads = timed.github.requestsTo('GET', RUN_READ.path).length
+      timed.github.inject({ kind: 'status', status: 503, message: 'Service Unavailable' }, { ...RUN_READS, times: 3 })
+      await timed.sweep()
+      expect(timed.github.requestsTo('GET', RUN_READ.path)).toHaveLength(reads)
+
+      // A rate limit, 21 hours on: still watched.
+      await seedTimed(job, { createdAt: timed.clock.now() - 21 * HOUR }, ['nextCheckAt'])
+      timed.github.inject(
+        { kind: 'status', status: 403, message: 'API rate limit exceeded', headers: { 'x-ratelimit-remaining': '0' } },
+        { ...RUN_READS, times: 6 }
+      )
+      await sweep()
+      expect(timed.failure(job)).toBeUndefined()
+      expect(await timed.record(job)).toMatchObject({ phase: 'running', attempts: 2 })
+
+      // 22 hours on, two before CodePipeline's own timeout: the pipeline is told.
+      await seedTimed(job, { createdAt: timed.clock.now() - 22 * HOUR }, ['nextCheckAt'])
+      timed.github.inject({ kind: 'status', status: 502, message: 'Bad Gateway' }, { ...RUN_READS, times: 6 })
+      const { result } = await sweep()
+      expect(result?.failed).toEqual([{ jobId: job.id, type: 'SystemUnavailable' }])
+      expect(timed.failure(job)?.message).toMatch(/could not read the workflow run .* for 22 hours .*502/)
+    }, 30_000)
+
+    it('watches as before once the run can be read again, and still ends a deleted run as before', async () => {
+      const job = await started()
+      timed.github.inject({ kind: 'status', status: 500, message: 'oops' }, { ...RUN_READS, times: 6 })
+      await sweep()
+      expect(await timed.record(job)).toMatchObject({ attempts: 1 })
+      await sweep()
+      expect(await timed.record(job)).not.toHaveProperty('attempts')
+      timed.github.runs.length = 0
+      const { result } = await sweep()
+      expect(result?.failed).toEqual([{ jobId: job.id, type: 'JobFailed' }])
+      expect(timed.failure(job)?.message).toContain('no longer exists on GitHub')
+    }, 30_000)
+  })
+
+  describe('a run whose name lacks the job ID', () => {
+    it('is warned about at the first look, and the warning is carried into the failure', async () => {
+      const job = await started({ Workflow: 'unnamed.yml' })
+      const { logs } = await sweep()
+      expect(logs).toContainEqual(
+        expect.objectContaining({ level: 'warn', message: expect.stringContaining('without the job ID') as unknown })
+      )
+      expect(await timed.record(job)).toMatchObject({
+        runNameChecked: true,
+        warning: expect.stringContaining('run-name') as unknown
+      })
+      timed.github.setRun(timed.github.runs[0]!, 'completed', 'failure')
+      await sweep()
+      expect(timed.failure(job)?.message).toMatch(
+        /failed before it reported.* is named "unnamed", without the job ID.*run-name/
+      )
+    })
+
+    it('is not warned about when the run is named after its job', async () => {
+      const job = await started()
+      const { logs } = await sweep()
+      expect(JSON.stringify(logs)).not.toContain('without the job ID')
+      const record = await timed.record(job)
+      expect(record).toMatchObject({ runNameChecked: true })
+      expect(record).not.toHaveProperty('warning')
+    })
+  })
 })
 
 describe('a multi-megabyte error from GitHub', () => {
@@ -193,34 +250,6 @@ describe('a dispatch whose answer was lost, and whose run cannot be found', () =
     expect(await world.record(job)).toMatchObject({ phase: 'running', runId: ours })
     expect(world.github.requestsTo('GET', /\/runs$/).length).toBeGreaterThanOrEqual(2)
     expect(world.github.requestsTo('POST', DISPATCH.path)).toHaveLength(1)
-  })
-})
-
-describe('a run whose name lacks the job ID', () => {
-  it('is warned about at the first look, and the warning is carried into the failure', async () => {
-    const job = await startedJob({ Workflow: 'unnamed.yml' })
-    const { logs } = await world.sweep()
-    expect(logs).toContainEqual(
-      expect.objectContaining({ level: 'warn', message: expect.stringContaining('without the job ID') as unknown })
-    )
-    expect(await world.record(job)).toMatchObject({
-      runNameChecked: true,
-      warning: expect.stringContaining('run-name') as unknown
-    })
-    world.github.setRun(world.github.runs[0]!, 'completed', 'failure')
-    await world.sweep()
-    expect(world.failure(job)?.message).toMatch(
-      /failed before it reported.* is named "unnamed", without the job ID.*run-name/
-    )
-  })
-
-  it('is not warned about when the run is named after its job', async () => {
-    const job = await startedJob()
-    const { logs } = await world.sweep()
-    expect(JSON.stringify(logs)).not.toContain('without the job ID')
-    const record = await world.record(job)
-    expect(record).toMatchObject({ runNameChecked: true })
-    expect(record).not.toHaveProperty('warning')
   })
 })
 

@@ -120,17 +120,27 @@ describe('at least once, and at the same time', () => {
     expect(jobs.every((job) => job.state === 'InProgress')).toBe(true)
   })
 
-  it('dispatches 50 jobs queued at once, each once, polling in batches of 10 until the queue is empty', async () => {
+  it('dispatches 50 jobs queued at once, each once, polling in batches of 10, and 40 a minute at most', async () => {
     const jobs = Array.from({ length: 50 }, () => world.queueJob())
+    // At the start of a minute, so that the invocation's dispatches all fall within it.
+    world.clock.advance(61_000 - (world.clock.now() % 60_000))
     const { result } = await world.invoke(world.event(jobs[0]!))
-    expect(result?.dispatched).toHaveLength(50)
-    expect(new Set(world.github.runs.map((run) => run.inputs['job-id']))).toEqual(new Set(jobs.map((job) => job.id)))
-    expect(world.github.runs).toHaveLength(50)
+    // A minute's worth at once: the rest wait for the next minute, within GitHub's limit on creating content.
+    expect(result?.dispatched).toHaveLength(40)
+    expect(world.github.runs).toHaveLength(40)
     // Five full batches, then one empty poll that says the queue is empty.
     expect(world.emulator.requestsFor('PollForJobs').map((request) => request.body.maxBatchSize)).toEqual([
       10, 10, 10, 10, 10, 10
     ])
-    expect(world.emulator.requestsFor('AcknowledgeJob')).toHaveLength(50)
+    // The next minute, past the few seconds that spread the waiting jobs out.
+    world.clock.advance(72_000)
+    const next = await world.sweep()
+    expect(next.result?.dispatched).toHaveLength(10)
+    expect(new Set(world.github.runs.map((run) => run.inputs['job-id']))).toEqual(new Set(jobs.map((job) => job.id)))
+    expect(world.github.runs).toHaveLength(50)
+    expect(new Set(world.emulator.requestsFor('AcknowledgeJob').map((request) => request.body.jobId))).toEqual(
+      new Set(jobs.map((job) => job.id))
+    )
   })
 })
 

@@ -90,6 +90,8 @@ describe('a continuation job', () => {
     // Not while the first run goes on.
     expect((await world.sweep()).result?.dispatched).toEqual([])
     world.github.setRun(firstRun, 'completed', 'success')
+    // The next sweep's list of the repository shows the run ended.
+    world.clock.advance(60_000)
     const ended = await world.sweep()
     // The first job has its result from the run; no failure is added.
     expect(ended.result?.failed).toEqual([])

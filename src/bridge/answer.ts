@@ -45,7 +45,7 @@ export async function checkRun(session: Session, record: RunningRecord & { reado
   const { github, settings } = session.parts
   let run: WorkflowRun
   try {
-    run = await github.run(target.owner, target.repo, runId)
+    run = session.sightings.get(runId) ?? (await github.run(target.owner, target.repo, runId))
   } catch (error) {
     return unreadRun(session, record, error)
   }

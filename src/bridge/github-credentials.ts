@@ -5,10 +5,15 @@ import { GitHubError, githubRequest } from './github-request.js'
 import { agentFetch } from './http.js'
 import type { Logger } from './json-log.js'
 
-/** What the credentials secret holds: a fine-grained token, or a GitHub App's ID and private key. */
-export type GitHubCredentials =
+/**
+ * What the credentials secret holds: a fine-grained token, or a GitHub App's
+ * ID and private key; and the secrets webhook deliveries are signed with,
+ * the current one first and, during a rotation, the one before it.
+ */
+export type GitHubCredentials = (
   | { readonly kind: 'token'; readonly token: string }
   | { readonly kind: 'app'; readonly appId: string; readonly privateKey: KeyObject }
+) & { readonly webhookSecrets: readonly string[] }
 
 /** The secret cannot be read or makes no sense; `retryable` when Secrets Manager may just be busy. */
 export class CredentialsError extends Error {
@@ -28,7 +33,7 @@ const SECRET_FORMAT =
 export function parseCredentials(text: string): GitHubCredentials {
   const trimmed = text.trim()
   if (!trimmed.startsWith('{')) {
-    if (/^[\x21-\x7e]{20,}$/.test(trimmed)) return { kind: 'token', token: trimmed }
+    if (/^[\x21-\x7e]{20,}$/.test(trimmed)) return { kind: 'token', token: trimmed, webhookSecrets: [] }
     throw new CredentialsError(`The GitHub credentials secret holds no usable token. ${SECRET_FORMAT}.`, false)
   }
   let value: unknown
@@ -37,9 +42,20 @@ export function parseCredentials(text: string): GitHubCredentials {
   } catch {
     throw new CredentialsError(`The GitHub credentials secret is not valid JSON. ${SECRET_FORMAT}.`, false)
   }
-  const fields = value as { token?: unknown; appId?: unknown; privateKey?: unknown }
+  const fields = value as Record<string, unknown>
+  const webhookSecrets = ['webhookSecret', 'previousWebhookSecret'].flatMap((name) => {
+    const secret = fields[name]
+    if (secret === undefined || secret === '') return []
+    // Short enough to guess, and too short for the log to mask.
+    if (typeof secret !== 'string' || secret.length < 16)
+      throw new CredentialsError(
+        `"${name}" in the GitHub credentials secret must be the webhook's secret, at least 16 characters: a long random string, such as openssl rand -hex 32 makes.`,
+        false
+      )
+    return [secret]
+  })
   if (typeof fields.token === 'string' && fields.token.trim() !== '')
-    return { kind: 'token', token: fields.token.trim() }
+    return { kind: 'token', token: fields.token.trim(), webhookSecrets }
   const appId = typeof fields.appId === 'number' ? String(fields.appId) : fields.appId
   if (typeof appId !== 'string' || !/^\d+$|^Iv[0-9A-Za-z.]+$/.test(appId) || typeof fields.privateKey !== 'string') {
     throw new CredentialsError(
@@ -51,7 +67,7 @@ export function parseCredentials(text: string): GitHubCredentials {
     // Accepts GitHub's PKCS#1 PEM as it is downloaded, and PKCS#8. JSON may carry the newlines escaped once more.
     const privateKey = createPrivateKey(fields.privateKey.replace(/\\n/g, '\n'))
     if (privateKey.asymmetricKeyType !== 'rsa') throw new Error('not an RSA key')
-    return { kind: 'app', appId, privateKey }
+    return { kind: 'app', appId, privateKey, webhookSecrets }
   } catch {
     throw new CredentialsError(
       'The "privateKey" in the GitHub credentials secret is not an RSA private key in PEM form: paste the .pem file GitHub gave for the App, newlines included.',
@@ -141,6 +157,15 @@ export class SecretTokens implements TokenSource {
     return credentials.kind === 'app' || credentials.token !== failed
   }
 
+  /**
+   * The secrets a webhook delivery may be signed with. After a delivery
+   * that none of them signed, the secret is read again, at most once a
+   * minute: the webhook's secret may have been rotated since.
+   */
+  async webhookSecrets(noneSigned = false): Promise<readonly string[]> {
+    return (await this.load(noneSigned && this.mayRecheck('webhook'))).webhookSecrets
+  }
+
   /** True at most once a minute for each refused credential, so that a bad secret is not read on every job. */
   private mayRecheck(refused: string): boolean {
     const checkedAt = this.refused.get(refused)
@@ -159,6 +184,7 @@ export class SecretTokens implements TokenSource {
         this.log.secret(text.replace(/\\n/g, '\n'))
         const parsed = parseCredentials(text)
         if (parsed.kind === 'token') this.log.secret(parsed.token)
+        for (const secret of parsed.webhookSecrets) this.log.secret(secret)
         return parsed
       })
       this.credentials = { value, readAt: now }

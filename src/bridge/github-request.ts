@@ -53,10 +53,20 @@ export class GitHubError extends Error {
 }
 
 export interface RawResponse {
+  /** 304 when a conditional read found nothing changed: the body is then the caller's to keep. */
   readonly status: number
   readonly body: unknown
   /** The next page of a list, from the `link` header: a path on the same API, never another host. */
   readonly next?: string
+  readonly etag?: string
+  /** What is left of the primary rate limit, and when it resets (epoch ms), when GitHub says. */
+  readonly rate?: RateLeft
+}
+
+export interface RateLeft {
+  readonly remaining: number
+  readonly limit: number
+  readonly resetAt: number
 }
 
 /** One HTTP exchange with GitHub's REST API; throws GitHubError for anything but 2xx. */
@@ -67,7 +77,8 @@ export async function githubRequest(
   authorization: string,
   body: unknown,
   fetcher: typeof fetch,
-  clock: Pick<Clock, 'now'>
+  clock: Pick<Clock, 'now'>,
+  etag?: string
 ): Promise<RawResponse> {
   const request = `${method} ${path}`
   let response: Response
@@ -80,7 +91,9 @@ export async function githubRequest(
         authorization,
         'user-agent': USER_AGENT,
         'x-github-api-version': API_VERSION,
-        ...(body !== undefined && { 'content-type': 'application/json' })
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+        // A 304 costs nothing against the rate limit.
+        ...(etag !== undefined && { 'if-none-match': etag })
       },
       ...(body !== undefined && { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
@@ -97,7 +110,15 @@ export async function githubRequest(
   } catch {
     parsed = text
   }
-  if (response.ok) return { status: response.status, body: parsed, next: nextPage(response, baseUrl) }
+  const headers = response.headers
+  if (response.ok || response.status === 304)
+    return {
+      status: response.status,
+      body: parsed,
+      next: nextPage(response, baseUrl),
+      etag: headers.get('etag') ?? undefined,
+      rate: rateLeft(headers)
+    }
   // Cut short: it goes into the log and the job's failure message.
   const message = truncate(
     typeof parsed === 'object' && parsed !== null && typeof (parsed as { message?: unknown }).message === 'string'
@@ -110,8 +131,14 @@ export async function githubRequest(
     request,
     message,
     response.status,
-    retryAfterMs(response, clock.now())
+    retryAfterMs(response, clock.now(), message)
   )
+}
+
+function rateLeft(headers: Headers): RateLeft | undefined {
+  const read = (name: string): number => Number(headers.get(`x-ratelimit-${name}`) ?? NaN)
+  const [remaining, limit, reset] = [read('remaining'), read('limit'), read('reset')]
+  return remaining >= 0 && limit > 0 && reset > 0 ? { remaining, limit, resetAt: reset * 1000 } : undefined
 }
 
 function nextPage(response: Response, baseUrl: string): string | undefined {
@@ -130,12 +157,13 @@ function classify(response: Response, message: string): FailureKind {
   return 'refused'
 }
 
-function retryAfterMs(response: Response, now: number): number | undefined {
+function retryAfterMs(response: Response, now: number, message: string): number | undefined {
   const after = Number(response.headers.get('retry-after'))
   if (after > 0) return after * 1000
   const reset = Number(response.headers.get('x-ratelimit-reset'))
   if (reset > 0 && response.headers.get('x-ratelimit-remaining') === '0') return Math.max(0, reset * 1000 - now)
-  return undefined
+  // GitHub asks for at least a minute after a secondary limit that names no time.
+  return /secondary rate/i.test(message) ? 60_000 : undefined
 }
 
 /**

@@ -36,6 +36,8 @@ import { KeySet } from './oidc.js'
 import { answerRunCall, type EndpointParts } from './run-calls.js'
 import { StateStore } from './state-store.js'
 import { SweepSchedule } from './sweep-schedule.js'
+import { RunWatch } from './watch.js'
+import { answerDelivery, WEBHOOK_PATH, type DeliveryParts } from './webhook.js'
 
 /** The parts of the Lambda context the bridge reads. */
 export interface LambdaContext {
@@ -44,9 +46,9 @@ export interface LambdaContext {
 }
 
 /** Clients, caches and tokens, made once per container and kept while it is warm. */
-let container: EndpointParts | undefined
+let container: (EndpointParts & DeliveryParts) | undefined
 
-async function createContainer(env: NodeJS.ProcessEnv): Promise<EndpointParts> {
+async function createContainer(env: NodeJS.ProcessEnv): Promise<EndpointParts & DeliveryParts> {
   // The one clock of the bridge: Date.now for the time, node:timers/promises for its waits.
   const clock: Clock = {
     now: () => Date.now(),
@@ -99,6 +101,8 @@ async function createContainer(env: NodeJS.ProcessEnv): Promise<EndpointParts> {
     pipeline: new CodePipeline({ region, ...CODEPIPELINE_CALLS }, log, proxyAgents(proxy)),
     github: new GitHubApi(settings.githubApiUrl, tokens, log, clock, fetcher),
     schedule: new SweepSchedule(new SchedulerClient(aws(proxy)), settings.sweep, log, clock),
+    webhookSecrets: (noneSigned) => tokens.webhookSecrets(noneSigned),
+    watch: new RunWatch(async () => (await tokens.webhookSecrets()).length > 0),
     clock
   }
 }
@@ -127,8 +131,11 @@ export async function handler(event: unknown, context: LambdaContext): Promise<S
     owner: `${context.awsRequestId}/${randomUUID()}`,
     deadline: container.clock.now() + context.getRemainingTimeInMillis()
   }
-  // A run's call through the function URL; everything else is EventBridge's or the sweep's.
-  if (isUrlEvent(event)) return answerRunCall({ ...container, log }, event, invocation)
+  // GitHub's deliveries and the runs' calls come through the function URL; everything else is EventBridge's or the sweep's.
+  if (isUrlEvent(event))
+    return event.rawPath === WEBHOOK_PATH
+      ? answerDelivery({ ...container, log }, event, invocation)
+      : answerRunCall({ ...container, log }, event, invocation)
   const trigger = readTrigger(event, container.settings.actionType)
   return handle({ ...container, log }, invocation, trigger)
 }

@@ -1,12 +1,13 @@
 import type { Job } from '@aws-sdk/client-codepipeline'
 import { errorMessage } from '../portable/errors.js'
 import { configurationOutcome } from './outcomes.js'
-import { nextStep, type PipelinePlace } from './record.js'
+import { nextStep, type BridgeRecord, type PipelinePlace } from './record.js'
 import { Session, type BridgeParts, type Invocation, type Summary } from './session.js'
 import { work } from './steps.js'
 import { isBridgeToken } from './hold.js'
 import { readTarget } from './target.js'
 import type { Trigger } from './trigger.js'
+import { watchRuns } from './watch.js'
 
 /** PollForJobs hands out at most this many jobs per call. */
 const POLL_BATCH = 10
@@ -88,12 +89,34 @@ async function sweep(session: Session): Promise<void> {
   if (open.length === 0) return
   await keepSweeping(session)
   const taken = await drainQueue(session)
-  const due = open.filter((record) => !taken.has(record.key) && nextStep(record, session.now).kind !== 'wait')
+  const left = open.filter((record) => !taken.has(record.key))
+  // Watching that fails leaves every run to be read by itself: the records' own steps go on regardless.
+  const covered = await watchRuns(session, left).catch((error: unknown) => {
+    session.unexpected.push(error)
+    session.log.error(`Could not list the runs: ${session.explain(error)}`)
+    return new Set<string>()
+  })
+  const sighted = (record: BridgeRecord): boolean =>
+    record.phase === 'running' && record.runId !== undefined && session.sightings.has(record.runId)
+  const due = left.filter((record) => {
+    const step = nextStep(record, session.now).kind
+    // A run its list showed is looked at as the list says, when it has something to act on, and only then.
+    if (step === 'check-run' || (step === 'wait' && sighted(record))) return !covered.has(record.key) || sighted(record)
+    return step !== 'wait'
+  })
+  // Oldest first, and the steps that need no GitHub call before those that do.
+  const needsGitHub = (record: BridgeRecord): boolean =>
+    !['deliver', 'deliver-report', 'forget', 'discard'].includes(nextStep(record, session.now).kind)
+  const age = (record: BridgeRecord): number => ('createdAt' in record ? record.createdAt : 0)
+  due.sort((a, b) => Number(needsGitHub(a)) - Number(needsGitHub(b)) || age(a) - age(b))
   await eachLimited(due, SWEEP_CONCURRENCY, async (record) => {
     if (!session.hasTime()) return
+    // Once this minute's dispatches are gone, the rest wait for a later sweep untouched.
+    if (nextStep(record, session.now).kind === 'dispatch' && session.parts.store.paceSpent()) return
     await session.guard(record.key, async () => {
       const leased = await session.parts.store.lease(record.key, session.lease())
-      if (leased) await work(session, leased)
+      if (leased?.phase === 'running' && sighted(leased)) await work(session, { ...leased, nextCheckAt: undefined })
+      else if (leased) await work(session, leased)
     })
   })
 }

@@ -3,7 +3,7 @@ import { LENGTH, truncate, type FailureType } from '../portable/limits.js'
 import type { CredentialsError } from './github-credentials.js'
 import type { WorkflowRun } from './github.js'
 import type { GitHubError } from './github-request.js'
-import type { Outcome } from './record.js'
+import { DISPATCHES_PER_MINUTE, type Outcome } from './record.js'
 import { describeTarget, type WorkflowTarget } from './target.js'
 
 /**
@@ -102,6 +102,14 @@ export function queuedTooLongOutcome(run: WorkflowRun, queuedMs: number, timeout
   return outcome(
     'SystemUnavailable',
     `The workflow run ${run.html_url} waited ${minutes(queuedMs)} for a runner, over the bridge's queue timeout of ${minutes(timeoutMs)}, so it was cancelled. Check that a runner with the labels in the workflow's runs-on is online, then retry the stage.`
+  )
+}
+
+/** A burst of jobs kept this one waiting for its turn to be started for longer than the queue timeout. */
+export function pacedTooLongOutcome(waitedMs: number, timeoutMs: number): Outcome {
+  return outcome(
+    'SystemUnavailable',
+    `The bridge starts at most ${DISPATCHES_PER_MINUTE} workflow runs a minute, within GitHub's limits, and this job waited ${minutes(waitedMs)} for its turn, over the queue timeout of ${minutes(timeoutMs)}. Retry the stage.`
   )
 }
 

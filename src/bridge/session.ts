@@ -3,13 +3,14 @@ import { CodePipelineCallError, type CodePipeline } from '../portable/codepipeli
 import { errorMessage } from '../portable/errors.js'
 import type { ArtifactAccess } from './artifact-calls.js'
 import type { Clock } from './clock.js'
-import type { GitHubApi } from './github.js'
+import type { GitHubApi, WorkflowRun } from './github.js'
 import type { Logger } from './json-log.js'
 import type { BridgeRecord, Changes } from './record.js'
 import { CODEPIPELINE_CALLS, type BridgeSettings } from './settings.js'
 import type { Lease, StateStore } from './state-store.js'
 import type { SweepSchedule } from './sweep-schedule.js'
 import type { Trigger } from './trigger.js'
+import type { RunWatch } from './watch.js'
 
 /** A lease outlives its invocation's deadline by this much: for a write in flight at the deadline, and clocks a little apart. */
 const LEASE_MARGIN_MS = 2_000
@@ -26,6 +27,8 @@ export interface BridgeParts {
   readonly store: StateStore
   readonly github: GitHubApi
   readonly schedule: SweepSchedule
+  /** Lists runs per repository for the sweep; without it, each run is read by itself. */
+  readonly watch?: RunWatch
   readonly log: Logger
   readonly clock: Clock
 }
@@ -35,6 +38,8 @@ export interface Invocation {
   readonly owner: string
   /** When the function's time runs out. */
   readonly deadline: number
+  /** No step starts after this, though the leases last until the deadline: a webhook delivery's answer is awaited. */
+  readonly stepsUntil?: number
 }
 
 /** What an invocation did, returned by the handler and logged at its end. */
@@ -64,6 +69,8 @@ export interface Summary {
 export class Session {
   readonly summary: Summary
   readonly unexpected: unknown[] = []
+  /** Runs as the sweep's lists showed them, by ID: looked at without reading each again. */
+  readonly sightings = new Map<number, WorkflowRun>()
   private readonly deferred = new Map<string, Changes>()
   private readonly reserveMs: number
 
@@ -96,7 +103,8 @@ export class Session {
   }
 
   hasTime(needMs = 0): boolean {
-    return this.invocation.deadline - this.now > this.reserveMs + needMs
+    const { deadline, stepsUntil = deadline } = this.invocation
+    return Math.min(deadline - this.reserveMs, stepsUntil) - this.now > needMs
   }
 
   async save(record: BridgeRecord, changes: Changes): Promise<BridgeRecord | undefined> {

@@ -4,9 +4,16 @@ import { decide } from './answer.js'
 import { CredentialsError } from './github-credentials.js'
 import type { WorkflowRun } from './github.js'
 import { GitHubError } from './github-request.js'
-import { credentialsOutcome, noRunOutcome, refusedOutcome, unavailableOutcome } from './outcomes.js'
+import {
+  credentialsOutcome,
+  noRunOutcome,
+  pacedTooLongOutcome,
+  refusedOutcome,
+  unavailableOutcome
+} from './outcomes.js'
 import {
   backoffMs,
+  DISPATCHES_PER_MINUTE,
   dispatchGraceMs,
   failedAttempt,
   namesJob,
@@ -36,6 +43,14 @@ export async function dispatch(session: Session, record: DispatchingRecord): Res
     await github.authorize(target.owner, target.repo)
   } catch (error) {
     return notStarted(session, record, error, record.ref ?? target.branch)
+  }
+  if (!(await session.parts.store.pace(DISPATCHES_PER_MINUTE))) {
+    const waitedMs = session.now - record.createdAt
+    const { queueTimeoutMs } = session.parts.settings
+    if (waitedMs > queueTimeoutMs) return decide(session, record, pacedTooLongOutcome(waitedMs, queueTimeoutMs))
+    const nextMinute = session.now + 60_000 - (session.now % 60_000)
+    session.log.info("This minute's dispatches are all sent: the run starts in the next minute", { jobId })
+    return session.letGo(record, { ref, nextAttemptAt: nextMinute + session.parts.clock.random() * 10_000 })
   }
   const sentAt = session.now
   if (!(await session.save(record, { dispatchSentAt: sentAt, ref }))) return undefined

@@ -20,6 +20,16 @@ const OPEN = '1'
 const MAX_OPEN_UPLOADS = 10
 /** Records outlive their job, which CodePipeline times out after 24 hours, so that a late handout is still known. */
 const RECORD_DAYS = 2
+/** Items beside the records: a run's pointer to its record, the push health, and the pace of dispatches. */
+const RUN_ITEM = 'run#'
+const PUSH_ITEM = '#push'
+const PACE_ITEM = '#pace'
+
+/** When a webhook delivery last told the bridge of an ended run, and when the sweep last found one that none told. */
+export interface PushHealth {
+  readonly deliveredAt?: number
+  readonly missedAt?: number
+}
 
 /** The invocation working on a record, until its deadline. */
 export interface Lease {
@@ -75,6 +85,8 @@ const JOB_FIELDS = [
  * and concurrent invocations never both act.
  */
 export class StateStore {
+  private spentUntil = 0
+
   constructor(
     private readonly db: DynamoDBClient,
     private readonly table: string,
@@ -190,7 +202,78 @@ export class StateStore {
       else set[field] = value
     }
     if (changes.phase === 'closed') remove.push(TABLE.openAttribute, 'leaseOwner', 'leaseUntil')
-    return this.write(update(key, set, remove, { condition: 'leaseOwner = :owner', values: { ':owner': owner } }))
+    const saved = await this.write(
+      update(key, set, remove, { condition: 'leaseOwner = :owner', values: { ':owner': owner } })
+    )
+    // A delivery names the run: this leads it to the record in one read, as consistent as the record itself.
+    if (saved && changes.runId !== undefined)
+      await this.put(update(`${RUN_ITEM}${changes.runId}`, { record: key, ...this.expiry() }, [], {}))
+    return saved
+  }
+
+  /** Leases the open record that watches a run, found by the run's pointer; undefined when there is none to act on. */
+  async leaseByRun(runId: number, lease: Lease): Promise<BridgeRecord | undefined> {
+    const { Item } = await this.db.send(
+      new GetItemCommand({ TableName: this.table, Key: keyOf(`${RUN_ITEM}${runId}`), ConsistentRead: true })
+    )
+    const key = Item?.record?.S
+    return key === undefined ? undefined : this.lease(key, lease)
+  }
+
+  async pushHealth(): Promise<PushHealth> {
+    const { Item = {} } = await this.db.send(new GetItemCommand({ TableName: this.table, Key: keyOf(PUSH_ITEM) }))
+    const time = (name: string): number | undefined => (Item[name]?.N === undefined ? undefined : Number(Item[name].N))
+    return { deliveredAt: time('deliveredAt'), missedAt: time('missedAt') }
+  }
+
+  async notePush(field: keyof PushHealth): Promise<void> {
+    await this.put(update(PUSH_ITEM, { [field]: this.clock.now() }, [], {}))
+  }
+
+  /**
+   * Takes one of the dispatches a minute may have, across every invocation;
+   * false when this minute's are gone. GitHub limits how much content an
+   * account creates in a minute, and a burst of pipelines must not meet it.
+   */
+  async pace(perMinute: number): Promise<boolean> {
+    const minute = Math.floor(this.clock.now() / 60_000)
+    if (this.paceSpent()) return false
+    const values = { ':minute': minute, ':one': 1, ':most': perMinute }
+    const request = (expression: string, condition: string): UpdateItemCommand =>
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: keyOf(PACE_ITEM),
+        UpdateExpression: expression,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: { '#minute': 'minute' },
+        ExpressionAttributeValues: Object.fromEntries(
+          Object.entries(values)
+            .filter(([name]) => expression.includes(name) || condition.includes(name))
+            .map(([name, value]) => [name, attribute(value)])
+        )
+      })
+    const add = ['ADD sent :one', '#minute = :minute AND sent < :most'] as const
+    // A minute's first dispatches race to start its count: the one that loses counts in it after all.
+    for (const [expression, condition] of [
+      add,
+      ['SET #minute = :minute, sent = :one', 'attribute_not_exists(#minute) OR #minute < :minute'] as const,
+      add
+    ]) {
+      try {
+        await this.db.send(request(expression, condition))
+        return true
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error
+      }
+    }
+    // Nobody here asks again before the next minute.
+    this.spentUntil = (minute + 1) * 60_000
+    return false
+  }
+
+  /** Whether this minute's dispatches are known to be gone. */
+  paceSpent(): boolean {
+    return this.clock.now() < this.spentUntil
   }
 
   /**
@@ -342,6 +425,11 @@ export class StateStore {
       if (error instanceof ConditionalCheckFailedException) return undefined
       throw error
     }
+  }
+
+  /** Writes an item beside the records, which is not read back as one. */
+  private async put(request: UpdateRequest): Promise<void> {
+    await this.db.send(new UpdateItemCommand({ ...request, TableName: this.table }))
   }
 
   private async written(request: UpdateRequest): Promise<boolean> {
