@@ -15,6 +15,7 @@
  * 3. The size of dist/.
  * 4–7. The bridge: see tools/bench-bridge.ts.
  * 8. Credential-free mode: see tools/bench-credential-free.ts.
+ * 9. The bridge at scale, with and without webhook deliveries: see tools/bench-scale.ts.
  *
  * The baselines and probes are small programs in tools/bench-probes/, bundled
  * with ncc as the action is, so that the linter and the type check read them.
@@ -38,6 +39,7 @@ import { fileURLToPath } from 'node:url'
 import { CreateBucketCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { benchBridge, median } from './bench-bridge.js'
 import { benchCredentialFree } from './bench-credential-free.js'
+import { benchScale } from './bench-scale.js'
 import { CodePipelineEmulator } from '../local/emulator/server.js'
 import { startS3StandIn } from '../local/moto.js'
 import { node24Path } from '../local/node24.js'
@@ -316,3 +318,4 @@ rmSync(work, { recursive: true, force: true })
 
 await benchBridge(ROUNDS)
 await benchCredentialFree(Math.min(ROUNDS, 15))
+await benchScale()

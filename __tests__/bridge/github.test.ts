@@ -242,12 +242,12 @@ describe('watching within the rate limit', () => {
     }
     const api = new GitHubApi(API, tokens, quiet, clock, fetcher)
     const since = Date.parse('2026-11-25T11:00:00Z')
-    const first = await api.repositoryRuns('acme', 'app', since)
-    const second = await api.repositoryRuns('acme', 'app', since)
+    const first = await api.repositoryRuns('acme', 'app', since, new Set([1]))
+    const second = await api.repositoryRuns('acme', 'app', since, new Set([1]))
     expect(second).toEqual(first)
     expect(first.runs.map((entry) => entry.id)).toEqual([2, 1])
     list = [run(2, 'completed'), run(1)]
-    const third = await api.repositoryRuns('acme', 'app', since)
+    const third = await api.repositoryRuns('acme', 'app', since, new Set([1]))
     expect(third.runs[0]?.status).toBe('completed')
     expect(seen).toEqual([undefined, 'W/"in_progress,in_progress"', 'W/"in_progress,in_progress"'])
   })
@@ -275,11 +275,31 @@ describe('watching within the rate limit', () => {
     ]
     const fetcher = answer(200, { workflow_runs: odd })
     const api = new GitHubApi(API, tokens, quiet, clock, fetcher)
-    const { runs } = await api.repositoryRuns('acme', 'app', Date.parse('2026-11-25T11:00:00Z'))
+    const { runs } = await api.repositoryRuns('acme', 'app', Date.parse('2026-11-25T11:00:00Z'), new Set([3]))
     expect(runs.map((listed) => [listed.id, listed.actor, listed.repository])).toEqual([
       [3, undefined, undefined],
       [4, undefined, undefined]
     ])
+  })
+
+  it('reads a further page of the list only while a run it watches is still to be seen', async () => {
+    const asked: string[] = []
+    const fetcher: typeof fetch = (url) => {
+      asked.push(String(url))
+      const second = String(url).includes('page=2')
+      const body = JSON.stringify({ workflow_runs: second ? [run(2), run(1)] : [run(4), run(3)] })
+      const link = second ? {} : { link: `<${API}/repos/acme/app/actions/runs?page=2>; rel="next"` }
+      return Promise.resolve(new Response(body, { status: 200, headers: link }))
+    }
+    const since = Date.parse('2026-11-25T11:00:00Z')
+    const api = new GitHubApi(API, tokens, quiet, clock, fetcher)
+    expect((await api.repositoryRuns('acme', 'app', since, new Set([3]))).runs.map((listed) => listed.id)).toEqual([
+      4, 3
+    ])
+    expect(asked).toHaveLength(1)
+    const more = await api.repositoryRuns('acme', 'app', since, new Set([3, 1]))
+    expect(more.runs.map((listed) => listed.id)).toEqual([4, 3, 2, 1])
+    expect(asked).toHaveLength(3)
   })
 
   it('keeps an ETag to the token that read it', async () => {

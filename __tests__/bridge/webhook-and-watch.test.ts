@@ -99,8 +99,8 @@ describe('watching runs by repository', () => {
       NOW
     )
     expect(groups.map((group) => [group.repo, group.records.length, (NOW - group.since) / 60_000])).toEqual([
-      ['app', 2, 85],
-      ['web', 1, 25]
+      ['app', 2, 81],
+      ['web', 1, 21]
     ])
   })
 

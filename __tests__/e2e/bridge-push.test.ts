@@ -111,6 +111,19 @@ describe('a webhook delivery', () => {
     expect(endpoint.log).not.toContain(SECRET)
   })
 
+  it('is refused, saying why in the log, when signed but not JSON, as a webhook sending form data would', async () => {
+    const answer = await world.github.deliver('payload=%7B%22action%22%3A%22completed%22%7D', { url: webhookUrl() })
+    expect(answer.status).toBe(400)
+    expect(endpoint.log).toMatch(/set the webhook's content type to application\/json/)
+  })
+
+  it('is refused before anything is read when it is not a POST, or larger than any delivery', async () => {
+    const get = await fetch(webhookUrl())
+    expect(get.status).toBe(401)
+    const huge = await world.github.deliver({ padding: 'x'.repeat(1024 * 1024) }, { url: webhookUrl() })
+    expect(huge.status).toBe(413)
+  })
+
   it('is a hint: a completed delivery for a run GitHub says is still going changes nothing', async () => {
     const { job, run } = await running()
     await world.github.deliveriesSettled()

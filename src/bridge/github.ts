@@ -214,14 +214,21 @@ export class GitHubApi {
 
   /**
    * The repository's dispatched runs created since `since`, as recentRuns
-   * reads them: the sweep's one look at all of a repository's runs. `whole`
-   * when the pages reached back past `since`.
+   * reads them: the sweep's one look at all of a repository's runs. A
+   * further page is read only while some of the `wanted` runs are still
+   * to be seen, and watching may still spend. `whole` when the pages
+   * reached back past `since`.
    */
-  async repositoryRuns(owner: string, repo: string, since: number): Promise<{ runs: WorkflowRun[]; whole: boolean }> {
-    // Each further page only while watching may still spend.
-    return this.dispatchedRuns(owner, repo, `/repos/${path(owner)}/${path(repo)}/actions/runs`, since, () =>
-      this.mayWatch(owner)
-    )
+  async repositoryRuns(
+    owner: string,
+    repo: string,
+    since: number,
+    wanted: ReadonlySet<number>
+  ): Promise<{ runs: WorkflowRun[]; whole: boolean }> {
+    return this.dispatchedRuns(owner, repo, `/repos/${path(owner)}/${path(repo)}/actions/runs`, since, (runs) => {
+      const seen = new Set(runs.map((run) => run.id))
+      return [...wanted].some((id) => !seen.has(id)) && this.mayWatch(owner)
+    })
   }
 
   private async dispatchedRuns(
@@ -229,7 +236,7 @@ export class GitHubApi {
     repo: string,
     list: string,
     since: number,
-    mayGoOn: () => boolean = () => true
+    mayGoOn: (runs: readonly WorkflowRun[]) => boolean = () => true
   ): Promise<{ runs: WorkflowRun[]; whole: boolean }> {
     const created = new Date(since).toISOString().replace(/\.\d{3}Z$/, 'Z')
     const query = `event=workflow_dispatch&per_page=100&created=${encodeURIComponent(`>=${created}`)}`
@@ -240,7 +247,7 @@ export class GitHubApi {
       const listed = body as WorkflowRun[]
       runs.push(...listed)
       if (next === undefined || !(Date.parse(listed.at(-1)?.created_at ?? '') >= since)) return { runs, whole: true }
-      if (!mayGoOn()) break
+      if (!mayGoOn(runs)) break
       url = next
     }
     return { runs, whole: false }

@@ -21,8 +21,8 @@ import type { PushHealth } from './state-store.js'
 export const LIST_EVERY_MS = { pushed: 5 * 60_000, unpushed: 60_000 } as const
 /** A run that ended this long ago with its job still open was told of by no delivery. */
 const DELIVERY_GRACE_MS = 60_000
-/** The list reaches back this far before a run's dispatch: GitHub's clock and Lambda's may differ. */
-const CLOCK_SKEW_MS = 5 * 60_000
+/** The list reaches back this far before a run's dispatch: GitHub's clock and Lambda's may differ a little. */
+const CLOCK_SKEW_MS = 60_000
 /**
  * Lists reach back at most this far. A run older than that (one waiting
  * hours for an approval) is read by itself every five minutes, so that it
@@ -128,7 +128,7 @@ export async function watchRuns(session: Session, records: readonly BridgeRecord
       watch.listed(repository.toLowerCase(), now)
       let runs: readonly WorkflowRun[]
       try {
-        runs = (await github.repositoryRuns(owner, repo, since)).runs
+        runs = (await github.repositoryRuns(owner, repo, since, new Set(watched.map((record) => record.runId)))).runs
       } catch (error) {
         if (!(error instanceof GitHubError || error instanceof CredentialsError)) throw error
         session.log.warn(`Could not list the runs of ${repository}; reading them one by one: ${error.message}`)

@@ -112,6 +112,7 @@ export async function answerDelivery(
   try {
     payload = JSON.parse(body.toString('utf8'))
   } catch {
+    log.warn("Refused a signed delivery that is not JSON: set the webhook's content type to application/json")
     return answer(400, { error: 'malformed' })
   }
   const hint = endedRun(event.headers?.['x-github-event'], payload, settings.allowedRepos)
