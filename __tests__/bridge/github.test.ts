@@ -285,8 +285,9 @@ describe('watching within the rate limit', () => {
   it('reads a further page of the list only while a run it watches is still to be seen', async () => {
     const asked: string[] = []
     const fetcher: typeof fetch = (url) => {
-      asked.push(String(url))
-      const second = String(url).includes('page=2')
+      const href = typeof url === 'string' ? url : url instanceof URL ? url.href : url.url
+      asked.push(href)
+      const second = href.includes('page=2')
       const body = JSON.stringify({ workflow_runs: second ? [run(2), run(1)] : [run(4), run(3)] })
       const link = second ? {} : { link: `<${API}/repos/acme/app/actions/runs?page=2>; rel="next"` }
       return Promise.resolve(new Response(body, { status: 200, headers: link }))

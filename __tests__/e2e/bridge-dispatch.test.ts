@@ -125,9 +125,12 @@ describe('at least once, and at the same time', () => {
     // At the start of a minute, so that the invocation's dispatches all fall within it.
     world.clock.advance(61_000 - (world.clock.now() % 60_000))
     const { result } = await world.invoke(world.event(jobs[0]!))
-    // A minute's worth at once: the rest wait for the next minute, within GitHub's limit on creating content.
-    expect(result?.dispatched).toHaveLength(40)
-    expect(world.github.runs).toHaveLength(40)
+    // A minute's worth at once (a minute's and a little, should a slow machine take the invocation into the next
+    // one): the rest wait for the next minute, within GitHub's limit on creating content.
+    const first = result?.dispatched.length ?? 0
+    expect(first).toBeGreaterThanOrEqual(40)
+    expect(first).toBeLessThan(50)
+    expect(world.github.runs).toHaveLength(first)
     // Five full batches, then one empty poll that says the queue is empty.
     expect(world.emulator.requestsFor('PollForJobs').map((request) => request.body.maxBatchSize)).toEqual([
       10, 10, 10, 10, 10, 10
@@ -135,7 +138,7 @@ describe('at least once, and at the same time', () => {
     // The next minute, past the few seconds that spread the waiting jobs out.
     world.clock.advance(72_000)
     const next = await world.sweep()
-    expect(next.result?.dispatched).toHaveLength(10)
+    expect(next.result?.dispatched).toHaveLength(50 - first)
     expect(new Set(world.github.runs.map((run) => run.inputs['job-id']))).toEqual(new Set(jobs.map((job) => job.id)))
     expect(world.github.runs).toHaveLength(50)
     expect(new Set(world.emulator.requestsFor('AcknowledgeJob').map((request) => request.body.jobId))).toEqual(
