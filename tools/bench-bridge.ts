@@ -7,7 +7,7 @@
  *
  * 1. From a STARTED event to the dispatch request reaching GitHub: in a cold
  *    container (process start included, against a bare `node` start) and a warm one.
- * 2. 40 jobs queued at once, a minute's worth of dispatches: one invocation dispatches them all; the time a
+ * 2. 35 jobs queued at once, a minute's worth of dispatches: one invocation dispatches them all; the time a
  *    job against a lone warm event-to-dispatch.
  * 3. API calls per idle hour.
  * 4. The template's size, against CloudFormation's limit.
@@ -19,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { BRIDGE_BUNDLE_PATH, BRIDGE_TEMPLATE_PATH } from '../local/bridge-stack.js'
 import { BridgeWorld } from '../local/bridge-world.js'
 import { LambdaContainer } from '../local/lambda.js'
+import { DISPATCHES_PER_MINUTE } from '../src/bridge/record.js'
 import { LEASE_MS } from '../src/bridge/sweep-schedule.js'
 
 /** Preloaded into the container: writes `#rt <start> <end> <service call>` for every HTTP exchange. */
@@ -48,7 +49,7 @@ interface RoundTrip {
 }
 
 /** The jobs of section 5: as many as the bridge starts in a minute. */
-const BATCH = 40
+const BATCH = DISPATCHES_PER_MINUTE
 
 const clock = (): number => performance.timeOrigin + performance.now()
 export const median = (values: number[]): number =>
@@ -149,7 +150,7 @@ exports.handler = async () => ({})`
     `     the handler's own work beyond them: ${ms(warmOwn)}  ${(warmTotal / warmApi).toFixed(2)}x the round trips alone`
   )
 
-  // 2. 40 jobs at once, against one after the other. The bridge starts at most 40 runs a minute: the
+  // 2. A minute's worth of jobs at once, against one after the other. The bridge starts at most 35 runs a minute: the
   // containers' clock moves on a minute between rounds, and before the batch.
   const container = await LambdaContainer.start(environment, undefined, world.clock)
   await eventToDispatch(container, clock())

@@ -116,7 +116,7 @@ async function scenario(
   )
   await world.fresh({
     secret: JSON.stringify({ appId, privateKey, ...(options.push && { webhookSecret: WEBHOOK_SECRET }) }),
-    // The first jobs all arrive at once, and start 40 a minute: none of them is to time out meanwhile.
+    // The first jobs all arrive at once, and start 35 a minute: none of them is to time out meanwhile.
     parameters: { AllowedRepos: 'acme/*', QueueTimeoutMinutes: '180' },
     environment: { LOG_LEVEL: 'warn' }
   })

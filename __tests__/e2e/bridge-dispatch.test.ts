@@ -120,7 +120,7 @@ describe('at least once, and at the same time', () => {
     expect(jobs.every((job) => job.state === 'InProgress')).toBe(true)
   })
 
-  it('dispatches 50 jobs queued at once, each once, polling in batches of 10, and 40 a minute at most', async () => {
+  it('dispatches 50 jobs queued at once, each once, polling in batches of 10, and 35 a minute at most', async () => {
     const jobs = Array.from({ length: 50 }, () => world.queueJob())
     // At the start of a minute, so that the invocation's dispatches all fall within it.
     world.clock.advance(61_000 - (world.clock.now() % 60_000))
@@ -128,7 +128,7 @@ describe('at least once, and at the same time', () => {
     // A minute's worth at once (a minute's and a little, should a slow machine take the invocation into the next
     // one): the rest wait for the next minute, within GitHub's limit on creating content.
     const first = result?.dispatched.length ?? 0
-    expect(first).toBeGreaterThanOrEqual(40)
+    expect(first).toBeGreaterThanOrEqual(35)
     expect(first).toBeLessThan(50)
     expect(world.github.runs).toHaveLength(first)
     // Five full batches, then one empty poll that says the queue is empty.

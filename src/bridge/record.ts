@@ -189,11 +189,12 @@ export interface Timing {
 
 /**
  * Dispatches a minute, across every invocation. GitHub takes 80 requests
- * that create content from an account in a minute; counted by the clock's
+ * that create content from an account in a minute. Counted by the clock's
  * minutes, two of them can fall within one of GitHub's 60 seconds, so each
- * takes at most half, and a burst of pipelines is spread over minutes.
+ * takes well under half, leaving room for cancels and for clocks that
+ * differ a little; a burst of pipelines is spread over minutes.
  */
-export const DISPATCHES_PER_MINUTE = 40
+export const DISPATCHES_PER_MINUTE = 35
 
 /** An expected job that does not show up within this long is not looked for any more. */
 export const EXPECT_MS = 10 * 60_000
