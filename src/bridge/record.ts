@@ -343,7 +343,8 @@ export function judgeRun(run: WorkflowRun, now: number, timing: Timing): RunVerd
   const age = now - Date.parse(run.created_at)
   if (run.status === 'completed') return { kind: 'ended', conclusion: run.conclusion ?? 'unknown' }
   if (NOT_STARTED.has(run.status) && age > timing.queueTimeoutMs) return { kind: 'queued-too-long', queuedMs: age }
-  // Every sweep for the first quarter hour, when most runs end; then every 2, later 5 minutes.
+  // A run read by itself (its list missed it, or it is past the lists' two hours): every sweep for the first
+  // quarter hour, when most runs end, then every other, so that an end is seen within two minutes at any age.
   if (!(age > 15 * 60_000) || NOT_STARTED.has(run.status)) return { kind: 'watch' }
-  return { kind: 'watch', nextCheckAt: now + (age > 60 * 60_000 ? 5 : 2) * 60_000 - 5_000 }
+  return { kind: 'watch', nextCheckAt: now + 2 * 60_000 - 5_000 }
 }

@@ -25,7 +25,7 @@ const DELIVERY_GRACE_MS = 60_000
 const CLOCK_SKEW_MS = 60_000
 /**
  * Lists reach back at most this far. A run older than that (one waiting
- * hours for an approval) is read by itself every five minutes, so that it
+ * hours for an approval) is read by itself every two minutes, so that it
  * does not make every minute's list of a busy repository many pages long.
  */
 const LIST_WINDOW_MS = 2 * 3600_000
