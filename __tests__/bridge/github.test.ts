@@ -245,10 +245,10 @@ describe('watching within the rate limit', () => {
     const first = await api.repositoryRuns('acme', 'app', since, new Set([1]))
     const second = await api.repositoryRuns('acme', 'app', since, new Set([1]))
     expect(second).toEqual(first)
-    expect(first.runs.map((entry) => entry.id)).toEqual([2, 1])
+    expect(first.map((entry) => entry.id)).toEqual([2, 1])
     list = [run(2, 'completed'), run(1)]
     const third = await api.repositoryRuns('acme', 'app', since, new Set([1]))
-    expect(third.runs[0]?.status).toBe('completed')
+    expect(third[0]?.status).toBe('completed')
     expect(seen).toEqual([undefined, 'W/"in_progress,in_progress"', 'W/"in_progress,in_progress"'])
   })
 
@@ -275,7 +275,7 @@ describe('watching within the rate limit', () => {
     ]
     const fetcher = answer(200, { workflow_runs: odd })
     const api = new GitHubApi(API, tokens, quiet, clock, fetcher)
-    const { runs } = await api.repositoryRuns('acme', 'app', Date.parse('2026-11-25T11:00:00Z'), new Set([3]))
+    const runs = await api.repositoryRuns('acme', 'app', Date.parse('2026-11-25T11:00:00Z'), new Set([3]))
     expect(runs.map((listed) => [listed.id, listed.actor, listed.repository])).toEqual([
       [3, undefined, undefined],
       [4, undefined, undefined]
@@ -294,12 +294,10 @@ describe('watching within the rate limit', () => {
     }
     const since = Date.parse('2026-11-25T11:00:00Z')
     const api = new GitHubApi(API, tokens, quiet, clock, fetcher)
-    expect((await api.repositoryRuns('acme', 'app', since, new Set([3]))).runs.map((listed) => listed.id)).toEqual([
-      4, 3
-    ])
+    expect((await api.repositoryRuns('acme', 'app', since, new Set([3]))).map((listed) => listed.id)).toEqual([4, 3])
     expect(asked).toHaveLength(1)
     const more = await api.repositoryRuns('acme', 'app', since, new Set([3, 1]))
-    expect(more.runs.map((listed) => listed.id)).toEqual([4, 3, 2, 1])
+    expect(more.map((listed) => listed.id)).toEqual([4, 3, 2, 1])
     expect(asked).toHaveLength(3)
   })
 

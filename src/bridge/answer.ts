@@ -22,6 +22,7 @@ import {
   judgeRun,
   judgeUnreadRun,
   namesJob,
+  rerunOfHeldRun,
   runToStop,
   type BridgeRecord,
   type Changes,
@@ -52,8 +53,7 @@ export async function checkRun(session: Session, record: RunningRecord & { reado
   if (!record.runNameChecked) record = checkRunName(session, record, run)
   // The attempt seen first is the one whose token may answer: a re-run's may not.
   if (record.runFacts === undefined) record = session.later(record, { runFacts: runFacts(run) })
-  // A re-run of a run the bridge holds the action for can never answer: the stage must be retried.
-  if (record.heldAt !== undefined && typeof run.run_attempt === 'number' && run.run_attempt > 1) {
+  if (rerunOfHeldRun(record, run)) {
     await cancelRun(session, target, runId, jobId)
     return decide(session, record, rerunOutcome(run))
   }

@@ -209,22 +209,21 @@ export class GitHubApi {
    * page after page until one reaches back past `since`, at most RUN_PAGES.
    */
   async recentRuns(target: WorkflowTarget, since: number): Promise<WorkflowRun[]> {
-    return (await this.dispatchedRuns(target.owner, target.repo, `${workflowPath(target)}/runs`, since)).runs
+    return this.dispatchedRuns(target.owner, target.repo, `${workflowPath(target)}/runs`, since)
   }
 
   /**
    * The repository's dispatched runs created since `since`, as recentRuns
    * reads them: the sweep's one look at all of a repository's runs. A
    * further page is read only while some of the `wanted` runs are still
-   * to be seen, and watching may still spend. `whole` when the pages
-   * reached back past `since`.
+   * to be seen, and watching may still spend.
    */
   async repositoryRuns(
     owner: string,
     repo: string,
     since: number,
     wanted: ReadonlySet<number>
-  ): Promise<{ runs: WorkflowRun[]; whole: boolean }> {
+  ): Promise<WorkflowRun[]> {
     return this.dispatchedRuns(owner, repo, `/repos/${path(owner)}/${path(repo)}/actions/runs`, since, (runs) => {
       const seen = new Set(runs.map((run) => run.id))
       return [...wanted].some((id) => !seen.has(id)) && this.mayWatch(owner)
@@ -237,7 +236,7 @@ export class GitHubApi {
     list: string,
     since: number,
     mayGoOn: (runs: readonly WorkflowRun[]) => boolean = () => true
-  ): Promise<{ runs: WorkflowRun[]; whole: boolean }> {
+  ): Promise<WorkflowRun[]> {
     const created = new Date(since).toISOString().replace(/\.\d{3}Z$/, 'Z')
     const query = `event=workflow_dispatch&per_page=100&created=${encodeURIComponent(`>=${created}`)}`
     const runs: WorkflowRun[] = []
@@ -246,11 +245,10 @@ export class GitHubApi {
       const { body, next }: RawResponse = await this.read(owner, repo, url, readRuns)
       const listed = body as WorkflowRun[]
       runs.push(...listed)
-      if (next === undefined || !(Date.parse(listed.at(-1)?.created_at ?? '') >= since)) return { runs, whole: true }
-      if (!mayGoOn(runs)) break
+      if (next === undefined || !(Date.parse(listed.at(-1)?.created_at ?? '') >= since) || !mayGoOn(runs)) break
       url = next
     }
-    return { runs, whole: false }
+    return runs
   }
 
   /** False while watching should wait: GitHub asked for a pause, or little is left of the rate limit. */

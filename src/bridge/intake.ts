@@ -3,7 +3,7 @@ import { errorMessage } from '../portable/errors.js'
 import { configurationOutcome } from './outcomes.js'
 import { nextStep, type BridgeRecord, type PipelinePlace } from './record.js'
 import { Session, type BridgeParts, type Invocation, type Summary } from './session.js'
-import { work } from './steps.js'
+import { work, workLookingNow } from './steps.js'
 import { isBridgeToken } from './hold.js'
 import { readTarget } from './target.js'
 import type { Trigger } from './trigger.js'
@@ -98,24 +98,26 @@ async function sweep(session: Session): Promise<void> {
   })
   const sighted = (record: BridgeRecord): boolean =>
     record.phase === 'running' && record.runId !== undefined && session.sightings.has(record.runId)
+  const steps = new Map(left.map((record) => [record.key, nextStep(record, session.now).kind]))
+  const stepOf = (record: BridgeRecord) => steps.get(record.key)
   const due = left.filter((record) => {
-    const step = nextStep(record, session.now).kind
+    const step = stepOf(record)
     // A run its list showed is looked at as the list says, when it has something to act on, and only then.
     if (step === 'check-run' || (step === 'wait' && sighted(record))) return !covered.has(record.key) || sighted(record)
     return step !== 'wait'
   })
   // Oldest first, and the steps that need no GitHub call before those that do.
   const needsGitHub = (record: BridgeRecord): boolean =>
-    !['deliver', 'deliver-report', 'forget', 'discard'].includes(nextStep(record, session.now).kind)
+    !['deliver', 'deliver-report', 'forget', 'discard'].includes(stepOf(record) ?? 'wait')
   const age = (record: BridgeRecord): number => ('createdAt' in record ? record.createdAt : 0)
   due.sort((a, b) => Number(needsGitHub(a)) - Number(needsGitHub(b)) || age(a) - age(b))
   await eachLimited(due, SWEEP_CONCURRENCY, async (record) => {
     if (!session.hasTime()) return
     // Once this minute's dispatches are gone, the rest wait for a later sweep untouched.
-    if (nextStep(record, session.now).kind === 'dispatch' && session.parts.store.paceSpent()) return
+    if (stepOf(record) === 'dispatch' && session.parts.store.paceSpent()) return
     await session.guard(record.key, async () => {
       const leased = await session.parts.store.lease(record.key, session.lease())
-      if (leased?.phase === 'running' && sighted(leased)) await work(session, { ...leased, nextCheckAt: undefined })
+      if (leased?.phase === 'running' && sighted(leased)) await workLookingNow(session, leased)
       else if (leased) await work(session, leased)
     })
   })

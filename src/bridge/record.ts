@@ -324,6 +324,11 @@ export function namesJob(run: Pick<WorkflowRun, 'display_title'>, jobId: string)
   return run.display_title?.includes(jobId) === true
 }
 
+/** A re-run of a run the bridge holds the action for: its token may never answer, and the stage must be retried. Pure. */
+export function rerunOfHeldRun(record: Pick<RunningRecord, 'heldAt'>, run: Pick<WorkflowRun, 'run_attempt'>): boolean {
+  return record.heldAt !== undefined && typeof run.run_attempt === 'number' && run.run_attempt > 1
+}
+
 /** Runs that have not started: waiting for a runner, or for GitHub to queue them. */
 const NOT_STARTED = new Set(['queued', 'requested', 'pending'])
 

@@ -1,11 +1,16 @@
 import { checkRun, deliver, stop } from './answer.js'
-import { nextStep, type BridgeRecord, type Step } from './record.js'
+import { nextStep, type BridgeRecord, type RunningRecord, type Step } from './record.js'
 import type { Session } from './session.js'
 import { deliverReport } from './run-report.js'
 import { acknowledge, dispatch, findRun } from './start.js'
 
 /** Steps one record goes through in one go, at most: dispatch, acknowledge, and a few more. */
 const MAX_STEPS = 8
+
+/** Works a running record with its run looked at now, whenever its next look was due: a list or a delivery says it changed. */
+export function workLookingNow(session: Session, record: RunningRecord): Promise<void> {
+  return work(session, { ...record, nextCheckAt: undefined })
+}
 
 /** Takes a record through its steps while it holds the lease, and lets go when there is nothing to do now. */
 export async function work(session: Session, record: BridgeRecord): Promise<void> {

@@ -13,7 +13,7 @@
 import { CredentialsError } from './github-credentials.js'
 import type { WorkflowRun } from './github.js'
 import { GitHubError } from './github-request.js'
-import { judgeRun, type BridgeRecord, type RunningRecord, type Timing } from './record.js'
+import { judgeRun, rerunOfHeldRun, type BridgeRecord, type RunningRecord, type Timing } from './record.js'
 import type { Session } from './session.js'
 import type { PushHealth } from './state-store.js'
 
@@ -81,9 +81,14 @@ export function runsByRepository(
  * re-run of a run the bridge holds, or failures to forget. Pure.
  */
 export function lookNeeded(record: WatchedRecord, run: WorkflowRun, now: number, timing: Timing): boolean {
-  if (!record.runNameChecked || record.runFacts === undefined || (record.attempts ?? 0) > 0) return true
-  if (record.heldAt !== undefined && typeof run.run_attempt === 'number' && run.run_attempt > 1) return true
-  return judgeRun(run, now, timing).kind !== 'watch'
+  if (!record.runNameChecked || record.runFacts === undefined || readsFailing(record)) return true
+  return rerunOfHeldRun(record, run) || judgeRun(run, now, timing).kind !== 'watch'
+}
+
+/** Whether the last reads of the record's run failed: it is read by itself, on its backoff, until one works. */
+function readsFailing(record: WatchedRecord): boolean {
+  // A new job's record starts its count at nought.
+  return (record.attempts ?? 0) > 0
 }
 
 /** Whether a run that ended with its job still open shows that deliveries are not arriving. Pure. */
@@ -121,14 +126,14 @@ export async function watchRuns(session: Session, records: readonly BridgeRecord
         !session.hasTime(WATCH_LEAVES_MS)
       ) {
         // A run that could not be read is read by itself, backing off, until a read or a list gets it.
-        for (const record of watched) if (!((record.attempts ?? 0) > 0)) covered.add(record.key)
+        for (const record of watched) if (!readsFailing(record)) covered.add(record.key)
         return
       }
       // Listed or not, not again before it is due: a list that failed leaves its runs to be read one by one.
       watch.listed(repository.toLowerCase(), now)
       let runs: readonly WorkflowRun[]
       try {
-        runs = (await github.repositoryRuns(owner, repo, since, new Set(watched.map((record) => record.runId)))).runs
+        runs = await github.repositoryRuns(owner, repo, since, new Set(watched.map((record) => record.runId)))
       } catch (error) {
         if (!(error instanceof GitHubError || error instanceof CredentialsError)) throw error
         session.log.warn(`Could not list the runs of ${repository}; reading them one by one: ${error.message}`)

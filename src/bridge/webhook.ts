@@ -14,7 +14,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { errorMessage } from '../portable/errors.js'
 import { answer, type HttpAnswer, type UrlEvent } from './endpoint.js'
 import { Session, type BridgeParts, type Invocation } from './session.js'
-import { work } from './steps.js'
+import { workLookingNow } from './steps.js'
 import type { AllowedRepos } from './target.js'
 
 /** Where GitHub sends deliveries: the stack's WebhookUrl output. */
@@ -134,11 +134,11 @@ export async function answerDelivery(
     }
     log.info('A delivery says the run ended: reading it', {
       jobId: record.jobId,
+      repository: hint.repository,
       runId: hint.runId,
       delivery: deliveryId(event)
     })
-    // Looked at now, whenever its next look was due.
-    await work(session, { ...record, nextCheckAt: undefined })
+    await workLookingNow(session, record)
     return answer(202, { checked: hint.runId })
   } catch (error) {
     log.error(`Could not act on the delivery; the sweep will: ${session.explain(error)}`, { runId: hint.runId })
